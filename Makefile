@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# A thin wrapper around meson. The real build description is meson.build.
+#
+#   make          build into build/
+#   make check    install missing dependencies, build, run every test
+#   make demo     install missing dependencies, build, run the demo
+#   make bench    optimised build in build-bench/, run the benchmarks
+#   make install  install libmemcore, its headers and memcore.pc
+
+BUILD ?= build
+MESON_TEST_ARGS ?=
+
+.PHONY: all deps check demo bench install clean stress fuzz check-xen-real
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@scripts/install-deps.sh --check || scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	@scripts/install-deps.sh --check || scripts/install-deps.sh
+	./configure --builddir=$(BUILD)
+
+check: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+	meson test -C $(BUILD) --print-errorlogs $(MESON_TEST_ARGS)
+
+demo: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+	@scripts/demo.sh $(BUILD)
+
+install: all
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
