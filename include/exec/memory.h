@@ -72,6 +72,8 @@ enum device_endian {
  *            @addr into @buf with no size limit (Xen uses grant copy).
  *            Without it, the core maps, copies and unmaps.
  * @write_buf: the write counterpart of @read_buf.
+ * @describe: optional; append a short note (counters, state) to @buf for
+ *            the region's line in mtree dumps.
  * @endianness: byte order of @read/@write values.
  * @valid: what the device accepts. An access outside these rules is
  *         refused with MEMTX_DECODE_ERROR, as QEMU does.
@@ -109,6 +111,7 @@ struct MemoryRegionOps {
                             hwaddr len, MemTxAttrs attrs);
     MemTxResult (*write_buf)(void *opaque, hwaddr addr, const void *buf,
                              hwaddr len, MemTxAttrs attrs);
+    void (*describe)(void *opaque, GString *buf);
 
     enum device_endian endianness;
 
@@ -944,20 +947,28 @@ void memory_listener_unregister(MemoryListener *listener);
 /* ---------------------------------------------------------------------- */
 
 /**
- * mtree_print_tree() - print @as's region tree, like QEMU's "info mtree".
- * @f: where.
+ * mtree_format_tree() - describe @as's region tree, like "info mtree".
+ * @out: text is appended here, one line per region, each ending in '\n'.
  * @as: the address space.
  *
- * Map-on-demand regions are marked and show their counters.
+ * Map-on-demand regions are marked "map-on-demand" and show their
+ * outstanding mappings and map/unmap/copy counts, plus whatever their
+ * ops' describe() adds.
  */
-void mtree_print_tree(FILE *f, AddressSpace *as);
+void mtree_format_tree(GString *out, AddressSpace *as);
 
 /**
- * mtree_print_flatview() - print @as's flat view ("info mtree -f"),
- * followed by its map-path counters.
- * @f: where.
+ * mtree_format_flatview() - describe @as's flat view ("info mtree -f"),
+ * followed by a line of its map-path counters (bounce use, maps, copies).
+ * @out: text is appended here.
  * @as: the address space.
  */
+void mtree_format_flatview(GString *out, AddressSpace *as);
+
+/** mtree_print_tree() - mtree_format_tree() to a stdio stream. */
+void mtree_print_tree(FILE *f, AddressSpace *as);
+
+/** mtree_print_flatview() - mtree_format_flatview() to a stdio stream. */
 void mtree_print_flatview(FILE *f, AddressSpace *as);
 
 /**
