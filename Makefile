@@ -36,3 +36,12 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# Boot a real Xen 4.17 hypervisor with a Linux PV dom0 under QEMU (TCG) and
+# run the grant tests inside dom0 (tests/xen-real/README.md). Downloads the
+# boot packages from Debian on first use; about a minute after that.
+XENREAL_BUILD ?= build-xenreal
+
+check-xen-real:
+	tests/xen-real/build-image.sh $(XENREAL_BUILD)/xen-real
+	tests/xen-real/boot.sh $(XENREAL_BUILD)/xen-real
