@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * AddressSpace: a root region as some initiator sees it.
+ *
+ * The list of address spaces and each space's current_map change only
+ * under the topology lock. Readers load current_map under RCU.
+ */
+#include "memory-internal.h"
+
+GList *address_spaces;
+
+void address_space_set_flatview(AddressSpace *as, FlatView *fv)
+{
+    FlatView *old = as->current_map;
+
+    g_assert(memory_topology_locked());
+    if (!fv->dispatch) {
+        fv->dispatch = dispatch_build(fv);
+    }
+    flatview_ref(fv);
+    /* Listeners hear of the change before readers can see it, as in QEMU. */
+    listeners_notify_topology(as, old, fv);
+    rcu_assign_pointer(as->current_map, fv);
+    memory_stats.views_published++;
+    if (old) {
+        flatview_unref(old);
+    }
+}
+
+void address_space_init(AddressSpace *as, MemoryRegion *root,
+                        const char *name)
+{
+    FlatView *fv = NULL;
+    GList *l;
+
+    memory_region_transaction_begin();
+    memset(as, 0, sizeof(*as));
+    as->name = g_strdup(name ? name : "anonymous");
+    as->root = root;
+    as->map_state = address_space_map_state_new();
+    memory_region_ref(root);
+
+    /* Share the view of a space with the same root, if there is one. */
+    for (l = address_spaces; l; l = l->next) {
+        AddressSpace *other = l->data;
+
+        if (other->root == root && other->current_map) {
+            fv = other->current_map;
+            flatview_ref(fv);
+            break;
+        }
+    }
+    if (!fv) {
+        fv = flatview_render(root);
+        memory_stats.renders++;
+    }
+    address_space_set_flatview(as, fv);
+    flatview_unref(fv);
+    address_spaces = g_list_append(address_spaces, as);
+    as->link = g_list_last(address_spaces);
+    memory_region_transaction_commit();
+}
+
+void address_space_destroy(AddressSpace *as)
+{
+    FlatView *fv;
+
+    memory_region_transaction_begin();
+    if (as->listeners) {
+        g_error("address_space_destroy(%s): listener '%s' still registered",
+                as->name,
+                ((MemoryListener *)as->listeners->data)->name ?: "?");
+    }
+    address_space_map_state_free(as);
+    address_spaces = g_list_delete_link(address_spaces, as->link);
+    as->link = NULL;
+    fv = as->current_map;
+    rcu_assign_pointer(as->current_map, NULL);
+    memory_region_transaction_commit();
+
+    flatview_unref(fv);
+    memory_region_unref(as->root);
+    g_free(as->name);
+    as->name = NULL;
+}
+
+MemoryRegionSection *address_space_get_sections(AddressSpace *as, size_t *n)
+{
+    MemoryRegionSection *out;
+    FlatView *fv;
+    unsigned i;
+
+    mc_rcu_read_lock();
+    fv = address_space_get_flatview_rcu(as);
+    out = g_new(MemoryRegionSection, fv->nr ? fv->nr : 1);
+    for (i = 0; i < fv->nr; i++) {
+        flatrange_to_section(&fv->ranges[i], fv, &out[i]);
+    }
+    *n = fv->nr;
+    mc_rcu_read_unlock();
+    return out;
+}

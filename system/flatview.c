@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Rendering a region tree into a FlatView.
+ *
+ * The rules are QEMU's: walk the tree with the highest-priority (and, among
+ * equals, newest) subregion first; a terminating region fills what its
+ * subregions left; the first piece placed at an address wins. QEMU places
+ * pieces by inserting into a sorted array, which costs O(n) per piece and
+ * O(n^2) for a tree of n regions.
+ *
+ * We split it in two passes instead:
+ *  1. collect: walk the tree in QEMU's order and record every terminating
+ *     piece, clipped, with its rank (the order QEMU would insert it);
+ *  2. sweep: go through the boundaries left to right keeping a heap of the
+ *     pieces that cover the current point; the lowest rank wins.
+ * The result is the same view in O(n log n).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory-internal.h"
+
+#define RENDER_MAX_DEPTH 256
+
+typedef struct Piece {
+    MemoryRegion *mr;
+    Int128 base;        /* address of the region's offset 0 (may be < 0) */
+    Int128 start;
+    Int128 end;
+    uint32_t rank;
+    bool readonly;
+} Piece;
+
+typedef struct RenderState {
+    GArray *pieces;     /* of Piece */
+} RenderState;
+
+static uint64_t flatview_generation;
+
+static void collect(RenderState *rs, MemoryRegion *mr, Int128 base,
+                    Int128 clip_start, Int128 clip_end, bool readonly,
+                    unsigned depth)
+{
+    Int128 start, end;
+    GList *l;
+
+    if (!mr->enabled) {
+        return;
+    }
+    if (depth > RENDER_MAX_DEPTH) {
+        g_error("memcore: region tree deeper than %d at '%s' (alias cycle?)",
+                RENDER_MAX_DEPTH, mr->name);
+    }
+    start = base;
+    end = base + mr->size;
+    clip_start = int128_max(clip_start, start);
+    clip_end = int128_min(clip_end, end);
+    if (clip_start >= clip_end) {
+        return;
+    }
+    readonly |= mr->readonly;
+
+    if (mr->kind == MR_KIND_ALIAS) {
+        MemoryRegion *target = mr->alias;
+
+        /*
+         * The target's offset @alias_offset lands at our start; its own
+         * place in its container does not matter here.
+         */
+        collect(rs, target, base - (Int128)mr->alias_offset, clip_start,
+                clip_end, readonly, depth + 1);
+        return;
+    }
+
+    for (l = mr->subregions.head; l; l = l->next) {
+        MemoryRegion *sub = l->data;
+
+        collect(rs, sub, base + sub->addr, clip_start, clip_end, readonly,
+                depth + 1);
+    }
+
+    if (mr->kind != MR_KIND_CONTAINER) {
+        Piece p = {
+            .mr = mr,
+            .base = base,
+            .start = clip_start,
+            .end = clip_end,
+            .rank = rs->pieces->len,
+            .readonly = readonly,
+        };
+        g_array_append_val(rs->pieces, p);
+    }
+}
+
+/* ---- the sweep -------------------------------------------------------- */
+
+static int cmp_int128(const void *a, const void *b)
+{
+    Int128 x = *(const Int128 *)a, y = *(const Int128 *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_piece_start(const void *a, const void *b)
+{
+    const Piece *x = a, *y = b;
+
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* A binary min-heap of pieces keyed by rank. */
+typedef struct Heap {
+    const Piece **v;
+    size_t n;
+} Heap;
+
+static void heap_push(Heap *h, const Piece *p)
+{
+    size_t i = h->n++;
+
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+
+        if (h->v[parent]->rank <= p->rank) {
+            break;
+        }
+        h->v[i] = h->v[parent];
+        i = parent;
+    }
+    h->v[i] = p;
+}
+
+static void heap_pop(Heap *h)
+{
+    const Piece *last = h->v[--h->n];
+    size_t i = 0;
+
+    for (;;) {
+        size_t c = 2 * i + 1;
+
+        if (c >= h->n) {
+            break;
+        }
+        if (c + 1 < h->n && h->v[c + 1]->rank < h->v[c]->rank) {
+            c++;
+        }
+        if (last->rank <= h->v[c]->rank) {
+            break;
+        }
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (h->n) {
+        h->v[i] = last;
+    }
+}
+
+static bool can_merge(const FlatRange *a, const FlatRange *b)
+{
+    return a->mr == b->mr &&
+           a->start + a->size == b->start &&
+           (Int128)a->offset_in_region + a->size ==
+               (Int128)b->offset_in_region &&
+           a->readonly == b->readonly &&
+           a->romd_mode == b->romd_mode &&
+           a->private_mem == b->private_mem &&
+           a->dirty_log_mask == b->dirty_log_mask;
+}
+
+static void emit(GArray *out, const Piece *p, Int128 start, Int128 end)
+{
+    FlatRange fr = {
+        .mr = p->mr,
+        .offset_in_region = (hwaddr)(start - p->base),
+        .start = start,
+        .size = end - start,
+        .dirty_log_mask = p->mr->dirty_log_mask,
+        .romd_mode = p->mr->romd_mode,
+        .private_mem = p->mr->private_mem,
+        .readonly = p->readonly,
+    };
+
+    if (out->len) {
+        FlatRange *prev = &g_array_index(out, FlatRange, out->len - 1);
+
+        if (can_merge(prev, &fr)) {
+            prev->size += fr.size;
+            return;
+        }
+    }
+    g_array_append_val(out, fr);
+}
+
+static void sweep(GArray *pieces_arr, GArray *out)
+{
+    Piece *pieces = (Piece *)pieces_arr->data;
+    size_t n = pieces_arr->len, next = 0, npts = 0, i;
+    Int128 *pts = g_new(Int128, 2 * n);
+    Heap heap = { .v = g_new(const Piece *, n), .n = 0 };
+
+    for (i = 0; i < n; i++) {
+        pts[npts++] = pieces[i].start;
+        pts[npts++] = pieces[i].end;
+    }
+    qsort(pts, npts, sizeof(*pts), cmp_int128);
+    qsort(pieces, n, sizeof(*pieces), cmp_piece_start);
+
+    for (i = 0; i + 1 < npts; i++) {
+        Int128 x = pts[i], y = pts[i + 1];
+
+        if (x == y) {
+            continue;
+        }
+        while (next < n && pieces[next].start <= x) {
+            heap_push(&heap, &pieces[next++]);
+        }
+        while (heap.n && heap.v[0]->end <= x) {
+            heap_pop(&heap);
+        }
+        if (heap.n) {
+            emit(out, heap.v[0], x, y);
+        }
+    }
+    g_free(pts);
+    g_free(heap.v);
+}
+
+/* ---- views ------------------------------------------------------------ */
+
+static FlatView *flatview_alloc(MemoryRegion *root)
+{
+    FlatView *fv = g_new0(FlatView, 1);
+
+    fv->refcount = 1;
+    fv->root = root;
+    fv->generation = __atomic_add_fetch(&flatview_generation, 1,
+                                        __ATOMIC_RELAXED);
+    return fv;
+}
+
+FlatView *flatview_new_empty(MemoryRegion *root)
+{
+    return flatview_alloc(root);
+}
+
+FlatView *flatview_render(MemoryRegion *root)
+{
+    RenderState rs = { .pieces = g_array_new(FALSE, FALSE, sizeof(Piece)) };
+    GArray *out = g_array_new(FALSE, FALSE, sizeof(FlatRange));
+    FlatView *fv = flatview_alloc(root);
+    unsigned i;
+
+    g_assert(memory_topology_locked());
+    /* The root is seen at address 0, wherever else it may be placed. */
+    collect(&rs, root, 0, 0, int128_2_64(), false, 0);
+    sweep(rs.pieces, out);
+    g_array_free(rs.pieces, TRUE);
+
+    fv->nr = out->len;
+    fv->ranges = (FlatRange *)g_array_free(out, FALSE);
+    for (i = 0; i < fv->nr; i++) {
+        memory_region_ref(fv->ranges[i].mr);
+    }
+    return fv;
+}
+
+void flatview_ref(FlatView *fv)
+{
+    __atomic_fetch_add(&fv->refcount, 1, __ATOMIC_RELAXED);
+}
+
+static void flatview_free_rcu(struct rcu_head *head)
+{
+    FlatView *fv = caa_container_of(head, FlatView, rcu);
+    unsigned i;
+
+    for (i = 0; i < fv->nr; i++) {
+        memory_region_unref(fv->ranges[i].mr);
+    }
+    if (fv->dispatch) {
+        dispatch_free(fv->dispatch);
+    }
+    g_free(fv->ranges);
+    g_free(fv);
+}
+
+void flatview_unref(FlatView *fv)
+{
+    if (__atomic_sub_fetch(&fv->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+        /* Readers that found it before it was replaced may still use it. */
+        call_rcu(&fv->rcu, flatview_free_rcu);
+    }
+}
+
+bool flatrange_equal(const FlatRange *a, const FlatRange *b)
+{
+    return a->mr == b->mr &&
+           a->start == b->start &&
+           a->size == b->size &&
+           a->offset_in_region == b->offset_in_region &&
+           a->readonly == b->readonly &&
+           a->romd_mode == b->romd_mode &&
+           a->private_mem == b->private_mem &&
+           a->dirty_log_mask == b->dirty_log_mask;
+}
+
+bool flatview_equal(const FlatView *a, const FlatView *b)
+{
+    unsigned i;
+
+    if (a == b) {
+        return true;
+    }
+    if (!a || !b || a->nr != b->nr) {
+        return false;
+    }
+    for (i = 0; i < a->nr; i++) {
+        if (!flatrange_equal(&a->ranges[i], &b->ranges[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void flatrange_to_section(const FlatRange *fr, FlatView *fv,
+                          MemoryRegionSection *s)
+{
+    s->mr = fr->mr;
+    s->fv = fv;
+    s->offset_within_region = fr->offset_in_region;
+    s->offset_within_address_space = (hwaddr)fr->start;
+    s->size = fr->size;
+    s->readonly = fr->readonly;
+    s->nonvolatile = false;
+}
+
+unsigned flatview_find_from(const FlatView *fv, Int128 addr)
+{
+    unsigned lo = 0, hi = fv->nr;
+
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        const FlatRange *fr = &fv->ranges[mid];
+
+        if (fr->start + fr->size <= addr) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}

@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The map path: address_space_map() and address_space_unmap().
+ *
+ * Three kinds of memory answer a map request (docs/devel/memory.rst,
+ * "The map path"): RAM gives a direct pointer, a map-on-demand region
+ * gives what its map() callback returns, and anything else gets a bounce
+ * buffer from the address space's budget.
+ *
+ * Every pointer handed out is recorded in a per-address-space hash table,
+ * so unmap finds its owner in O(1) whatever the kind. The table and the
+ * bounce budget are protected by AddressSpaceMapState.lock; callbacks
+ * (map(), unmap(), map clients) are never called with it held.
+ */
+#include <string.h>
+
+#include "memory-internal.h"
+
+#define DEFAULT_MAX_BOUNCE_BUFFER_SIZE 4096
+
+typedef enum MapKind {
+    MAP_RAM,
+    MAP_ON_DEMAND,
+    MAP_BOUNCE,
+} MapKind;
+
+typedef struct MapRecord MapRecord;
+struct MapRecord {
+    MapRecord *next;        /* other live mappings at the same pointer */
+    void *ptr;
+    MapKind kind;
+    MemoryRegion *mr;       /* referenced while mapped; NULL for bounce */
+    hwaddr offset;          /* in @mr (on demand) */
+    hwaddr as_addr;         /* where in the space (bounce write-back) */
+    hwaddr len;
+    bool is_write;
+    MemTxAttrs attrs;
+};
+
+typedef struct MapClient {
+    void (*callback)(void *opaque);
+    void *opaque;
+} MapClient;
+
+struct AddressSpaceMapState {
+    GMutex lock;
+    GHashTable *maps;       /* ptr -> MapRecord chain */
+    size_t bounce_max;
+    size_t bounce_used;
+    GList *clients;         /* of MapClient * */
+    AddressSpaceStats stats;
+};
+
+AddressSpaceMapState *address_space_map_state_new(void)
+{
+    AddressSpaceMapState *ms = g_new0(AddressSpaceMapState, 1);
+
+    g_mutex_init(&ms->lock);
+    ms->maps = g_hash_table_new(NULL, NULL);
+    ms->bounce_max = DEFAULT_MAX_BOUNCE_BUFFER_SIZE;
+    return ms;
+}
+
+void address_space_map_state_free(AddressSpace *as)
+{
+    AddressSpaceMapState *ms = as->map_state;
+
+    if (g_hash_table_size(ms->maps)) {
+        g_error("address_space_destroy(%s): %u mapping(s) still outstanding",
+                as->name, g_hash_table_size(ms->maps));
+    }
+    g_hash_table_destroy(ms->maps);
+    g_list_free_full(ms->clients, g_free);
+    g_mutex_clear(&ms->lock);
+    g_free(ms);
+    as->map_state = NULL;
+}
+
+void address_space_count_copy(AddressSpace *as)
+{
+    __atomic_fetch_add(&as->map_state->stats.copies, 1, __ATOMIC_RELAXED);
+}
+
+static void record_insert(AddressSpaceMapState *ms, MapRecord *rec)
+{
+    g_mutex_lock(&ms->lock);
+    rec->next = g_hash_table_lookup(ms->maps, rec->ptr);
+    g_hash_table_insert(ms->maps, rec->ptr, rec);
+    ms->stats.maps++;
+    ms->stats.outstanding++;
+    g_mutex_unlock(&ms->lock);
+}
+
+/* Take the record for @ptr out of the table; prefer one of length @len. */
+static MapRecord *record_remove(AddressSpaceMapState *ms, void *ptr,
+                                hwaddr len)
+{
+    MapRecord *head, *rec, **pp;
+
+    head = g_hash_table_lookup(ms->maps, ptr);
+    if (!head) {
+        return NULL;
+    }
+    for (pp = &head; *pp; pp = &(*pp)->next) {
+        if ((*pp)->len == len) {
+            break;
+        }
+    }
+    if (!*pp) {
+        pp = &head;
+    }
+    rec = *pp;
+    *pp = rec->next;
+    if (head) {
+        g_hash_table_insert(ms->maps, ptr, head);
+    } else {
+        g_hash_table_remove(ms->maps, ptr);
+    }
+    ms->stats.unmaps++;
+    ms->stats.outstanding--;
+    return rec;
+}
+
+static void mr_hold(MemoryRegion *mr)
+{
+    memory_region_ref(mr);
+    __atomic_fetch_add(&mr->outstanding_maps, 1, __ATOMIC_RELAXED);
+}
+
+static void mr_release(MemoryRegion *mr)
+{
+    __atomic_fetch_sub(&mr->outstanding_maps, 1, __ATOMIC_RELAXED);
+    memory_region_unref(mr);
+}
+
+/* ---- map clients ---------------------------------------------------------- */
+
+static void notify_map_clients(AddressSpaceMapState *ms)
+{
+    GList *clients, *l;
+
+    g_mutex_lock(&ms->lock);
+    clients = ms->clients;
+    ms->clients = NULL;
+    g_mutex_unlock(&ms->lock);
+
+    for (l = clients; l; l = l->next) {
+        MapClient *c = l->data;
+
+        c->callback(c->opaque);
+    }
+    g_list_free_full(clients, g_free);
+}
+
+void address_space_register_map_client(AddressSpace *as,
+                                       void (*callback)(void *opaque),
+                                       void *opaque)
+{
+    AddressSpaceMapState *ms = as->map_state;
+    MapClient *c = g_new(MapClient, 1);
+    bool idle;
+
+    c->callback = callback;
+    c->opaque = opaque;
+    g_mutex_lock(&ms->lock);
+    ms->clients = g_list_append(ms->clients, c);
+    idle = ms->bounce_used == 0;
+    g_mutex_unlock(&ms->lock);
+    if (idle) {
+        /* Nothing to wait for: retrying can work now. */
+        notify_map_clients(ms);
+    }
+}
+
+void address_space_unregister_map_client(AddressSpace *as,
+                                         void (*callback)(void *opaque),
+                                         void *opaque)
+{
+    AddressSpaceMapState *ms = as->map_state;
+    GList *l;
+
+    g_mutex_lock(&ms->lock);
+    for (l = ms->clients; l; l = l->next) {
+        MapClient *c = l->data;
+
+        if (c->callback == callback && c->opaque == opaque) {
+            ms->clients = g_list_delete_link(ms->clients, l);
+            g_free(c);
+            break;
+        }
+    }
+    g_mutex_unlock(&ms->lock);
+}
+
+void address_space_set_max_bounce_buffer_size(AddressSpace *as, size_t size)
+{
+    g_mutex_lock(&as->map_state->lock);
+    as->map_state->bounce_max = size;
+    g_mutex_unlock(&as->map_state->lock);
+}
+
+void address_space_get_stats(AddressSpace *as, AddressSpaceStats *stats)
+{
+    AddressSpaceMapState *ms = as->map_state;
+
+    g_mutex_lock(&ms->lock);
+    *stats = ms->stats;
+    stats->bounce_in_use = ms->bounce_used;
+    stats->bounce_max = ms->bounce_max;
+    stats->copies = __atomic_load_n(&ms->stats.copies, __ATOMIC_RELAXED);
+    g_mutex_unlock(&ms->lock);
+}
+
+/* ---- map ------------------------------------------------------------------- */
+
+/*
+ * How far a direct RAM mapping can go from @ds: on through following flat
+ * ranges while they continue the same region at contiguous offsets.
+ */
+static hwaddr ram_contiguous(FlatView *fv, const DispatchSection *ds,
+                             hwaddr addr, hwaddr len, bool is_write)
+{
+    const FlatRange *fr = ds->fr;
+    const FlatRange *end = fv->ranges + fv->nr;
+    hwaddr l = (len - 1 <= ds->last - addr) ? len : ds->last - addr + 1;
+
+    while (l < len && fr + 1 < end) {
+        const FlatRange *nx = fr + 1;
+
+        if (nx->mr != fr->mr || nx->start != fr->start + fr->size ||
+            (Int128)nx->offset_in_region !=
+                (Int128)fr->offset_in_region + fr->size ||
+            (is_write && nx->readonly) || nx->private_mem != fr->private_mem) {
+            break;
+        }
+        l = (len - l <= nx->size) ? len : l + (hwaddr)nx->size;
+        fr = nx;
+    }
+    return l;
+}
+
+static void *map_bounce(AddressSpace *as, FlatView *fv, hwaddr addr,
+                        hwaddr l, bool is_write, MemTxAttrs attrs,
+                        hwaddr *plen)
+{
+    AddressSpaceMapState *ms = as->map_state;
+    MapRecord *rec;
+    size_t avail;
+    void *buf;
+
+    g_mutex_lock(&ms->lock);
+    avail = ms->bounce_max > ms->bounce_used ?
+            ms->bounce_max - ms->bounce_used : 0;
+    if (l > avail) {
+        l = avail;
+    }
+    ms->bounce_used += l;
+    g_mutex_unlock(&ms->lock);
+    if (l == 0) {
+        return NULL;
+    }
+
+    buf = g_try_malloc(l);
+    if (buf && !is_write &&
+        flatview_read(fv, addr, attrs, buf, l) != MEMTX_OK) {
+        /* The device could not be read; do not hand out made-up data. */
+        g_free(buf);
+        buf = NULL;
+    }
+    if (!buf) {
+        g_mutex_lock(&ms->lock);
+        ms->bounce_used -= l;
+        g_mutex_unlock(&ms->lock);
+        notify_map_clients(ms);
+        return NULL;
+    }
+    rec = g_new0(MapRecord, 1);
+    rec->ptr = buf;
+    rec->kind = MAP_BOUNCE;
+    rec->as_addr = addr;
+    rec->len = l;
+    rec->is_write = is_write;
+    rec->attrs = attrs;
+    record_insert(ms, rec);
+    *plen = l;
+    return buf;
+}
+
+static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
+                           hwaddr addr, hwaddr l, bool is_write,
+                           MemTxAttrs attrs, hwaddr *plen)
+{
+    MemoryRegion *mr = ds->fr->mr;
+    hwaddr offset = ds->fr->offset_in_region + (addr - ds->start);
+    hwaddr ml = l;
+    MapRecord *rec;
+    void *p;
+
+    p = mr->ops->map(mr->opaque, offset, &ml, is_write, attrs);
+    if (!p || ml == 0) {
+        __atomic_fetch_add(&mr->stat_map_failures, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    if (ml > l) {
+        g_error("memcore: map() of '%s' grew the request from %" PRIu64
+                " to %" PRIu64 " bytes", mr->name, l, ml);
+    }
+    __atomic_fetch_add(&mr->stat_maps, 1, __ATOMIC_RELAXED);
+    mr_hold(mr);
+    rec = g_new0(MapRecord, 1);
+    rec->ptr = p;
+    rec->kind = MAP_ON_DEMAND;
+    rec->mr = mr;
+    rec->offset = offset;
+    rec->as_addr = addr;
+    rec->len = ml;
+    rec->is_write = is_write;
+    rec->attrs = attrs;
+    record_insert(as->map_state, rec);
+    *plen = ml;
+    return p;
+}
+
+static void *map_ram(AddressSpace *as, FlatView *fv,
+                     const DispatchSection *ds, hwaddr addr, hwaddr len,
+                     bool is_write, MemTxAttrs attrs, hwaddr *plen)
+{
+    MapRecord *rec;
+
+    if (ds->private_mem && !attrs.private_mem) {
+        return NULL;
+    }
+    rec = g_new0(MapRecord, 1);
+    rec->ptr = (void *)(ds->host_base + addr);
+    rec->kind = MAP_RAM;
+    rec->mr = ds->fr->mr;
+    rec->as_addr = addr;
+    rec->len = ram_contiguous(fv, ds, addr, len, is_write);
+    rec->is_write = is_write;
+    rec->attrs = attrs;
+    mr_hold(rec->mr);
+    record_insert(as->map_state, rec);
+    *plen = rec->len;
+    return rec->ptr;
+}
+
+void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
+                        bool is_write, MemTxAttrs attrs)
+{
+    hwaddr len = *plen;
+    const DispatchSection *ds;
+    FlatView *fv;
+    void *p = NULL;
+    hwaddr l;
+
+    *plen = 0;
+    if (len == 0) {
+        return NULL;
+    }
+    mc_rcu_read_lock();
+    fv = address_space_get_flatview_rcu(as);
+    ds = dispatch_lookup(fv, addr);
+    if (ds->fr) {
+        l = (len - 1 <= ds->last - addr) ? len : ds->last - addr + 1;
+        switch (is_write ? ds->write_kind : ds->read_kind) {
+        case SEC_RAM:
+            p = map_ram(as, fv, ds, addr, len, is_write, attrs, plen);
+            break;
+        case SEC_ON_DEMAND:
+            p = map_on_demand(as, ds, addr, l, is_write, attrs, plen);
+            break;
+        case SEC_MMIO:
+        case SEC_READONLY:
+            p = map_bounce(as, fv, addr, l, is_write, attrs, plen);
+            break;
+        default:
+            break;
+        }
+    }
+    mc_rcu_read_unlock();
+    if (!p) {
+        *plen = 0;
+        g_mutex_lock(&as->map_state->lock);
+        as->map_state->stats.map_failures++;
+        g_mutex_unlock(&as->map_state->lock);
+    }
+    return p;
+}
+
+/* ---- unmap ----------------------------------------------------------------- */
+
+void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len,
+                         bool is_write, hwaddr access_len)
+{
+    AddressSpaceMapState *ms = as->map_state;
+    MapRecord *rec;
+    MemoryRegion *mr;
+
+    g_mutex_lock(&ms->lock);
+    rec = record_remove(ms, buffer, len);
+    g_mutex_unlock(&ms->lock);
+    if (!rec) {
+        g_error("address_space_unmap(%s): %p was not returned by "
+                "address_space_map(), or was already unmapped",
+                as->name, buffer);
+    }
+    if (access_len > rec->len) {
+        access_len = rec->len;
+    }
+    mr = rec->mr;
+    switch (rec->kind) {
+    case MAP_RAM:
+        mr_release(mr);
+        break;
+    case MAP_ON_DEMAND:
+        mr->ops->unmap(mr->opaque, rec->ptr, rec->offset, rec->len,
+                       rec->is_write, access_len);
+        __atomic_fetch_add(&mr->stat_unmaps, 1, __ATOMIC_RELAXED);
+        mr_release(mr);
+        break;
+    case MAP_BOUNCE:
+        if (rec->is_write && access_len) {
+            /* A failed write-back has nobody left to tell; as in QEMU. */
+            address_space_write(as, rec->as_addr, rec->attrs, rec->ptr,
+                                access_len);
+        }
+        g_free(rec->ptr);
+        g_mutex_lock(&ms->lock);
+        ms->bounce_used -= rec->len;
+        g_mutex_unlock(&ms->lock);
+        notify_map_clients(ms);
+        break;
+    }
+    g_free(rec);
+}

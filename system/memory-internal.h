@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Private structures shared by the files of system/. Not installed.
+ *
+ * Who may touch what:
+ *  - the region tree (MemoryRegion fields marked "under the topology lock")
+ *    only with memory_topology_lock() held;
+ *  - a FlatView is immutable once published; readers reach it through
+ *    AddressSpace.current_map under rcu_read_lock() and never lock;
+ *  - AddressSpaceMapState has its own mutex (map.c).
+ */
+#ifndef SYSTEM_MEMORY_INTERNAL_H
+#define SYSTEM_MEMORY_INTERNAL_H
+
+#include <urcu.h>
+#include "exec/memory.h"
+
+#define MC_PAGE_BITS 12
+#define MC_PAGE_SIZE (1ULL << MC_PAGE_BITS)
+#define MC_PAGE_MASK (~(MC_PAGE_SIZE - 1))
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* ---- rcu.c --------------------------------------------------------- */
+
+extern __thread bool memcore_rcu_registered
+    __attribute__((tls_model("initial-exec")));
+void memcore_rcu_register_slow(void);
+
+/*
+ * Readers call these instead of rcu_read_lock()/unlock(): the first use on
+ * a thread registers it with liburcu (and unregisters at thread exit).
+ */
+static inline void mc_rcu_read_lock(void)
+{
+    if (unlikely(!memcore_rcu_registered)) {
+        memcore_rcu_register_slow();
+    }
+    rcu_read_lock();
+}
+
+static inline void mc_rcu_read_unlock(void)
+{
+    rcu_read_unlock();
+}
+
+/* Make sure this thread may call synchronize_rcu()/rcu_barrier(). */
+void memcore_rcu_ensure_registered(void);
+
+/* ---- memory.c: the tree and the topology lock ----------------------- */
+
+void memory_topology_lock(void);
+void memory_topology_unlock(void);
+bool memory_topology_locked(void);
+/* Note that the tree changed; the outermost commit re-renders. */
+void memory_region_update_pending(void);
+/* The region whose contents an alias chain finally shows. */
+MemoryRegion *memory_region_resolve_alias(MemoryRegion *mr, hwaddr *offset);
+
+/* Kind predicates used on hot paths. */
+static inline bool mr_is_ram_backed(const MemoryRegion *mr)
+{
+    return mr->kind == MR_KIND_RAM ||
+           (mr->kind == MR_KIND_ROM_DEVICE);
+}
+
+/* ---- flatview.c: rendering ------------------------------------------ */
+
+/*
+ * One piece of a region as it shows in an address space. Flat ranges are
+ * sorted, never overlap, and merge with a neighbour when they continue
+ * the same region with the same flags.
+ */
+typedef struct FlatRange {
+    MemoryRegion *mr;
+    hwaddr offset_in_region;
+    Int128 start;
+    Int128 size;
+    uint8_t dirty_log_mask;
+    bool romd_mode;
+    bool private_mem;
+    bool readonly;
+} FlatRange;
+
+typedef struct Dispatch Dispatch;
+
+/*
+ * An immutable rendering of one root. Shared by every AddressSpace with
+ * that root; freed through call_rcu once the last one lets go.
+ */
+struct FlatView {
+    struct rcu_head rcu;
+    int refcount;                   /* atomic */
+    uint64_t generation;            /* unique per view, for caches */
+    MemoryRegion *root;
+    FlatRange *ranges;
+    unsigned nr;
+    Dispatch *dispatch;
+};
+
+FlatView *flatview_render(MemoryRegion *root);
+FlatView *flatview_new_empty(MemoryRegion *root);
+void flatview_ref(FlatView *fv);
+void flatview_unref(FlatView *fv);     /* frees after a grace period */
+bool flatview_equal(const FlatView *a, const FlatView *b);
+bool flatrange_equal(const FlatRange *a, const FlatRange *b);
+void flatrange_to_section(const FlatRange *fr, FlatView *fv,
+                          MemoryRegionSection *s);
+/* Index of the first range whose end is above @addr, or fv->nr. */
+unsigned flatview_find_from(const FlatView *fv, Int128 addr);
+
+/* ---- dispatch.c: address -> section lookup --------------------------- */
+
+/* How an access to a section is served. Chosen at render time. */
+typedef enum SectionKind {
+    SEC_UNASSIGNED,     /* nothing there: decode error */
+    SEC_READONLY,       /* writes refused: decode error, as in QEMU */
+    SEC_RAM,            /* direct host memory */
+    SEC_MMIO,           /* through ops->read/write */
+    SEC_ON_DEMAND,      /* map-on-demand region */
+    SEC_IOMMU,          /* translate, then continue elsewhere */
+} SectionKind;
+
+/*
+ * A flat range prepared for dispatch. @host is the host address that
+ * corresponds to address 0 of the space (host + addr is the byte), so the
+ * hot path needs no subtraction chain; it is only valid inside the range.
+ */
+typedef struct DispatchSection {
+    uint64_t start;         /* first byte */
+    uint64_t last;          /* last byte (inclusive, so 2^64-1 fits) */
+    uintptr_t host_base;    /* RAM: host address minus start-offset */
+    SectionKind read_kind;
+    SectionKind write_kind;
+    bool fast_read;         /* plain RAM: memcpy from host_base + addr */
+    bool fast_write;
+    bool private_mem;       /* confidential-guest private RAM */
+    const FlatRange *fr;    /* NULL for the unassigned section */
+} DispatchSection;
+
+Dispatch *dispatch_build(FlatView *fv);
+void dispatch_free(Dispatch *d);
+const DispatchSection *dispatch_lookup(const FlatView *fv, hwaddr addr);
+/*
+ * For an address inside an unassigned hole, the last byte of the hole.
+ */
+uint64_t dispatch_hole_last(const FlatView *fv, hwaddr addr);
+
+/* ---- mmio.c: sized accesses to devices ------------------------------ */
+
+MemTxResult mmio_dispatch_read(MemoryRegion *mr, hwaddr addr, uint64_t *data,
+                               unsigned size, MemTxAttrs attrs);
+MemTxResult mmio_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t data,
+                                unsigned size, MemTxAttrs attrs);
+/* Largest piece that may be sent to @mr at @addr, at most @len. */
+unsigned mmio_access_size(MemoryRegion *mr, hwaddr addr, hwaddr len);
+/* Bytes in memory order <-> value in the device's order. */
+uint64_t mmio_bytes_to_value(MemoryRegion *mr, const uint8_t *buf,
+                             unsigned size);
+void mmio_value_to_bytes(MemoryRegion *mr, uint64_t val, uint8_t *buf,
+                         unsigned size);
+
+/* ---- physmem.c: the read/write paths -------------------------------- */
+
+MemTxResult flatview_read(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
+                          void *buf, hwaddr len);
+MemTxResult flatview_write(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
+                           const void *buf, hwaddr len);
+/* Read or write @len bytes of one map-on-demand region piece. */
+MemTxResult on_demand_rw(AddressSpace *as, MemoryRegion *mr, hwaddr offset,
+                         void *buf, hwaddr len, bool is_write,
+                         MemTxAttrs attrs);
+
+/* ---- map.c ----------------------------------------------------------- */
+
+AddressSpaceMapState *address_space_map_state_new(void);
+void address_space_map_state_free(AddressSpace *as);
+void address_space_count_copy(AddressSpace *as);
+
+/* ---- address-space.c ------------------------------------------------ */
+
+/* Every address space, in creation order; under the topology lock. */
+extern GList *address_spaces;
+/* Replace @as's view (topology lock held); tells listeners. */
+void address_space_set_flatview(AddressSpace *as, FlatView *fv);
+
+static inline FlatView *address_space_get_flatview_rcu(AddressSpace *as)
+{
+    return rcu_dereference(as->current_map);
+}
+
+/* ---- listener.c ----------------------------------------------------- */
+
+void listeners_notify_topology(AddressSpace *as, FlatView *old,
+                               FlatView *new);
+
+/* ---- counters -------------------------------------------------------- */
+
+extern MemoryStats memory_stats;   /* updated under the topology lock */
+
+#endif /* SYSTEM_MEMORY_INTERNAL_H */

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Sized accesses to device callbacks: validity rules, adapting to what
+ * the callbacks implement, byte order, and the re-entrancy guard.
+ *
+ * Everything here runs on the reader side: no memcore lock is held, only
+ * the RCU read lock of the caller.
+ */
+#include <string.h>
+
+#include "memory-internal.h"
+
+/*
+ * Re-entrancy. Each thread keeps the guards of the devices whose callbacks
+ * it is running. Entering a device already on the list is refused; so is
+ * nesting deeper than MMIO_MAX_NESTING, whatever the devices, which bounds
+ * the stack even for devices without a guard.
+ */
+#define MMIO_MAX_NESTING 16
+
+static __thread MemReentrancyGuard *active_guards[MMIO_MAX_NESTING];
+static __thread unsigned mmio_depth;
+static bool depth_logged;
+
+static MemTxResult guard_refuse(MemoryRegion *mr, MemReentrancyGuard *g)
+{
+    if (g) {
+        __atomic_fetch_add(&g->refused, 1, __ATOMIC_RELAXED);
+        if (!__atomic_exchange_n(&g->logged, true, __ATOMIC_RELAXED)) {
+            g_printerr("memcore: refused re-entrant access to '%s' "
+                       "(device %s): its MMIO is already running on this "
+                       "thread\n", mr->name, g->name ? g->name : "?");
+        }
+    } else if (!__atomic_exchange_n(&depth_logged, true, __ATOMIC_RELAXED)) {
+        g_printerr("memcore: refused access to '%s': MMIO callbacks nested "
+                   "more than %d deep\n", mr->name, MMIO_MAX_NESTING);
+    }
+    return MEMTX_ACCESS_ERROR;
+}
+
+static MemTxResult guard_enter(MemoryRegion *mr)
+{
+    MemReentrancyGuard *g = mr->disable_reentrancy_guard ?
+                            NULL : mr->dev_reentrancy_guard;
+    unsigned i;
+
+    if (mmio_depth >= MMIO_MAX_NESTING) {
+        return guard_refuse(mr, NULL);
+    }
+    if (g) {
+        for (i = 0; i < mmio_depth; i++) {
+            if (active_guards[i] == g) {
+                return guard_refuse(mr, g);
+            }
+        }
+    }
+    active_guards[mmio_depth++] = g;
+    return MEMTX_OK;
+}
+
+static void guard_exit(void)
+{
+    mmio_depth--;
+}
+
+/* ---- byte order ---------------------------------------------------------- */
+
+static bool mr_big_endian(MemoryRegion *mr)
+{
+    enum device_endian e = mr->ops ? mr->ops->endianness : DEVICE_NATIVE_ENDIAN;
+
+    if (e == DEVICE_NATIVE_ENDIAN) {
+        return G_BYTE_ORDER == G_BIG_ENDIAN;
+    }
+    return e == DEVICE_BIG_ENDIAN;
+}
+
+uint64_t mmio_bytes_to_value(MemoryRegion *mr, const uint8_t *buf,
+                             unsigned size)
+{
+    bool be = mr_big_endian(mr);
+    uint64_t v = 0;
+    unsigned i;
+
+    for (i = 0; i < size; i++) {
+        unsigned shift = be ? (size - 1 - i) * 8 : i * 8;
+
+        v |= (uint64_t)buf[i] << shift;
+    }
+    return v;
+}
+
+void mmio_value_to_bytes(MemoryRegion *mr, uint64_t val, uint8_t *buf,
+                         unsigned size)
+{
+    bool be = mr_big_endian(mr);
+    unsigned i;
+
+    for (i = 0; i < size; i++) {
+        unsigned shift = be ? (size - 1 - i) * 8 : i * 8;
+
+        buf[i] = val >> shift;
+    }
+}
+
+/* ---- validity and sizing ------------------------------------------------- */
+
+static inline unsigned pow2floor_u(unsigned v)
+{
+    return v ? 1u << (31 - __builtin_clz(v)) : 0;
+}
+
+unsigned mmio_access_size(MemoryRegion *mr, hwaddr addr, hwaddr len)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    unsigned max = ops->valid.max_access_size ? ops->valid.max_access_size : 4;
+
+    if (max > 8) {
+        max = 8;
+    }
+    if (!ops->impl.unaligned) {
+        hwaddr align = addr & -addr;    /* 0 for addr 0: any alignment */
+
+        if (align && align < max) {
+            max = align;
+        }
+    }
+    if (len < max) {
+        max = len;
+    }
+    return pow2floor_u(max);
+}
+
+static bool mmio_access_valid(MemoryRegion *mr, hwaddr addr, unsigned size,
+                              bool is_write, MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->ops;
+
+    if (!ops) {
+        return false;
+    }
+    if (ops->valid.accepts &&
+        !ops->valid.accepts(mr->opaque, addr, size, is_write, attrs)) {
+        return false;
+    }
+    if (!ops->valid.unaligned && (addr & (size - 1))) {
+        return false;
+    }
+    if (!ops->valid.max_access_size) {
+        return true;    /* zero means every size is fine */
+    }
+    return size <= ops->valid.max_access_size &&
+           size >= (ops->valid.min_access_size ? ops->valid.min_access_size : 1);
+}
+
+/* ---- calling the device ------------------------------------------------- */
+
+static MemTxResult call_read(MemoryRegion *mr, hwaddr addr, uint64_t *v,
+                             unsigned size, MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->ops;
+
+    if (ops->read_with_attrs) {
+        return ops->read_with_attrs(mr->opaque, addr, v, size, attrs);
+    }
+    if (ops->read) {
+        *v = ops->read(mr->opaque, addr, size);
+        return MEMTX_OK;
+    }
+    *v = 0;
+    return MEMTX_DECODE_ERROR;
+}
+
+static MemTxResult call_write(MemoryRegion *mr, hwaddr addr, uint64_t v,
+                              unsigned size, MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->ops;
+
+    if (ops->write_with_attrs) {
+        return ops->write_with_attrs(mr->opaque, addr, v, size, attrs);
+    }
+    if (ops->write) {
+        ops->write(mr->opaque, addr, v, size);
+        return MEMTX_OK;
+    }
+    return MEMTX_DECODE_ERROR;
+}
+
+typedef struct ImplSizes {
+    unsigned min, max;
+} ImplSizes;
+
+static ImplSizes impl_sizes(MemoryRegion *mr)
+{
+    ImplSizes s = {
+        .min = mr->ops->impl.min_access_size ? mr->ops->impl.min_access_size : 1,
+        .max = mr->ops->impl.max_access_size ? mr->ops->impl.max_access_size : 4,
+    };
+
+    return s;
+}
+
+/*
+ * A valid access of @size bytes, adapted to what the callbacks implement:
+ *  - wider than impl.max: several calls, each impl.max wide, assembled in
+ *    the device's byte order;
+ *  - narrower than impl.min: one impl.min-wide call at the aligned address
+ *    below; a read extracts our bytes, a write sends them in position with
+ *    the other bytes zero (the device sees a wider write, as in QEMU).
+ */
+static MemTxResult adjusted_read(MemoryRegion *mr, hwaddr addr,
+                                 uint64_t *data, unsigned size,
+                                 MemTxAttrs attrs)
+{
+    ImplSizes impl = impl_sizes(mr);
+    bool be = mr_big_endian(mr);
+    MemTxResult r = MEMTX_OK;
+    uint64_t v;
+    unsigned i;
+
+    if (size >= impl.min && size <= impl.max) {
+        return call_read(mr, addr, data, size, attrs);
+    }
+    if (size < impl.min) {
+        hwaddr base = addr & ~(hwaddr)(impl.min - 1);
+        unsigned pos = addr - base;
+        unsigned shift = be ? (impl.min - size - pos) * 8 : pos * 8;
+
+        r = call_read(mr, base, &v, impl.min, attrs);
+        *data = (v >> shift) & (~0ULL >> (64 - size * 8));
+        return r;
+    }
+    *data = 0;
+    for (i = 0; i < size; i += impl.max) {
+        unsigned shift = be ? (size - impl.max - i) * 8 : i * 8;
+
+        r |= call_read(mr, addr + i, &v, impl.max, attrs);
+        *data |= (v & (~0ULL >> (64 - impl.max * 8))) << shift;
+    }
+    return r;
+}
+
+static MemTxResult adjusted_write(MemoryRegion *mr, hwaddr addr,
+                                  uint64_t data, unsigned size,
+                                  MemTxAttrs attrs)
+{
+    ImplSizes impl = impl_sizes(mr);
+    bool be = mr_big_endian(mr);
+    MemTxResult r = MEMTX_OK;
+    unsigned i;
+
+    if (size >= impl.min && size <= impl.max) {
+        return call_write(mr, addr, data, size, attrs);
+    }
+    if (size < impl.min) {
+        hwaddr base = addr & ~(hwaddr)(impl.min - 1);
+        unsigned pos = addr - base;
+        unsigned shift = be ? (impl.min - size - pos) * 8 : pos * 8;
+        uint64_t mask = ~0ULL >> (64 - size * 8);
+
+        return call_write(mr, base, (data & mask) << shift, impl.min, attrs);
+    }
+    for (i = 0; i < size; i += impl.max) {
+        unsigned shift = be ? (size - impl.max - i) * 8 : i * 8;
+
+        r |= call_write(mr, addr + i, data >> shift, impl.max, attrs);
+    }
+    return r;
+}
+
+MemTxResult mmio_dispatch_read(MemoryRegion *mr, hwaddr addr, uint64_t *data,
+                               unsigned size, MemTxAttrs attrs)
+{
+    MemTxResult r;
+
+    *data = 0;
+    if (!mmio_access_valid(mr, addr, size, false, attrs)) {
+        return MEMTX_DECODE_ERROR;
+    }
+    r = guard_enter(mr);
+    if (r != MEMTX_OK) {
+        return r;
+    }
+    r = adjusted_read(mr, addr, data, size, attrs);
+    guard_exit();
+    return r;
+}
+
+MemTxResult mmio_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t data,
+                                unsigned size, MemTxAttrs attrs)
+{
+    MemTxResult r;
+
+    if (!mmio_access_valid(mr, addr, size, true, attrs)) {
+        return MEMTX_DECODE_ERROR;
+    }
+    r = guard_enter(mr);
+    if (r != MEMTX_OK) {
+        return r;
+    }
+    r = adjusted_write(mr, addr, data, size, attrs);
+    guard_exit();
+    return r;
+}

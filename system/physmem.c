@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The read and write paths: address_space_read/write/rw and access checks.
+ *
+ * An access is cut wherever the section under it changes. Each piece is
+ * served according to its section's kind: memcpy for RAM, sized callback
+ * calls for MMIO, bulk copy or map-copy-unmap for map-on-demand regions.
+ * Results of the pieces are OR'd. Nothing wraps past 2^64.
+ */
+#include <string.h>
+
+#include "memory-internal.h"
+
+/* ---- MMIO ----------------------------------------------------------------- */
+
+static MemTxResult mmio_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
+                           hwaddr len, bool is_write, MemTxAttrs attrs)
+{
+    MemTxResult r = MEMTX_OK;
+
+    while (len) {
+        unsigned l = mmio_access_size(mr, offset, len);
+        uint64_t v;
+
+        if (is_write) {
+            v = mmio_bytes_to_value(mr, buf, l);
+            r |= mmio_dispatch_write(mr, offset, v, l, attrs);
+        } else {
+            r |= mmio_dispatch_read(mr, offset, &v, l, attrs);
+            mmio_value_to_bytes(mr, v, buf, l);
+        }
+        buf += l;
+        offset += l;
+        len -= l;
+    }
+    return r;
+}
+
+/* ---- map-on-demand regions ------------------------------------------- */
+
+static MemTxResult on_demand_map_copy(MemoryRegion *mr, hwaddr offset,
+                                      uint8_t *buf, hwaddr len,
+                                      bool is_write, MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->ops;
+
+    while (len) {
+        hwaddr l = len;
+        void *p = ops->map(mr->opaque, offset, &l, is_write, attrs);
+
+        if (!p || l == 0) {
+            __atomic_fetch_add(&mr->stat_map_failures, 1, __ATOMIC_RELAXED);
+            if (!is_write) {
+                memset(buf, 0, len);
+            }
+            return MEMTX_ERROR;
+        }
+        if (l > len) {
+            l = len;    /* a callback may not grow the request */
+        }
+        __atomic_fetch_add(&mr->stat_maps, 1, __ATOMIC_RELAXED);
+        if (is_write) {
+            memcpy(p, buf, l);
+        } else {
+            memcpy(buf, p, l);
+        }
+        ops->unmap(mr->opaque, p, offset, l, is_write, l);
+        __atomic_fetch_add(&mr->stat_unmaps, 1, __ATOMIC_RELAXED);
+        buf += l;
+        offset += l;
+        len -= l;
+    }
+    return MEMTX_OK;
+}
+
+MemTxResult on_demand_rw(AddressSpace *as, MemoryRegion *mr, hwaddr offset,
+                         void *buf, hwaddr len, bool is_write,
+                         MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    MemTxResult r;
+
+    if (!is_write && ops->read_buf) {
+        r = ops->read_buf(mr->opaque, offset, buf, len, attrs);
+    } else if (is_write && ops->write_buf) {
+        r = ops->write_buf(mr->opaque, offset, buf, len, attrs);
+    } else if (is_write ? (ops->write || ops->write_with_attrs)
+                        : (ops->read || ops->read_with_attrs)) {
+        /* Sized callbacks, like MMIO. */
+        return mmio_rw(mr, offset, buf, len, is_write, attrs);
+    } else {
+        return on_demand_map_copy(mr, offset, buf, len, is_write, attrs);
+    }
+    __atomic_fetch_add(&mr->stat_copies, 1, __ATOMIC_RELAXED);
+    if (as) {
+        address_space_count_copy(as);
+    }
+    if (r != MEMTX_OK && !is_write) {
+        /* Never hand the caller stale bytes as if they were read. */
+        memset(buf, 0, len);
+    }
+    return r;
+}
+
+/* ---- one piece ---------------------------------------------------------- */
+
+static MemTxResult piece_rw(AddressSpace *as, const DispatchSection *ds,
+                            hwaddr addr, uint8_t *buf, hwaddr len,
+                            bool is_write, MemTxAttrs attrs)
+{
+    SectionKind kind = is_write ? ds->write_kind : ds->read_kind;
+    hwaddr offset;
+
+    switch (kind) {
+    case SEC_RAM:
+        if (ds->private_mem && !attrs.private_mem) {
+            break;      /* device DMA into private memory */
+        }
+        if (is_write) {
+            memcpy((void *)(ds->host_base + addr), buf, len);
+        } else {
+            memcpy(buf, (void *)(ds->host_base + addr), len);
+        }
+        return MEMTX_OK;
+    case SEC_MMIO:
+        offset = ds->fr->offset_in_region + (addr - ds->start);
+        return mmio_rw(ds->fr->mr, offset, buf, len, is_write, attrs);
+    case SEC_ON_DEMAND:
+        offset = ds->fr->offset_in_region + (addr - ds->start);
+        return on_demand_rw(as, ds->fr->mr, offset, buf, len, is_write,
+                            attrs);
+    case SEC_READONLY:
+        return MEMTX_DECODE_ERROR;
+    case SEC_IOMMU:
+    case SEC_UNASSIGNED:
+    default:
+        if (!is_write) {
+            memset(buf, 0, len);
+        }
+        return MEMTX_DECODE_ERROR;
+    }
+    /* Refused private access. */
+    if (!is_write) {
+        memset(buf, 0, len);
+    }
+    return MEMTX_ACCESS_ERROR;
+}
+
+/*
+ * The general loop. @as may be NULL (no copy accounting).
+ */
+static MemTxResult flatview_rw(AddressSpace *as, FlatView *fv, hwaddr addr,
+                               MemTxAttrs attrs, uint8_t *buf, hwaddr len,
+                               bool is_write)
+{
+    MemTxResult r = MEMTX_OK;
+
+    while (len) {
+        const DispatchSection *ds = dispatch_lookup(fv, addr);
+        uint64_t last = ds->fr ? ds->last : dispatch_hole_last(fv, addr);
+        hwaddr l = (len - 1 <= last - addr) ? len : last - addr + 1;
+
+        r |= piece_rw(as, ds, addr, buf, l, is_write, attrs);
+        len -= l;
+        buf += l;
+        if (!len) {
+            break;
+        }
+        if (last == UINT64_MAX) {
+            /* The rest would wrap past 2^64: there is nothing there. */
+            if (!is_write) {
+                memset(buf, 0, len);
+            }
+            r |= MEMTX_DECODE_ERROR;
+            break;
+        }
+        addr = last + 1;
+    }
+    return r;
+}
+
+MemTxResult flatview_read(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
+                          void *buf, hwaddr len)
+{
+    return flatview_rw(NULL, fv, addr, attrs, buf, len, false);
+}
+
+MemTxResult flatview_write(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
+                           const void *buf, hwaddr len)
+{
+    return flatview_rw(NULL, fv, addr, attrs, (uint8_t *)buf, len, true);
+}
+
+/* ---- the public entry points --------------------------------------------- */
+
+MemTxResult address_space_read(AddressSpace *as, hwaddr addr,
+                               MemTxAttrs attrs, void *buf, hwaddr len)
+{
+    const DispatchSection *ds;
+    FlatView *fv;
+    MemTxResult r;
+
+    if (unlikely(len == 0)) {
+        return MEMTX_OK;
+    }
+    mc_rcu_read_lock();
+    fv = address_space_get_flatview_rcu(as);
+    ds = dispatch_lookup(fv, addr);
+    /* Fast path: plain RAM that holds the whole access. */
+    if (likely(ds->fast_read && addr - ds->start <= ds->last - ds->start &&
+               len - 1 <= ds->last - addr)) {
+        memcpy(buf, (void *)(ds->host_base + addr), len);
+        mc_rcu_read_unlock();
+        return MEMTX_OK;
+    }
+    r = flatview_rw(as, fv, addr, attrs, buf, len, false);
+    mc_rcu_read_unlock();
+    return r;
+}
+
+MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
+                                MemTxAttrs attrs, const void *buf,
+                                hwaddr len)
+{
+    const DispatchSection *ds;
+    FlatView *fv;
+    MemTxResult r;
+
+    if (unlikely(len == 0)) {
+        return MEMTX_OK;
+    }
+    mc_rcu_read_lock();
+    fv = address_space_get_flatview_rcu(as);
+    ds = dispatch_lookup(fv, addr);
+    if (likely(ds->fast_write && addr - ds->start <= ds->last - ds->start &&
+               len - 1 <= ds->last - addr)) {
+        memcpy((void *)(ds->host_base + addr), buf, len);
+        mc_rcu_read_unlock();
+        return MEMTX_OK;
+    }
+    r = flatview_rw(as, fv, addr, attrs, (uint8_t *)buf, len, true);
+    mc_rcu_read_unlock();
+    return r;
+}
+
+MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
+                             void *buf, hwaddr len, bool is_write)
+{
+    if (is_write) {
+        return address_space_write(as, addr, attrs, buf, len);
+    }
+    return address_space_read(as, addr, attrs, buf, len);
+}
+
+static bool piece_valid(const DispatchSection *ds, hwaddr addr, hwaddr len,
+                        bool is_write, MemTxAttrs attrs)
+{
+    SectionKind kind = is_write ? ds->write_kind : ds->read_kind;
+    MemoryRegion *mr = ds->fr ? ds->fr->mr : NULL;
+
+    switch (kind) {
+    case SEC_RAM:
+        return !ds->private_mem || attrs.private_mem;
+    case SEC_ON_DEMAND:
+        return true;
+    case SEC_MMIO: {
+        hwaddr offset = ds->fr->offset_in_region + (addr - ds->start);
+        const MemoryRegionOps *ops = mr->ops;
+
+        while (len) {
+            unsigned l = mmio_access_size(mr, offset, len);
+
+            if (ops->valid.accepts &&
+                !ops->valid.accepts(mr->opaque, offset, l, is_write, attrs)) {
+                return false;
+            }
+            len -= l;
+            offset += l;
+        }
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
+                                bool is_write, MemTxAttrs attrs)
+{
+    FlatView *fv;
+    bool ok = true;
+
+    if (len == 0) {
+        return true;
+    }
+    if (addr + (len - 1) < addr) {
+        return false;       /* would wrap past 2^64 */
+    }
+    mc_rcu_read_lock();
+    fv = address_space_get_flatview_rcu(as);
+    while (len && ok) {
+        const DispatchSection *ds = dispatch_lookup(fv, addr);
+        uint64_t last;
+        hwaddr l;
+
+        if (!ds->fr) {
+            ok = false;
+            break;
+        }
+        last = ds->last;
+        l = (len - 1 <= last - addr) ? len : last - addr + 1;
+        ok = piece_valid(ds, addr, l, is_write, attrs);
+        len -= l;
+        addr += l;
+    }
+    mc_rcu_read_unlock();
+    return ok;
+}
