@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <xengnttab.h>
 #include <xen/grant_table.h>
@@ -263,6 +264,53 @@ static void test_bad_refs(xengnttab_handle *xgt)
     }
 }
 
+/*
+ * Revocation: after unshare, Xen refuses the ref, unless a backend still
+ * maps it, in which case Linux defers ending the grant until it can.
+ */
+static void test_revoke(xengntshr_handle *xgs, xengnttab_handle *xgt)
+{
+    uint32_t ref = 0;
+    uint8_t *share, *map;
+    uint8_t buf[16];
+    int rc, st, tries;
+
+    share = xengntshr_share_pages(xgs, SELF_DOMID, 1, &ref, 1);
+    check(share != NULL, "share ref %u for revocation", ref);
+    if (!share) {
+        return;
+    }
+    xengntshr_unshare(xgs, share, 1);
+    st = copy_one(xgt, ref, 0, buf, sizeof(buf), 0, &rc);
+    check(st != GNTST_okay, "ref %u refused after unshare: status %d", ref,
+          st);
+
+    share = xengntshr_share_pages(xgs, SELF_DOMID, 1, &ref, 1);
+    check(share != NULL, "share ref %u again", ref);
+    if (!share) {
+        return;
+    }
+    map = xengnttab_map_grant_ref(xgt, SELF_DOMID, ref, PROT_READ);
+    check(map != NULL, "map ref %u, then unshare it while mapped", ref);
+    xengntshr_unshare(xgs, share, 1);
+    st = copy_one(xgt, ref, 0, buf, sizeof(buf), 0, &rc);
+    check(map == NULL || st == GNTST_okay,
+          "ref %u still granted while mapped: status %d", ref, st);
+    if (!map) {
+        return;
+    }
+    xengnttab_unmap(xgt, map, 1);
+    for (tries = 0; tries < 50; tries++) {
+        st = copy_one(xgt, ref, 0, buf, sizeof(buf), 0, &rc);
+        if (st != GNTST_okay) {
+            break;
+        }
+        usleep(100 * 1000);
+    }
+    check(st != GNTST_okay, "ref %u released %.1f s after unmap: status %d",
+          ref, tries / 10.0, st);
+}
+
 int main(void)
 {
     xengntshr_handle *xgs;
@@ -280,6 +328,7 @@ int main(void)
         test_multi_page(xgs, xgt);
         test_read_only(xgs, xgt);
         test_bad_refs(xgt);
+        test_revoke(xgs, xgt);
     }
     if (xgt) {
         xengnttab_close(xgt);
