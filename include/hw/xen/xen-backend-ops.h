@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Backend ops: the only way hw/xen code reaches grant tables and foreign
+ * memory.
+ *
+ * A XenBackend is a handle on "what the device model's domain may do to
+ * other domains' memory". Two implementations exist:
+ *  - xen_backend_open_libxen(): real Xen through libxengnttab and
+ *    libxenforeignmemory (/dev/xen/gntdev and /dev/xen/privcmd);
+ *  - xen_emu_backend_open(): the emulated hypervisor in "hw/xen/xen-emu.h".
+ *
+ * Both hand out real host mappings and report per-ref GNTST_* codes where
+ * they can (libxengnttab's map cannot: see xen_backend_grant_map()).
+ *
+ * Threads: every function here may be called from any thread at once; the
+ * implementations serialise what needs it.
+ */
+#ifndef HW_XEN_XEN_BACKEND_OPS_H
+#define HW_XEN_XEN_BACKEND_OPS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "hw/xen/xen-abi.h"
+
+typedef struct XenBackend XenBackend;
+
+/*
+ * Most refs one xen_backend_grant_map() call may map, and most segments
+ * one xen_backend_grant_copy() call may carry. gntdev's default limit is
+ * 65536 pages per request; staying well below it keeps the status arrays
+ * small enough for the stack.
+ */
+#define XEN_BACKEND_MAX_MAP_REFS   1024
+#define XEN_BACKEND_MAX_COPY_SEGS  1024
+
+/**
+ * struct XenGrantCopySegment - one piece of a batched grant copy.
+ * @source: where the bytes come from: a local pointer (@virt) or, when
+ *          @flags has GNTCOPY_source_gref, a grant of another domain.
+ * @dest: where they go; a grant when @flags has GNTCOPY_dest_gref.
+ * @len: bytes; the grant side must satisfy offset + len <= XEN_PAGE_SIZE.
+ * @flags: GNTCOPY_source_gref and/or GNTCOPY_dest_gref.
+ * @status: out: GNTST_* for this segment.
+ *
+ * The layout follows libxengnttab's segment; the libxen backend still
+ * converts field by field rather than relying on that.
+ */
+typedef struct XenGrantCopySegment {
+    union {
+        void *virt;
+        struct {
+            uint32_t ref;
+            uint16_t offset;
+            uint16_t domid;
+        } foreign;
+    } source, dest;
+    uint16_t len;
+    uint16_t flags;
+    int16_t status;
+} XenGrantCopySegment;
+
+/**
+ * struct XenBackendOps - what an implementation provides.
+ * @name: "libxen" or "emu", for messages.
+ * @close: release everything, including mappings still held.
+ * @grant_map: map @count refs of @domid into one contiguous range of
+ *             @count pages; fill @status[i] for every ref; all or nothing.
+ * @grant_unmap: unmap a range exactly as @grant_map returned it.
+ * @grant_copy: perform every segment, fill every status; return
+ *              GNTST_okay only if every segment succeeded, else the first
+ *              failing status.
+ * @foreign_map: map @count guest frames of @domid into one contiguous
+ *               range; @err[i] gets 0 or a negative errno per page. Pages
+ *               with an error are left inaccessible.
+ * @foreign_unmap: unmap a range exactly as @foreign_map returned it.
+ *
+ * Implementations return -errno from the int-valued calls and set errno
+ * when a pointer-valued call returns NULL.
+ */
+typedef struct XenBackendOps {
+    const char *name;
+    void (*close)(XenBackend *be);
+    void *(*grant_map)(XenBackend *be, uint16_t domid, uint32_t count,
+                       const uint32_t *refs, bool writable, int16_t *status);
+    int (*grant_unmap)(XenBackend *be, void *addr, uint32_t count);
+    int (*grant_copy)(XenBackend *be, uint32_t count,
+                      XenGrantCopySegment *segs);
+    void *(*foreign_map)(XenBackend *be, uint16_t domid, bool writable,
+                         size_t count, const uint64_t *gfns, int *err);
+    int (*foreign_unmap)(XenBackend *be, void *addr, size_t count);
+} XenBackendOps;
+
+/**
+ * struct XenBackend - common head of every implementation's handle.
+ * @ops: the implementation.
+ *
+ * Implementations embed it first; users only pass pointers around.
+ */
+struct XenBackend {
+    const XenBackendOps *ops;
+};
+
+/**
+ * xen_backend_open_libxen() - open real Xen's grant and foreign-memory
+ * devices.
+ * @errp: set on failure. Without Xen the message starts with
+ *        "no Xen: /dev/xen/gntdev: " and the system's reason; in a build
+ *        without libxen it says so.
+ *
+ * The grant device is required. The foreign-memory device is optional
+ * (driver domains usually lack the privilege): without it
+ * xen_backend_foreign_map() fails, and grants still work.
+ *
+ * Return: the backend, or NULL.
+ */
+XenBackend *xen_backend_open_libxen(GError **errp);
+
+/**
+ * xen_backend_close() - release a backend and every mapping it still holds.
+ * @be: the backend, or NULL.
+ *
+ * Misuse: closing while another thread uses @be.
+ */
+void xen_backend_close(XenBackend *be);
+
+/** xen_backend_name() - "libxen" or "emu". */
+const char *xen_backend_name(XenBackend *be);
+
+/**
+ * xen_backend_grant_map() - map grant refs of one domain, contiguously.
+ * @be: the backend.
+ * @domid: the granting domain.
+ * @count: 1..XEN_BACKEND_MAX_MAP_REFS (misuse aborts).
+ * @refs: the refs; they need not be consecutive.
+ * @writable: map read-write; otherwise the pages are PROT_READ.
+ * @status: out, @count GNTST_* codes. The emulated backend gives the exact
+ *          code of every ref. libxengnttab only says that something
+ *          failed, so the libxen backend reports GNTST_general_error for
+ *          every ref then.
+ *
+ * All or nothing: if any ref fails, nothing stays mapped.
+ *
+ * Return: the start of @count pages, or NULL.
+ */
+void *xen_backend_grant_map(XenBackend *be, uint16_t domid, uint32_t count,
+                            const uint32_t *refs, bool writable,
+                            int16_t *status);
+
+/**
+ * xen_backend_grant_unmap() - release a range from xen_backend_grant_map().
+ * @be: the backend.
+ * @addr: exactly the pointer the map returned.
+ * @count: exactly its @count.
+ *
+ * Return: 0, or -EINVAL when @addr/@count do not name a live mapping.
+ */
+int xen_backend_grant_unmap(XenBackend *be, void *addr, uint32_t count);
+
+/**
+ * xen_backend_grant_copy() - run a batch of grant copies.
+ * @be: the backend.
+ * @count: 1..XEN_BACKEND_MAX_COPY_SEGS (misuse aborts).
+ * @segs: the segments; every @status is filled in.
+ *
+ * Segments are independent: one failing does not stop the others, so a
+ * caller that needs all-or-nothing must look at every status (the return
+ * value tells whether it needs to).
+ *
+ * Return: GNTST_okay if every segment succeeded, else the status of the
+ * first one that failed.
+ */
+int xen_backend_grant_copy(XenBackend *be, uint32_t count,
+                           XenGrantCopySegment *segs);
+
+/**
+ * xen_backend_foreign_map() - map frames of another domain (privileged).
+ * @be: the backend.
+ * @domid: the domain.
+ * @writable: map read-write.
+ * @count: number of frames, > 0 (misuse aborts).
+ * @gfns: the guest frame numbers.
+ * @err: out, @count values: 0 or a negative errno for each page.
+ *
+ * Per-page failures (a frame the domain does not have) do not fail the
+ * call: they show in @err, and those pages are inaccessible in the
+ * returned range. The call itself fails when the backend may not map
+ * foreign memory at all (EPERM) or has no foreign-memory device.
+ *
+ * Return: the start of @count pages, or NULL with errno set.
+ */
+void *xen_backend_foreign_map(XenBackend *be, uint16_t domid, bool writable,
+                              size_t count, const uint64_t *gfns, int *err);
+
+/**
+ * xen_backend_foreign_unmap() - release a xen_backend_foreign_map() range.
+ * @be: the backend.
+ * @addr: exactly the pointer the map returned.
+ * @count: exactly its @count.
+ *
+ * Return: 0 or a negative errno.
+ */
+int xen_backend_foreign_unmap(XenBackend *be, void *addr, size_t count);
+
+#endif /* HW_XEN_XEN_BACKEND_OPS_H */
