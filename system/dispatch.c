@@ -229,7 +229,7 @@ Dispatch *dispatch_build(FlatView *fv)
     unsigned i;
 
     if (fv->nr >= PTE_INDEX(~0u)) {
-        g_error("memcore: %u flat ranges is more than dispatch handles",
+        memcore_misuse("%u flat ranges is more than dispatch handles",
                 fv->nr);
     }
     d->subpages = g_array_new(FALSE, FALSE, sizeof(Subpage));

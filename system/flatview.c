@@ -48,7 +48,7 @@ static void collect(RenderState *rs, MemoryRegion *mr, Int128 base,
         return;
     }
     if (depth > RENDER_MAX_DEPTH) {
-        g_error("memcore: region tree deeper than %d at '%s' (alias cycle?)",
+        memcore_misuse("region tree deeper than %d at '%s' (alias cycle?)",
                 RENDER_MAX_DEPTH, mr->name);
     }
     start = base;
@@ -269,9 +269,8 @@ void flatview_ref(FlatView *fv)
     __atomic_fetch_add(&fv->refcount, 1, __ATOMIC_RELAXED);
 }
 
-static void flatview_free_rcu(struct rcu_head *head)
+static void flatview_free(FlatView *fv)
 {
-    FlatView *fv = caa_container_of(head, FlatView, rcu);
     unsigned i;
 
     for (i = 0; i < fv->nr; i++) {
@@ -284,12 +283,80 @@ static void flatview_free_rcu(struct rcu_head *head)
     g_free(fv);
 }
 
+/*
+ * Dead views wait for a grace period before they are freed. Normally the
+ * call_rcu thread frees them, but it batches work and may take ~10 ms,
+ * which memory_region_finalize() should not have to wait for. So each dead
+ * view also sits in a graveyard that flatview_reap() empties right after
+ * its own synchronize_rcu(). Whoever comes first frees the view; the
+ * Grave node itself always belongs to the call_rcu callback.
+ */
+typedef struct Grave {
+    struct rcu_head rcu;
+    FlatView *fv;           /* NULL once reaped early */
+    uint64_t seq;
+} Grave;
+
+static GMutex grave_lock;
+static GQueue graves = G_QUEUE_INIT;
+static uint64_t grave_seq;
+
+static void grave_rcu(struct rcu_head *head)
+{
+    Grave *g = caa_container_of(head, Grave, rcu);
+    FlatView *fv;
+
+    g_mutex_lock(&grave_lock);
+    fv = g->fv;
+    if (fv) {
+        g_queue_remove(&graves, g);
+    }
+    g_mutex_unlock(&grave_lock);
+    if (fv) {
+        flatview_free(fv);
+    }
+    g_free(g);
+}
+
+void flatview_reap(void)
+{
+    GQueue todo = G_QUEUE_INIT;
+    uint64_t upto;
+    Grave *g;
+
+    g_mutex_lock(&grave_lock);
+    upto = grave_seq;
+    g_mutex_unlock(&grave_lock);
+    /* Every view buried up to now is unreachable after this. */
+    synchronize_rcu();
+
+    g_mutex_lock(&grave_lock);
+    while ((g = g_queue_peek_head(&graves)) && g->seq <= upto) {
+        g_queue_pop_head(&graves);
+        g_queue_push_tail(&todo, g->fv);
+        g->fv = NULL;
+    }
+    g_mutex_unlock(&grave_lock);
+    while (!g_queue_is_empty(&todo)) {
+        flatview_free(g_queue_pop_head(&todo));
+    }
+}
+
 void flatview_unref(FlatView *fv)
 {
-    if (__atomic_sub_fetch(&fv->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
-        /* Readers that found it before it was replaced may still use it. */
-        call_rcu(&fv->rcu, flatview_free_rcu);
+    Grave *g;
+
+    if (__atomic_sub_fetch(&fv->refcount, 1, __ATOMIC_ACQ_REL) != 0) {
+        return;
     }
+    /* Readers that found it before it was replaced may still use it. */
+    g = g_new(Grave, 1);
+    g->fv = fv;
+    g_mutex_lock(&grave_lock);
+    g->seq = ++grave_seq;
+    g_queue_push_tail(&graves, g);
+    g_mutex_unlock(&grave_lock);
+    call_rcu(&g->rcu, grave_rcu);
 }
 
 bool flatrange_equal(const FlatRange *a, const FlatRange *b)

@@ -66,7 +66,7 @@ void address_space_map_state_free(AddressSpace *as)
     AddressSpaceMapState *ms = as->map_state;
 
     if (g_hash_table_size(ms->maps)) {
-        g_error("address_space_destroy(%s): %u mapping(s) still outstanding",
+        memcore_misuse("address_space_destroy(%s): %u mapping(s) still outstanding",
                 as->name, g_hash_table_size(ms->maps));
     }
     g_hash_table_destroy(ms->maps);
@@ -302,7 +302,7 @@ static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
         return NULL;
     }
     if (ml > l) {
-        g_error("memcore: map() of '%s' grew the request from %" PRIu64
+        memcore_misuse("map() of '%s' grew the request from %" PRIu64
                 " to %" PRIu64 " bytes", mr->name, l, ml);
     }
     __atomic_fetch_add(&mr->stat_maps, 1, __ATOMIC_RELAXED);
@@ -400,7 +400,7 @@ void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len,
     rec = record_remove(ms, buffer, len);
     g_mutex_unlock(&ms->lock);
     if (!rec) {
-        g_error("address_space_unmap(%s): %p was not returned by "
+        memcore_misuse("address_space_unmap(%s): %p was not returned by "
                 "address_space_map(), or was already unmapped",
                 as->name, buffer);
     }

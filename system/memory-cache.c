@@ -38,7 +38,7 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
     hwaddr l;
 
     if (cache->kind != MRC_EMPTY) {
-        g_error("address_space_cache_init: cache still holds a mapping; "
+        memcore_misuse("address_space_cache_init: cache still holds a mapping; "
                 "destroy it first");
     }
     *cache = (MemoryRegionCache) {

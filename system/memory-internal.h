@@ -12,6 +12,8 @@
 #ifndef SYSTEM_MEMORY_INTERNAL_H
 #define SYSTEM_MEMORY_INTERNAL_H
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <urcu.h>
 #include "exec/memory.h"
 
@@ -21,6 +23,16 @@
 
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
+
+/*
+ * API misuse by the embedding program: say what went wrong and abort.
+ * Never used for anything a guest can cause.
+ */
+#define memcore_misuse(fmt, ...)                                           \
+    do {                                                                   \
+        fprintf(stderr, "memcore: " fmt "\n", ##__VA_ARGS__);              \
+        abort();                                                           \
+    } while (0)
 
 /* ---- rcu.c --------------------------------------------------------- */
 
@@ -90,7 +102,6 @@ typedef struct Dispatch Dispatch;
  * that root; freed through call_rcu once the last one lets go.
  */
 struct FlatView {
-    struct rcu_head rcu;
     int refcount;                   /* atomic */
     uint64_t generation;            /* unique per view, for caches */
     MemoryRegion *root;
@@ -103,6 +114,8 @@ FlatView *flatview_render(MemoryRegion *root);
 FlatView *flatview_new_empty(MemoryRegion *root);
 void flatview_ref(FlatView *fv);
 void flatview_unref(FlatView *fv);     /* frees after a grace period */
+/* Free dead views now; waits for a grace period. Not from a reader. */
+void flatview_reap(void);
 bool flatview_equal(const FlatView *a, const FlatView *b);
 bool flatrange_equal(const FlatRange *a, const FlatRange *b);
 void flatrange_to_section(const FlatRange *fr, FlatView *fv,

@@ -82,13 +82,13 @@ void memory_region_init_io(MemoryRegion *mr, void *owner,
 
     if (ops && (ops->map || ops->unmap)) {
         if (!ops->map || !ops->unmap) {
-            g_error("memory_region_init_io(%s): map() and unmap() come as "
+            memcore_misuse("memory_region_init_io(%s): map() and unmap() come as "
                     "a pair", name);
         }
         kind = MR_KIND_MAP_ON_DEMAND;
     }
     if (ops && ops->impl.unaligned && !ops->valid.unaligned) {
-        g_error("memory_region_init_io(%s): impl.unaligned needs "
+        memcore_misuse("memory_region_init_io(%s): impl.unaligned needs "
                 "valid.unaligned", name);
     }
     mr_init_common(mr, owner, name, size, ops ? kind : MR_KIND_RESERVATION);
@@ -223,8 +223,9 @@ static void mr_wait_for_users(MemoryRegion *mr)
 {
     gint64 next_warning = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
 
-    synchronize_rcu();
-    rcu_barrier();
+    if (__atomic_load_n(&mr->refcount, __ATOMIC_ACQUIRE) > 1) {
+        flatview_reap();
+    }
     g_mutex_lock(&release_lock);
     while (__atomic_load_n(&mr->refcount, __ATOMIC_ACQUIRE) > 1) {
         if (!g_cond_wait_until(&release_cond, &release_lock, next_warning)) {
@@ -237,7 +238,7 @@ static void mr_wait_for_users(MemoryRegion *mr)
         }
         g_mutex_unlock(&release_lock);
         /* A view may have been dropped meanwhile; let it go. */
-        rcu_barrier();
+        flatview_reap();
         g_mutex_lock(&release_lock);
     }
     g_mutex_unlock(&release_lock);
@@ -249,12 +250,12 @@ void memory_region_finalize(MemoryRegion *mr)
 
     memcore_rcu_ensure_registered();
     if (rcu_read_ongoing()) {
-        g_error("memory_region_finalize(%s) called inside an RCU read-side "
+        memcore_misuse("memory_region_finalize(%s) called inside an RCU read-side "
                 "section (an MMIO callback?); it would wait for itself",
                 mr->name);
     }
     if (mr->container) {
-        g_error("memory_region_finalize(%s): still inside container '%s'",
+        memcore_misuse("memory_region_finalize(%s): still inside container '%s'",
                 mr->name, mr->container->name);
     }
     memory_region_transaction_begin();
@@ -373,7 +374,7 @@ static void mr_check_no_cycle(MemoryRegion *parent, MemoryRegion *sub)
     cycle = mr_reaches(sub, parent, seen);
     g_hash_table_destroy(seen);
     if (cycle) {
-        g_error("memory_region_add_subregion: adding '%s' to '%s' would "
+        memcore_misuse("memory_region_add_subregion: adding '%s' to '%s' would "
                 "make a cycle (through subregions or alias targets)",
                 sub->name, parent->name);
     }
@@ -408,11 +409,11 @@ static void mr_add_subregion_common(MemoryRegion *mr, hwaddr offset,
                                     MemoryRegion *sub)
 {
     if (sub->container) {
-        g_error("memory_region_add_subregion: '%s' already has a parent "
+        memcore_misuse("memory_region_add_subregion: '%s' already has a parent "
                 "('%s'); remove it first", sub->name, sub->container->name);
     }
     if (mr->kind == MR_KIND_ALIAS) {
-        g_error("memory_region_add_subregion: '%s' is an alias and cannot "
+        memcore_misuse("memory_region_add_subregion: '%s' is an alias and cannot "
                 "hold subregions", mr->name);
     }
     memory_region_transaction_begin();
@@ -438,7 +439,7 @@ void memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
                                          int priority)
 {
     if (subregion->container) {
-        g_error("memory_region_add_subregion: '%s' already has a parent "
+        memcore_misuse("memory_region_add_subregion: '%s' already has a parent "
                 "('%s'); remove it first", subregion->name,
                 subregion->container->name);
     }
@@ -449,7 +450,7 @@ void memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
 void memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion)
 {
     if (subregion->container != mr) {
-        g_error("memory_region_del_subregion: '%s' is not inside '%s'",
+        memcore_misuse("memory_region_del_subregion: '%s' is not inside '%s'",
                 subregion->name, mr->name);
     }
     memory_region_transaction_begin();

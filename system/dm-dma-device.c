@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The DMA test device: registers, and the DMA engine behind CMD.
+ *
+ * A command runs synchronously inside the MMIO write that starts it, in
+ * chunks of at most DMA_CHUNK bytes. Each chunk first tries the map path
+ * (address_space_map on both sides, one memcpy), which is what a real
+ * device model does for RAM and grants. A side that cannot be mapped, or
+ * is mapped shorter than asked, is moved with address_space_read/write
+ * instead, so MMIO, an exhausted bounce budget or a refused grant map
+ * still work, or fail visibly in STATUS.
+ */
+#include <string.h>
+
+#include "dm-dma-device.h"
+
+#define DMA_CHUNK (1ULL << 20)
+
+enum {
+    R_ID, R_SRC, R_DST, R_LEN, R_PATTERN, R_CMD, R_STATUS, R_DONE,
+    R_MAPPED, R_FALLBACK, R_SHORT_MAPS, R_MAP_FAILS,
+};
+
+struct DmaTestDevice {
+    MemoryRegion mmio;
+    MemReentrancyGuard guard;
+    AddressSpace *as;
+    GMutex lock;                /* registers; held while a command runs */
+    uint64_t regs[DMA_TEST_NR_REGS];
+};
+
+/* Where a chunk failed, and with what. */
+typedef struct DmaOutcome {
+    unsigned err;
+    MemTxResult tx;
+} DmaOutcome;
+
+const char *dma_test_err_name(unsigned err)
+{
+    static const char *const names[] = {
+        [DMA_TEST_ERR_NONE] = "ok",
+        [DMA_TEST_ERR_BAD_CMD] = "bad command",
+        [DMA_TEST_ERR_TOO_LONG] = "length over the cap",
+        [DMA_TEST_ERR_RANGE] = "bad range",
+        [DMA_TEST_ERR_SRC] = "source unreadable",
+        [DMA_TEST_ERR_DST] = "destination refused the write",
+    };
+
+    return err < G_N_ELEMENTS(names) ? names[err] : "?";
+}
+
+/* ---- mapping helpers ------------------------------------------------ */
+
+/*
+ * Map [addr, addr+len) for the engine. A short mapping is still useful
+ * (the chunk shrinks to it), so only a failed one is counted as a
+ * fallback; a short one is counted so tests can see bounce limits.
+ */
+static void *dma_map(DmaTestDevice *d, hwaddr addr, hwaddr *plen,
+                     bool is_write)
+{
+    hwaddr want = *plen;
+    void *p = address_space_map(d->as, addr, plen, is_write,
+                                MEMTXATTRS_UNSPECIFIED);
+
+    if (!p) {
+        d->regs[R_MAP_FAILS]++;
+    } else if (*plen < want) {
+        d->regs[R_SHORT_MAPS]++;
+    }
+    return p;
+}
+
+/* ---- one chunk ------------------------------------------------------ */
+
+static hwaddr copy_chunk(DmaTestDevice *d, hwaddr src, hwaddr dst,
+                         hwaddr n, bool use_map, uint8_t *buf,
+                         DmaOutcome *out)
+{
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+    hwaddr sl = n, dl = n;
+    void *s = NULL, *p = NULL;
+    MemTxResult r = MEMTX_OK;
+
+    if (use_map) {
+        s = dma_map(d, src, &sl, false);
+        if (s) {
+            n = sl;             /* never ask the destination for more */
+        }
+        dl = n;
+        p = dma_map(d, dst, &dl, true);
+        if (p) {
+            n = dl;
+        }
+    }
+    if (s && p) {
+        memcpy(p, s, n);
+        d->regs[R_MAPPED] += n;
+    } else if (s) {
+        r = address_space_write(d->as, dst, attrs, s, n);
+        out->err = r ? DMA_TEST_ERR_DST : 0;
+    } else if (p) {
+        r = address_space_read(d->as, src, attrs, p, n);
+        out->err = r ? DMA_TEST_ERR_SRC : 0;
+    } else {
+        r = address_space_read(d->as, src, attrs, buf, n);
+        out->err = r ? DMA_TEST_ERR_SRC : 0;
+        if (!r) {
+            r = address_space_write(d->as, dst, attrs, buf, n);
+            out->err = r ? DMA_TEST_ERR_DST : 0;
+        }
+    }
+    if (!(s && p) && !r) {
+        d->regs[R_FALLBACK] += n;
+    }
+    out->tx = r;
+    /* A failed read leaves garbage in a bounce buffer: write back none. */
+    if (p) {
+        address_space_unmap(d->as, p, dl, true, r ? 0 : n);
+    }
+    if (s) {
+        address_space_unmap(d->as, s, sl, false, n);
+    }
+    return r ? 0 : n;
+}
+
+static void fill_pattern(uint8_t *p, hwaddr n, uint64_t pattern, hwaddr pos)
+{
+    hwaddr i;
+
+    for (i = 0; i < n; i++) {
+        p[i] = pattern >> (8 * ((pos + i) & 7));
+    }
+}
+
+static hwaddr fill_chunk(DmaTestDevice *d, hwaddr dst, hwaddr pos, hwaddr n,
+                         bool use_map, uint8_t *buf, DmaOutcome *out)
+{
+    uint64_t pattern = d->regs[R_PATTERN];
+    hwaddr dl = n;
+    void *p = use_map ? dma_map(d, dst, &dl, true) : NULL;
+
+    if (p) {
+        fill_pattern(p, dl, pattern, pos);
+        address_space_unmap(d->as, p, dl, true, dl);
+        d->regs[R_MAPPED] += dl;
+        return dl;
+    }
+    fill_pattern(buf, n, pattern, pos);
+    out->tx = address_space_write(d->as, dst, MEMTXATTRS_UNSPECIFIED, buf, n);
+    if (out->tx) {
+        out->err = DMA_TEST_ERR_DST;
+        return 0;
+    }
+    d->regs[R_FALLBACK] += n;
+    return n;
+}
+
+/* ---- a command ------------------------------------------------------ */
+
+static bool ranges_overlap(hwaddr a, hwaddr b, hwaddr len)
+{
+    return a < b ? b - a < len : a - b < len;
+}
+
+/*
+ * Checks made before anything moves. Writes through a bounce buffer are
+ * only performed at unmap time, where the core cannot report a failure,
+ * so a destination that refuses writes (ROM, nothing mapped) must be
+ * caught here rather than reported as success.
+ */
+static unsigned dma_precheck(DmaTestDevice *d, unsigned op, hwaddr src,
+                             hwaddr dst, hwaddr len, MemTxResult *tx)
+{
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+
+    if (len > DMA_TEST_MAX_LEN) {
+        return DMA_TEST_ERR_TOO_LONG;
+    }
+    if (dst + (len - 1) < dst ||
+        (op == DMA_TEST_CMD_COPY &&
+         (src + (len - 1) < src || ranges_overlap(src, dst, len)))) {
+        return DMA_TEST_ERR_RANGE;
+    }
+    if (op == DMA_TEST_CMD_COPY &&
+        !address_space_access_valid(d->as, src, len, false, attrs)) {
+        *tx = MEMTX_DECODE_ERROR;
+        return DMA_TEST_ERR_SRC;
+    }
+    if (!address_space_access_valid(d->as, dst, len, true, attrs)) {
+        *tx = MEMTX_DECODE_ERROR;
+        return DMA_TEST_ERR_DST;
+    }
+    return DMA_TEST_ERR_NONE;
+}
+
+static void dma_run(DmaTestDevice *d, uint64_t cmd)
+{
+    unsigned op = cmd & DMA_TEST_CMD_OP_MASK;
+    bool use_map = !(cmd & DMA_TEST_CMD_NO_MAP);
+    hwaddr src = d->regs[R_SRC], dst = d->regs[R_DST], len = d->regs[R_LEN];
+    unsigned refused = __atomic_load_n(&d->guard.refused, __ATOMIC_RELAXED);
+    DmaOutcome out = { 0 };
+    uint8_t *buf = NULL;
+    hwaddr done = 0;
+
+    if ((op != DMA_TEST_CMD_COPY && op != DMA_TEST_CMD_FILL) ||
+        (cmd & ~(uint64_t)(DMA_TEST_CMD_OP_MASK | DMA_TEST_CMD_NO_MAP))) {
+        out.err = DMA_TEST_ERR_BAD_CMD;
+    } else if (len) {
+        out.err = dma_precheck(d, op, src, dst, len, &out.tx);
+    }
+    if (!out.err && len) {
+        buf = g_malloc(MIN(len, DMA_CHUNK));
+    }
+    while (!out.err && done < len) {
+        hwaddr n = MIN(len - done, DMA_CHUNK);
+
+        n = op == DMA_TEST_CMD_COPY ?
+            copy_chunk(d, src + done, dst + done, n, use_map, buf, &out) :
+            fill_chunk(d, dst + done, done, n, use_map, buf, &out);
+        done += n;
+    }
+    g_free(buf);
+
+    /* Aimed at our own registers: the core refused it, maybe silently. */
+    if (!out.err &&
+        __atomic_load_n(&d->guard.refused, __ATOMIC_RELAXED) != refused) {
+        out.err = DMA_TEST_ERR_DST;
+        out.tx = MEMTX_ACCESS_ERROR;
+    }
+    d->regs[R_DONE] = done;
+    d->regs[R_STATUS] = DMA_TEST_STATUS_DONE |
+        (out.err ? DMA_TEST_STATUS_ERROR : 0) |
+        ((uint64_t)out.err << DMA_TEST_STATUS_ERR_SHIFT) |
+        ((uint64_t)(out.tx & 0xff) << DMA_TEST_STATUS_TX_SHIFT);
+}
+
+/* ---- registers ------------------------------------------------------ */
+
+static uint64_t dma_read(void *opaque, hwaddr addr, unsigned size)
+{
+    DmaTestDevice *d = opaque;
+    unsigned reg = addr / 8, shift = (addr & 7) * 8;
+    uint64_t v;
+
+    if (reg >= DMA_TEST_NR_REGS) {
+        return 0;
+    }
+    g_mutex_lock(&d->lock);
+    v = d->regs[reg] >> shift;
+    g_mutex_unlock(&d->lock);
+    return size == 8 ? v : (uint32_t)v;
+}
+
+static void dma_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
+{
+    DmaTestDevice *d = opaque;
+    unsigned reg = addr / 8, shift = (addr & 7) * 8;
+    uint64_t mask = (size == 8 ? UINT64_MAX : 0xffffffffULL) << shift;
+
+    if (reg >= DMA_TEST_NR_REGS) {
+        return;
+    }
+    g_mutex_lock(&d->lock);
+    switch (reg) {
+    case R_SRC:
+    case R_DST:
+    case R_LEN:
+    case R_PATTERN:
+        d->regs[reg] = (d->regs[reg] & ~mask) | ((val << shift) & mask);
+        break;
+    case R_CMD:
+        d->regs[R_CMD] = (d->regs[R_CMD] & ~mask) | ((val << shift) & mask);
+        /*
+         * A write to the low half runs the command, so a 32-bit guest can
+         * set the upper half first without starting anything twice.
+         */
+        if (shift == 0) {
+            dma_run(d, d->regs[R_CMD]);
+        }
+        break;
+    default:
+        break;                  /* read-only */
+    }
+    g_mutex_unlock(&d->lock);
+}
+
+static const MemoryRegionOps dma_test_ops = {
+    .read = dma_read,
+    .write = dma_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = { .min_access_size = 4, .max_access_size = 8 },
+    .impl = { .min_access_size = 4, .max_access_size = 8 },
+};
+
+DmaTestDevice *dma_test_device_new(AddressSpace *as)
+{
+    DmaTestDevice *d = g_new0(DmaTestDevice, 1);
+
+    d->as = as;
+    d->regs[R_ID] = DMA_TEST_ID;
+    g_mutex_init(&d->lock);
+    d->guard.name = "dma-test";
+    memory_region_init_io(&d->mmio, d, &dma_test_ops, d, "dma-test",
+                          DMA_TEST_MMIO_SIZE);
+    memory_region_set_reentrancy_guard(&d->mmio, &d->guard);
+    return d;
+}
+
+MemoryRegion *dma_test_device_mmio(DmaTestDevice *d)
+{
+    return &d->mmio;
+}
+
+void dma_test_device_free(DmaTestDevice *d)
+{
+    if (!d) {
+        return;
+    }
+    memory_region_finalize(&d->mmio);
+    g_mutex_clear(&d->lock);
+    g_free(d);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * memcore-dm's Xen accelerators: the emulated hypervisor with one guest
+ * domain (-accel xen-emu), or real Xen through libxen (-accel xen).
+ *
+ * The rest of the program sees only this: where guest RAM lives, the
+ * grant region to map at XEN_GRANT_ADDR_OFF, and the guest-side grant
+ * operations that the qtest extensions and the demo play.
+ */
+#ifndef SYSTEM_DM_XEN_H
+#define SYSTEM_DM_XEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+
+#include "exec/memory.h"
+#include "dm-options.h"
+
+/* Grant DMA addresses: bit 63 set, then the ref, then the page offset. */
+#define DM_GRANT_BASE       (1ULL << 63)
+#define DM_GRANT_PAGE_SHIFT 12
+
+typedef struct DmXen DmXen;
+
+/**
+ * dm_xen_new() - start the accelerator @opts asks for.
+ * @opts: -accel and -m.
+ * @errp: set when the accelerator cannot start (no Xen, no libxen).
+ *
+ * Return: the accelerator, or NULL with @errp set. Never called for
+ * -accel none.
+ */
+DmXen *dm_xen_new(const DmOptions *opts, GError **errp);
+
+void dm_xen_free(DmXen *x);
+
+/**
+ * dm_xen_guest_ram() - host memory that is the guest's RAM, or NULL.
+ *
+ * With the emulated hypervisor, guest RAM is the domain's memory, so that
+ * a granted frame and the RAM at its guest-physical address are the same
+ * bytes. Real Xen: NULL (the machine allocates its own RAM).
+ */
+void *dm_xen_guest_ram(DmXen *x);
+
+/**
+ * dm_xen_grant_region() - the map-on-demand region covering
+ * [DM_GRANT_BASE, 2^64), or NULL if this build has none.
+ */
+MemoryRegion *dm_xen_grant_region(DmXen *x);
+
+/** dm_xen_can_grant() - the guest side is ours to play (xen-emu). */
+bool dm_xen_can_grant(DmXen *x);
+
+/**
+ * dm_xen_grant() - the guest grants @n frames from @gfn under
+ * consecutive refs, read-only if @readonly.
+ *
+ * Return: the first ref, or a negative errno (-ENOSPC, -EINVAL, -ENOTSUP
+ * without the emulated hypervisor).
+ */
+int64_t dm_xen_grant(DmXen *x, uint64_t gfn, unsigned n, bool readonly);
+
+/**
+ * dm_xen_end() - the guest revokes @ref.
+ *
+ * Return: 0, -EBUSY while the backend still uses it, -EINVAL for a ref
+ * that is not granted, -ENOTSUP without the emulated hypervisor.
+ */
+int dm_xen_end(DmXen *x, uint32_t ref);
+
+/** dm_xen_format_stats() - "name value" lines of hypervisor counters. */
+void dm_xen_format_stats(DmXen *x, GString *out);
+
+/** dm_xen_describe() - one line saying what the accelerator is. */
+char *dm_xen_describe(DmXen *x);
+
+#endif /* SYSTEM_DM_XEN_H */
