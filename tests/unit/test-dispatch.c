@@ -1,3 +1,202 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Dispatch: finding the section for an address, splitting accesses that
+ * cross regions, holes, and hostile addresses and lengths.
+ */
+#include <string.h>
 #include "unit-helpers.h"
-int main(void) { return 77; }
+
+static MemoryRegion root, ram_a, ram_b;
+static AddressSpace as;
+
+static void setup(void)
+{
+    memory_region_init(&root, NULL, "root", UINT64_MAX);
+    unit_ram(&ram_a, "a", 0x3000);
+    unit_ram(&ram_b, "b", 0x3000);
+    memory_region_add_subregion(&root, 0x10000, &ram_a);
+    memory_region_add_subregion(&root, 0x13000, &ram_b);   /* adjacent */
+    address_space_init(&as, &root, "dispatch");
+}
+
+START_TEST(test_read_write_ram)
+{
+    uint8_t *a = memory_region_get_ram_ptr(&ram_a);
+    uint64_t v = 0x0123456789abcdefULL, w = 0;
+
+    ck_assert_uint_eq(address_space_write(&as, 0x10008, ATTRS, &v, 8),
+                      MEMTX_OK);
+    ck_assert_mem_eq(a + 8, &v, 8);
+    ck_assert_uint_eq(address_space_read(&as, 0x10008, ATTRS, &w, 8),
+                      MEMTX_OK);
+    ck_assert_uint_eq(v, w);
+}
+END_TEST
+
+START_TEST(test_split_across_regions)
+{
+    uint8_t buf[32], *a = memory_region_get_ram_ptr(&ram_a);
+    uint8_t *b = memory_region_get_ram_ptr(&ram_b);
+    int i;
+
+    for (i = 0; i < 32; i++) {
+        buf[i] = i + 1;
+    }
+    ck_assert_uint_eq(address_space_write(&as, 0x13000 - 16, ATTRS, buf, 32),
+                      MEMTX_OK);
+    ck_assert_mem_eq(a + 0x3000 - 16, buf, 16);
+    ck_assert_mem_eq(b, buf + 16, 16);
+}
+END_TEST
+
+START_TEST(test_hole_is_decode_error)
+{
+    uint8_t buf[16];
+    uint8_t *b = memory_region_get_ram_ptr(&ram_b);
+
+    memset(buf, 0xaa, sizeof(buf));
+    ck_assert_uint_eq(address_space_read(&as, 0x100, ATTRS, buf, 16),
+                      MEMTX_DECODE_ERROR);
+    ck_assert_uint_eq(buf[0], 0);       /* holes read as zero */
+    /* Half in RAM, half in the hole after it. */
+    b[0x2ff8] = 0x5a;
+    memset(buf, 0xaa, sizeof(buf));
+    ck_assert_uint_eq(address_space_read(&as, 0x15ff8, ATTRS, buf, 16),
+                      MEMTX_DECODE_ERROR);
+    ck_assert_uint_eq(buf[0], 0x5a);
+    ck_assert_uint_eq(buf[8], 0);
+    ck_assert_uint_eq(address_space_write(&as, 0x15ff8, ATTRS, buf, 16),
+                      MEMTX_DECODE_ERROR);
+    ck_assert_uint_eq(b[0x2ff8], 0x5a);
+}
+END_TEST
+
+START_TEST(test_zero_length)
+{
+    ck_assert_uint_eq(address_space_read(&as, 0x100, ATTRS, NULL, 0),
+                      MEMTX_OK);
+    ck_assert_uint_eq(address_space_write(&as, UINT64_MAX, ATTRS, NULL, 0),
+                      MEMTX_OK);
+    ck_assert(address_space_access_valid(&as, 0x100, 0, false, ATTRS));
+}
+END_TEST
+
+START_TEST(test_top_of_space_and_wrap)
+{
+    MemoryRegion top;
+    uint8_t buf[16];
+    uint8_t *t;
+
+    unit_ram(&top, "top", 0x1000);
+    memory_region_add_subregion(&root, UINT64_MAX - 0xfff, &top);
+    t = memory_region_get_ram_ptr(&top);
+    t[0xfff] = 0x77;
+    ck_assert_uint_eq(address_space_ldub(&as, UINT64_MAX, ATTRS, NULL), 0x77);
+    /* 8 bytes from 2^64-4: the last 4 exist, the rest would wrap. */
+    memset(buf, 0xaa, sizeof(buf));
+    ck_assert_uint_eq(address_space_read(&as, UINT64_MAX - 3, ATTRS, buf, 8),
+                      MEMTX_DECODE_ERROR);
+    ck_assert_uint_eq(buf[3], 0x77);
+    ck_assert_uint_eq(buf[4], 0);
+    /* Nothing was written at address 0 by a wrapping write. */
+    ck_assert_uint_eq(address_space_write(&as, UINT64_MAX - 3, ATTRS, buf, 8),
+                      MEMTX_DECODE_ERROR);
+    ck_assert(!address_space_access_valid(&as, UINT64_MAX - 3, 8, false,
+                                          ATTRS));
+    ck_assert(address_space_access_valid(&as, UINT64_MAX - 3, 4, true,
+                                         ATTRS));
+    ck_assert(!address_space_access_valid(&as, 0x10000, UINT64_MAX, false,
+                                          ATTRS));
+}
+END_TEST
+
+START_TEST(test_huge_length_map)
+{
+    hwaddr len = UINT64_MAX;
+    void *p = address_space_map(&as, 0x10000, &len, false, ATTRS);
+
+    /* The mapping stops where the region stops: 0x3000 + 0x3000 is two. */
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(len, 0x3000);
+    address_space_unmap(&as, p, len, false, 0);
+    len = UINT64_MAX;
+    ck_assert_ptr_null(address_space_map(&as, UINT64_MAX, &len, false, ATTRS));
+    ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
+START_TEST(test_subpage_sections)
+{
+    static const MemoryRegionOps ops = { 0 };
+    MemoryRegion small[8];
+    uint8_t v;
+    int i;
+
+    /* Eight 16-byte reservations inside one page of RAM a. */
+    for (i = 0; i < 8; i++) {
+        memory_region_init_io(&small[i], NULL, &ops, NULL, "small", 16);
+        memory_region_add_subregion_overlap(&root, 0x11000 + i * 64,
+                                            &small[i], 1);
+    }
+    ((uint8_t *)memory_region_get_ram_ptr(&ram_a))[0x1010] = 0x42;
+    for (i = 0; i < 8; i++) {
+        MemTxResult r;
+
+        address_space_ldub(&as, 0x11000 + i * 64, ATTRS, &r);
+        ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);   /* ops without read */
+        v = address_space_ldub(&as, 0x11000 + i * 64 + 16, ATTRS, &r);
+        ck_assert_uint_eq(r, MEMTX_OK);
+        ck_assert_uint_eq(v, i == 0 ? 0x42 : 0);
+    }
+}
+END_TEST
+
+START_TEST(test_many_regions)
+{
+    enum { N = 20000 };
+    MemoryRegion *r = g_new(MemoryRegion, N);
+    uint8_t *backing = g_malloc0(N * 64);
+    int i;
+
+    memory_region_transaction_begin();
+    for (i = 0; i < N; i++) {
+        memory_region_init_ram_ptr(&r[i], NULL, "piece", 64, backing + i * 64);
+        memory_region_add_subregion(&root, 0x100000000ULL + i * 128, &r[i]);
+    }
+    memory_region_transaction_commit();
+    for (i = 0; i < N; i++) {
+        backing[i * 64 + 7] = i & 0xff;
+    }
+    for (i = 0; i < N; i += 7) {
+        MemTxResult res;
+        uint8_t v = address_space_ldub(&as, 0x100000000ULL + i * 128 + 7,
+                                       ATTRS, &res);
+
+        if (res != MEMTX_OK || v != (i & 0xff)) {
+            ck_abort_msg("region %d: res %u value %u", i, res, v);
+        }
+        address_space_ldub(&as, 0x100000000ULL + i * 128 + 64, ATTRS, &res);
+        if (res != MEMTX_DECODE_ERROR) {
+            ck_abort_msg("gap after region %d readable", i);
+        }
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("dispatch");
+    TCase *tc = tcase_create("dispatch");
+
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, test_read_write_ram);
+    tcase_add_test(tc, test_split_across_regions);
+    tcase_add_test(tc, test_hole_is_decode_error);
+    tcase_add_test(tc, test_zero_length);
+    tcase_add_test(tc, test_top_of_space_and_wrap);
+    tcase_add_test(tc, test_huge_length_map);
+    tcase_add_test(tc, test_subpage_sections);
+    tcase_add_test(tc, test_many_regions);
+    suite_add_tcase(s, tc);
+    return unit_run(s);
+}
