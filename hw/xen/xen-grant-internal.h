@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Grant region: state shared by xen-grant.c (region, map/unmap, counters)
+ * and xen-grant-copy.c (read/write through grant copy).
+ *
+ * Lock rules: XenGrantRegion.lock protects @maps and the @outstanding and
+ * @refs_mapped counters, and is never held across a backend call. Every
+ * other counter is updated with atomic adds. The copy path takes no lock.
+ */
+#ifndef HW_XEN_XEN_GRANT_INTERNAL_H
+#define HW_XEN_XEN_GRANT_INTERNAL_H
+
+#include "hw/xen/xen-grant.h"
+
+typedef struct XenGrantRegion {
+    MemoryRegion mr;
+    XenBackend *be;
+    uint16_t domid;
+    GMutex lock;
+    GHashTable *maps;           /* host pointer -> XenGrantMapping * */
+    XenGrantStats stats;
+} XenGrantRegion;
+
+/* Count a refused map or failed copy segment under its GNTST code. */
+static inline void xen_grant_count_failure(XenGrantRegion *g, int status)
+{
+    unsigned idx = status < 0 && status > -XEN_GNTST_NR ? -status : 0;
+
+    __atomic_fetch_add(&g->stats.failures[idx], 1, __ATOMIC_RELAXED);
+}
+
+MemTxResult xen_grant_read_buf(void *opaque, hwaddr addr, void *buf,
+                               hwaddr len, MemTxAttrs attrs);
+MemTxResult xen_grant_write_buf(void *opaque, hwaddr addr, const void *buf,
+                                hwaddr len, MemTxAttrs attrs);
+
+#endif /* HW_XEN_XEN_GRANT_INTERNAL_H */

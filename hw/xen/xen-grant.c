@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Grant region: map-on-demand over a guest's grant refs. See
+ * "hw/xen/xen-grant.h" for the address encoding and the rules, and
+ * xen-grant-internal.h for the locks.
+ *
+ * Every map() is a fresh backend mapping, recorded by the host pointer it
+ * returned. There is deliberately no cache of grant mappings: a cached
+ * read-only mapping could be handed out for a write, and a cached mapping
+ * would keep the guest from revoking a grant the device has finished
+ * with. Long-lived users (rings) hold a MemoryRegionCache instead.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "xen-grant-internal.h"
+
+typedef struct XenGrantMapping {
+    uint8_t *base;              /* what the backend returned */
+    uint32_t nrefs;
+    bool is_write;
+} XenGrantMapping;
+
+/*
+ * How many refs cover [@addr, @addr + *@len), after shortening *@len to
+ * the per-map cap and to the last 32-bit ref. 0 if nothing can be mapped.
+ */
+static uint32_t map_span(hwaddr addr, hwaddr *len)
+{
+    uint64_t ref = addr >> XEN_PAGE_SHIFT;
+    uint64_t off = addr & (XEN_PAGE_SIZE - 1);
+    uint64_t max_refs, room;
+
+    if (ref > UINT32_MAX || *len == 0) {
+        return 0;
+    }
+    max_refs = MIN((uint64_t)XEN_GRANT_MAP_MAX_REFS,
+                   (uint64_t)UINT32_MAX - ref + 1);
+    room = max_refs * XEN_PAGE_SIZE - off;
+    if (*len > room) {
+        *len = room;
+    }
+    return (off + *len + XEN_PAGE_SIZE - 1) >> XEN_PAGE_SHIFT;
+}
+
+static int first_failure(const int16_t *status, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (status[i] != GNTST_okay) {
+            return status[i];
+        }
+    }
+    return GNTST_general_error;     /* the backend failed for its own reasons */
+}
+
+static void record_mapping(XenGrantRegion *g, uint8_t *host, uint8_t *base,
+                           uint32_t nrefs, bool is_write)
+{
+    XenGrantMapping *m = g_new(XenGrantMapping, 1);
+
+    m->base = base;
+    m->nrefs = nrefs;
+    m->is_write = is_write;
+    g_mutex_lock(&g->lock);
+    g_hash_table_insert(g->maps, host, m);
+    g->stats.outstanding++;
+    g->stats.refs_mapped += nrefs;
+    g_mutex_unlock(&g->lock);
+}
+
+/*
+ * Map the consecutive refs covering the range, in one backend call, into
+ * one contiguous host range. Writable only when the caller will write, so
+ * a read-only grant can still be read and is never written.
+ */
+static void *xen_grant_map(void *opaque, hwaddr addr, hwaddr *plen,
+                           bool is_write, MemTxAttrs attrs)
+{
+    XenGrantRegion *g = opaque;
+    uint32_t refs[XEN_GRANT_MAP_MAX_REFS];
+    int16_t status[XEN_GRANT_MAP_MAX_REFS];
+    uint32_t first = addr >> XEN_PAGE_SHIFT;
+    hwaddr len = *plen;
+    uint32_t nrefs;
+    uint8_t *base;
+
+    *plen = 0;
+    nrefs = map_span(addr, &len);
+    if (nrefs == 0) {
+        if (len) {
+            xen_grant_count_failure(g, GNTST_bad_gntref);
+        }
+        return NULL;
+    }
+    for (uint32_t i = 0; i < nrefs; i++) {
+        refs[i] = first + i;
+    }
+    base = xen_backend_grant_map(g->be, g->domid, nrefs, refs, is_write,
+                                 status);
+    if (!base) {
+        xen_grant_count_failure(g, first_failure(status, nrefs));
+        return NULL;
+    }
+    record_mapping(g, base + (addr & (XEN_PAGE_SIZE - 1)), base, nrefs,
+                   is_write);
+    __atomic_fetch_add(&g->stats.maps, 1, __ATOMIC_RELAXED);
+    *plen = len;
+    return base + (addr & (XEN_PAGE_SIZE - 1));
+}
+
+/*
+ * Release exactly the batch map() made. Only after this may the guest
+ * revoke the grants, so a failure here is loud: the refs stay in use.
+ */
+static void xen_grant_unmap(void *opaque, void *host, hwaddr addr,
+                            hwaddr len, bool is_write, hwaddr access_len)
+{
+    XenGrantRegion *g = opaque;
+    XenGrantMapping *m;
+    int rc;
+
+    g_mutex_lock(&g->lock);
+    m = g_hash_table_lookup(g->maps, host);
+    if (m) {
+        g_hash_table_steal(g->maps, host);
+        g->stats.outstanding--;
+        g->stats.refs_mapped -= m->nrefs;
+    }
+    g_mutex_unlock(&g->lock);
+    if (!m) {
+        fprintf(stderr, "xen-grant: unmap of %p, which dom%u's grant region "
+                "never mapped\n", host, g->domid);
+        abort();
+    }
+
+    rc = xen_backend_grant_unmap(g->be, m->base, m->nrefs);
+    if (rc < 0) {
+        fprintf(stderr, "xen-grant: unmapping %u refs of dom%u at %p "
+                "failed: %s; the guest cannot revoke them\n", m->nrefs,
+                g->domid, m->base, g_strerror(-rc));
+    }
+    __atomic_fetch_add(&g->stats.unmaps, 1, __ATOMIC_RELAXED);
+    g_free(m);
+}
+
+static void xen_grant_describe(void *opaque, GString *buf)
+{
+    XenGrantRegion *g = opaque;
+    XenGrantStats st;
+
+    xen_grant_region_get_stats(&g->mr, &st);
+    g_string_append_printf(buf, "dom%u grants via %s: %" PRIu64
+                           " mapped (%" PRIu64 " refs), maps %" PRIu64
+                           ", unmaps %" PRIu64 ", copies %" PRIu64
+                           " (%" PRIu64 " segments)", g->domid,
+                           xen_backend_name(g->be), st.outstanding,
+                           st.refs_mapped, st.maps, st.unmaps, st.copies,
+                           st.copy_segments);
+    for (int i = 0; i < XEN_GNTST_NR; i++) {
+        if (st.failures[i]) {
+            g_string_append_printf(buf, ", %s %" PRIu64,
+                                   xen_gntst_name(-i), st.failures[i]);
+        }
+    }
+}
+
+static const MemoryRegionOps xen_grant_ops = {
+    .map = xen_grant_map,
+    .unmap = xen_grant_unmap,
+    .read_buf = xen_grant_read_buf,
+    .write_buf = xen_grant_write_buf,
+    .describe = xen_grant_describe,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+};
+
+static XenGrantRegion *to_grant(MemoryRegion *mr)
+{
+    if (mr->ops != &xen_grant_ops) {
+        fprintf(stderr, "xen-grant: '%s' is not a grant region\n",
+                memory_region_name(mr));
+        abort();
+    }
+    return mr->opaque;
+}
+
+MemoryRegion *xen_grant_region_new(XenBackend *be, uint16_t guest_domid,
+                                   GError **errp)
+{
+    XenGrantRegion *g;
+    char *name;
+
+    g_assert(be);
+    /* DOMID_FIRST_RESERVED and up name no guest. */
+    if (guest_domid >= 0x7ff0) {
+        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "xen-grant: domid %#x is reserved, not a guest",
+                    guest_domid);
+        return NULL;
+    }
+    g = g_new0(XenGrantRegion, 1);
+    g->be = be;
+    g->domid = guest_domid;
+    g_mutex_init(&g->lock);
+    g->maps = g_hash_table_new(g_direct_hash, g_direct_equal);
+    name = g_strdup_printf("xen-grants-dom%u", guest_domid);
+    memory_region_init_io(&g->mr, NULL, &xen_grant_ops, g, name,
+                          XEN_GRANT_REGION_SIZE);
+    g_free(name);
+    return &g->mr;
+}
+
+void xen_grant_region_free(MemoryRegion *mr)
+{
+    XenGrantRegion *g;
+
+    if (!mr) {
+        return;
+    }
+    g = to_grant(mr);
+    memory_region_finalize(mr);     /* waits for mappings and caches */
+    g_assert(g_hash_table_size(g->maps) == 0);
+    g_hash_table_destroy(g->maps);
+    g_mutex_clear(&g->lock);
+    g_free(g);
+}
+
+void xen_grant_region_get_stats(MemoryRegion *mr, XenGrantStats *stats)
+{
+    XenGrantRegion *g = to_grant(mr);
+
+    g_mutex_lock(&g->lock);
+    stats->outstanding = g->stats.outstanding;
+    stats->refs_mapped = g->stats.refs_mapped;
+    g_mutex_unlock(&g->lock);
+    stats->maps = __atomic_load_n(&g->stats.maps, __ATOMIC_RELAXED);
+    stats->unmaps = __atomic_load_n(&g->stats.unmaps, __ATOMIC_RELAXED);
+    stats->copies = __atomic_load_n(&g->stats.copies, __ATOMIC_RELAXED);
+    stats->copy_segments = __atomic_load_n(&g->stats.copy_segments,
+                                           __ATOMIC_RELAXED);
+    for (int i = 0; i < XEN_GNTST_NR; i++) {
+        stats->failures[i] = __atomic_load_n(&g->stats.failures[i],
+                                             __ATOMIC_RELAXED);
+    }
+}
