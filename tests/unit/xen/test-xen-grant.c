@@ -222,6 +222,22 @@ START_TEST(test_bad_refs)
 }
 END_TEST
 
+/* A "ref" with bits above 32 is not its low 32 bits, even if those work. */
+START_TEST(test_ref_not_truncated)
+{
+    uint32_t ref = grant(GFN, false);
+    hwaddr alias = XEN_GRANT_ADDR_OFF | ((1ULL << 32 | ref) << XEN_PAGE_SHIFT);
+
+    ck_assert(!map_fails(xen_grant_addr(ref, 0), false));
+    ck_assert(map_fails(alias, false));
+    ck_assert(map_fails(alias | 0xff0, true));
+    ck_assert_int_eq(read4(alias), MEMTX_DECODE_ERROR);
+    ck_assert_int_eq(read4(alias + XEN_PAGE_SIZE - 2), MEMTX_DECODE_ERROR);
+    ck_assert_int_eq(read4(xen_grant_addr(UINT32_MAX, XEN_PAGE_SIZE - 2)),
+                     MEMTX_DECODE_ERROR);
+}
+END_TEST
+
 /* ---- mapping lifetime ---- */
 
 START_TEST(test_end_while_mapped)
@@ -583,6 +599,7 @@ static Suite *xen_grant_suite(void)
     tcase_add_test(tc, test_wrong_domid);
     tcase_add_test(tc, test_ended_access);
     tcase_add_test(tc, test_bad_refs);
+    tcase_add_test(tc, test_ref_not_truncated);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("mappings");
