@@ -1,3 +1,192 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Map-on-demand regions: the third kind of memory, reached only through
+ * MemoryRegionOps.map()/unmap(), plus read_buf()/write_buf() when present.
+ */
 #include "unit-helpers.h"
-int main(void) { return 77; }
+#include "on-demand-dev.h"
+
+#define BASE 0x40000000ULL
+
+static MemoryRegion root, region;
+static AddressSpace as;
+static OnDemandDev dev;
+
+static void make(const MemoryRegionOps *ops)
+{
+    odd_init(&dev, 0x10000);
+    memory_region_init(&root, NULL, "root", UINT64_MAX);
+    memory_region_init_io(&region, NULL, ops, &dev, "on-demand", dev.size);
+    memory_region_add_subregion(&root, BASE, &region);
+    address_space_init(&as, &root, "od");
+}
+
+START_TEST(test_callbacks_get_right_arguments)
+{
+    hwaddr len = 0x300;
+    uint8_t *p;
+
+    make(&odd_ops_map_only);
+    ck_assert(memory_region_is_map_on_demand(&region));
+    p = address_space_map(&as, BASE + 0x1100, &len, true, ATTRS);
+    ck_assert_ptr_eq(p, dev.mem + 0x1100);
+    ck_assert_uint_eq(len, 0x300);
+    ck_assert_int_eq(dev.maps, 1);
+    ck_assert_uint_eq(dev.last_addr, 0x1100);
+    ck_assert(dev.last_is_write);
+    p[0] = 0x42;
+    address_space_unmap(&as, p, len, true, 0x10);
+    ck_assert_int_eq(dev.unmaps, 1);
+    ck_assert_ptr_eq(dev.last_host, dev.mem + 0x1100);
+    ck_assert_uint_eq(dev.last_addr, 0x1100);
+    ck_assert_uint_eq(dev.last_len, 0x300);
+    ck_assert_uint_eq(dev.last_access_len, 0x10);
+    ck_assert_uint_eq(dev.mem[0x1100], 0x42);
+}
+END_TEST
+
+START_TEST(test_shortened_plen_honoured)
+{
+    hwaddr len = 0x3000;
+    void *p;
+
+    make(&odd_ops_map_only);
+    dev.page_limit = 1;
+    p = address_space_map(&as, BASE + 0x1800, &len, false, ATTRS);
+    ck_assert_uint_eq(len, 0x800);      /* cut at the page end */
+    address_space_unmap(&as, p, len, false, 0);
+    ck_assert_uint_eq(dev.last_len, 0x800);
+}
+END_TEST
+
+START_TEST(test_failed_map_leaks_nothing)
+{
+    hwaddr len = 0x100;
+    AddressSpaceStats st;
+
+    make(&odd_ops_map_only);
+    dev.fail = true;
+    ck_assert_ptr_null(address_space_map(&as, BASE, &len, false, ATTRS));
+    ck_assert_uint_eq(len, 0);
+    ck_assert_int_eq(memory_region_outstanding_maps(&region), 0);
+    address_space_get_stats(&as, &st);
+    ck_assert_uint_eq(st.outstanding, 0);
+    ck_assert_uint_eq(st.map_failures, 1);
+}
+END_TEST
+
+START_TEST(test_mapping_outlives_removal)
+{
+    hwaddr len = 0x100;
+    uint8_t *p;
+    MemTxResult r;
+
+    make(&odd_ops_map_only);
+    p = address_space_map(&as, BASE, &len, true, ATTRS);
+    memory_region_del_subregion(&root, &region);
+    /* The guest can no longer reach it... */
+    address_space_ldub(&as, BASE, ATTRS, &r);
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    /* ...but the mapping is intact and unmaps through the callback. */
+    p[0] = 7;
+    ck_assert_int_eq(memory_region_outstanding_maps(&region), 1);
+    address_space_unmap(&as, p, len, true, 1);
+    ck_assert_int_eq(dev.unmaps, 1);
+    ck_assert_int_eq(dev.live, 0);
+    memory_region_finalize(&region);
+}
+END_TEST
+
+START_TEST(test_rw_through_copy_ops)
+{
+    uint8_t buf[0x2000], back[0x2000];
+    size_t i;
+
+    make(&odd_ops_with_copy);
+    for (i = 0; i < sizeof(buf); i++) {
+        buf[i] = i * 7;
+    }
+    ck_assert_uint_eq(address_space_write(&as, BASE + 0x800, ATTRS, buf,
+                                          sizeof(buf)), MEMTX_OK);
+    ck_assert_uint_eq(address_space_read(&as, BASE + 0x800, ATTRS, back,
+                                         sizeof(back)), MEMTX_OK);
+    ck_assert_mem_eq(buf, back, sizeof(buf));
+    ck_assert_int_eq(dev.copies_in, 1);     /* no access-size limit */
+    ck_assert_int_eq(dev.copies_out, 1);
+    ck_assert_int_eq(dev.maps, 0);
+    ck_assert_uint_eq(address_space_ldl_le(&as, BASE + 0x800, ATTRS, NULL),
+                      0x150e0700);
+}
+END_TEST
+
+START_TEST(test_rw_through_map_copy_unmap)
+{
+    uint8_t buf[0x2800], back[0x2800];
+    size_t i;
+
+    make(&odd_ops_map_only);
+    dev.page_limit = 1;         /* forces page-sized pieces */
+    for (i = 0; i < sizeof(buf); i++) {
+        buf[i] = i * 13;
+    }
+    ck_assert_uint_eq(address_space_write(&as, BASE + 0x400, ATTRS, buf,
+                                          sizeof(buf)), MEMTX_OK);
+    ck_assert_int_eq(dev.maps, 3);      /* 0x400-0x1000, one page, rest */
+    ck_assert_int_eq(dev.live, 0);
+    ck_assert_mem_eq(dev.mem + 0x400, buf, sizeof(buf));
+    ck_assert_uint_eq(address_space_read(&as, BASE + 0x400, ATTRS, back,
+                                         sizeof(back)), MEMTX_OK);
+    ck_assert_mem_eq(buf, back, sizeof(buf));
+    ck_assert_int_eq(dev.live, 0);
+}
+END_TEST
+
+START_TEST(test_rw_map_failure_is_an_error_not_a_crash)
+{
+    uint8_t buf[16];
+    MemTxResult r;
+
+    make(&odd_ops_map_only);
+    dev.fail = true;
+    memset(buf, 0xaa, sizeof(buf));
+    r = address_space_read(&as, BASE, ATTRS, buf, sizeof(buf));
+    ck_assert_uint_ne(r, MEMTX_OK);
+    ck_assert_uint_eq(buf[0], 0);
+    address_space_stl_le(&as, BASE, 1, ATTRS, &r);
+    ck_assert_uint_ne(r, MEMTX_OK);
+}
+END_TEST
+
+START_TEST(test_access_crossing_into_region)
+{
+    MemoryRegion ram;
+    uint8_t buf[32];
+
+    make(&odd_ops_with_copy);
+    unit_ram(&ram, "ram", 0x1000);
+    memory_region_add_subregion(&root, BASE - 0x1000, &ram);
+    memset(buf, 0x3c, sizeof(buf));
+    ck_assert_uint_eq(address_space_write(&as, BASE - 16, ATTRS, buf, 32),
+                      MEMTX_OK);
+    ck_assert_uint_eq(dev.mem[15], 0x3c);
+    ck_assert_uint_eq(((uint8_t *)memory_region_get_ram_ptr(&ram))[0xff0],
+                      0x3c);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("map-on-demand");
+    TCase *tc = tcase_create("callbacks");
+
+    tcase_add_test(tc, test_callbacks_get_right_arguments);
+    tcase_add_test(tc, test_shortened_plen_honoured);
+    tcase_add_test(tc, test_failed_map_leaks_nothing);
+    tcase_add_test(tc, test_mapping_outlives_removal);
+    tcase_add_test(tc, test_rw_through_copy_ops);
+    tcase_add_test(tc, test_rw_through_map_copy_unmap);
+    tcase_add_test(tc, test_rw_map_failure_is_an_error_not_a_crash);
+    tcase_add_test(tc, test_access_crossing_into_region);
+    suite_add_tcase(s, tc);
+    return unit_run(s);
+}
