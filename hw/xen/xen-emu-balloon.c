@@ -10,6 +10,7 @@
  * domain.
  */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "xen-emu-internal.h"
@@ -31,6 +32,24 @@ int xen_emu_balloon_out(XenEmuDomain *dom, uint64_t gfn)
     if (getpid() == dom->emu->hv_pid) {
         xen_emu_poll_invalidate(dom->emu);
     }
+    return 0;
+}
+
+int xen_emu_balloon_in(XenEmuDomain *dom, uint64_t gfn)
+{
+    uint64_t bit = 1ULL << (gfn % 64);
+
+    if (gfn >= dom->nr_pages) {
+        return -EINVAL;
+    }
+    if (!(__atomic_load_n(&dom->shared->absent[gfn / 64], __ATOMIC_ACQUIRE) &
+          bit)) {
+        return -ENOENT;
+    }
+    /* A fresh page: zeroed before anyone can map it again. */
+    memset(dom->ram + gfn * XEN_PAGE_SIZE, 0, XEN_PAGE_SIZE);
+    __atomic_fetch_and(&dom->shared->absent[gfn / 64], ~bit,
+                       __ATOMIC_ACQ_REL);
     return 0;
 }
 

@@ -176,12 +176,27 @@ int xen_emu_end_access(XenEmuDomain *dom, uint32_t ref);
 int xen_emu_balloon_out(XenEmuDomain *dom, uint64_t gfn);
 
 /**
+ * xen_emu_balloon_in() - the guest takes frame @gfn back from Xen.
+ * @dom: the domain.
+ * @gfn: a frame below the RAM size, ballooned out before.
+ *
+ * The frame is present again and zeroed, like a freshly populated page.
+ * As on Xen, no invalidation is sent: caches that failed on the frame
+ * must retry by themselves. (Unlike Xen, a holder of a mapping made before
+ * the frame went out sees the zeroes too: here it is the same page.)
+ *
+ * Return: 0; -EINVAL for a frame beyond RAM; -ENOENT if it is present.
+ */
+int xen_emu_balloon_in(XenEmuDomain *dom, uint64_t gfn);
+
+/**
  * typedef XenEmuInvalidateFn - told that a domain ballooned memory out.
  * @opaque: as registered.
  * @domid: the domain.
  *
  * Runs in the hypervisor process with no xen-emu lock held; typically
- * calls xen_mapcache_invalidate().
+ * calls xen_mapcache_invalidate(). It may remove its own registration,
+ * but no other.
  */
 typedef void XenEmuInvalidateFn(void *opaque, uint16_t domid);
 

@@ -520,6 +520,17 @@ START_TEST(test_balloon_notifies)
                                        count_invalidate, GUINT_TO_POINTER(1));
     ck_assert_int_eq(xen_emu_balloon_out(env.dom, gfn + 1), 0);
     ck_assert_int_eq(notified, 1);
+
+    /* Back in: present again, as a fresh zeroed page, and no notice. */
+    guest_fill(gfn, 0x99);
+    ck_assert_int_eq(xen_emu_balloon_in(env.dom, gfn), 0);
+    ck_assert_int_eq(xen_emu_balloon_in(env.dom, gfn), -ENOENT);
+    ck_assert_int_eq(xen_emu_balloon_in(env.dom, GUEST_PAGES), -EINVAL);
+    ck_assert(guest_is(gfn, 0, XEN_PAGE_SIZE, 0));
+    ck_assert_int_eq(map1(GUEST_DOMID, xen_emu_grant_access(env.dom, 0, gfn,
+                                                            false), false),
+                     GNTST_okay);
+    ck_assert_int_eq(notified, 1);
 }
 END_TEST
 
