@@ -180,6 +180,24 @@ START_TEST(test_invalidate_with_locked_entry)
 }
 END_TEST
 
+/* A frame that comes back works again, with no invalidation sent. */
+START_TEST(test_frame_comes_back)
+{
+    uint32_t v = 0xabcd;
+
+    ck_assert_int_eq(xen_emu_balloon_out(env.dom, 1), 0);
+    ck_assert_int_ne(address_space_write(&as, XEN_PAGE_SIZE, ATTRS, &v, 4),
+                     MEMTX_OK);
+    ck_assert_int_eq(stats().buckets, 1);
+    ck_assert_int_eq(xen_emu_balloon_in(env.dom, 1), 0);
+    ck_assert_int_eq(xen_emu_balloon_in(env.dom, 1), -ENOENT);
+    ck_assert_int_eq(stats().invalidations, 1);
+    ck_assert_int_eq(address_space_write(&as, XEN_PAGE_SIZE, ATTRS, &v, 4),
+                     MEMTX_OK);
+    ck_assert_int_eq(*(uint32_t *)(env.ram + XEN_PAGE_SIZE), 0xabcd);
+}
+END_TEST
+
 /* A map never spans a missing page: it is shortened before it. */
 START_TEST(test_map_stops_before_missing_page)
 {
@@ -348,6 +366,7 @@ static Suite *xen_mapcache_suite(void)
     tcase_add_test(tc, test_buckets);
     tcase_add_test(tc, test_invalidate_with_locked_entry);
     tcase_add_test(tc, test_map_stops_before_missing_page);
+    tcase_add_test(tc, test_frame_comes_back);
     tcase_add_test(tc, test_invalidate_from_child);
     tcase_add_test(tc, test_new_errors);
     tcase_add_test(tc, test_describe);
