@@ -43,5 +43,5 @@ clean:
 XENREAL_BUILD ?= build-xenreal
 
 check-xen-real:
-	tests/xen-real/build-image.sh $(XENREAL_BUILD)/xen-real
+	tests/xen-real/build-image.sh --memcore $(XENREAL_BUILD) $(XENREAL_BUILD)/xen-real
 	tests/xen-real/boot.sh $(XENREAL_BUILD)/xen-real
