@@ -36,6 +36,11 @@ static bool init_ram(DmMachine *m, GError **errp)
 {
     void *host = m->xen ? dm_xen_guest_ram(m->xen) : NULL;
 
+    m->ram_mr = m->xen ? dm_xen_ram_region(m->xen) : NULL;
+    if (m->ram_mr) {
+        return true;            /* real Xen: the guest's own RAM */
+    }
+    m->ram_mr = &m->ram;
     if (host) {
         /* Granted frames and guest RAM must be the same bytes. */
         memory_region_init_ram_ptr(&m->ram, m, "ram", m->ram_size, host);
@@ -80,7 +85,7 @@ static bool build_xenvirt(DmMachine *m, GError **errp)
                                 dm_scratch_mmio(m->scratch));
     memory_region_add_subregion(&m->sysmem, DM_ROM_BASE, &m->rom);
     if (grants) {
-        memory_region_add_subregion(&m->sysmem, DM_GRANT_BASE, grants);
+        memory_region_add_subregion(&m->sysmem, XEN_GRANT_ADDR_OFF, grants);
     }
     return true;
 }
@@ -106,7 +111,7 @@ DmMachine *dm_machine_new(const DmOptions *o, GError **errp)
         goto fail;
     }
     memory_region_transaction_begin();
-    memory_region_add_subregion(&m->sysmem, 0, &m->ram);
+    memory_region_add_subregion(&m->sysmem, 0, m->ram_mr);
     if (m->type == DM_MACHINE_XENVIRT && !build_xenvirt(m, errp)) {
         memory_region_transaction_commit();
         goto fail;
@@ -133,8 +138,8 @@ void dm_machine_free(DmMachine *m)
     }
     address_space_destroy(&m->as);
     memory_region_transaction_begin();
-    if (m->ram_ready) {
-        remove_region(&m->sysmem, &m->ram);
+    if (m->ram_mr) {
+        remove_region(&m->sysmem, m->ram_mr);
     }
     if (m->rom_ready) {
         remove_region(&m->sysmem, &m->rom);

@@ -38,6 +38,7 @@ typedef struct DmMachine {
     DmAccelType accel;
     uint64_t ram_size;
     MemoryRegion sysmem;
+    MemoryRegion *ram_mr;       /* &ram, or real Xen's mapcache region */
     MemoryRegion ram;
     MemoryRegion rom;
     bool ram_ready, rom_ready;  /* initialised, so finalize them */

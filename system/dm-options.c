@@ -8,6 +8,7 @@
  * -nodefaults, -S, ...); anything else is refused by name, never ignored.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,11 @@ static bool check_combination(const DmOptions *o, GError **errp)
     if (o->demo && o->machine != DM_MACHINE_XENVIRT) {
         g_set_error(errp, DM_ERROR, 0, "-demo needs -machine xenvirt "
                     "(machine 'none' has no DMA device)");
+        return false;
+    }
+    if (o->demo && o->accel == DM_ACCEL_XEN) {
+        g_set_error(errp, DM_ERROR, 0, "-demo plays the guest, so it needs "
+                    "-accel xen-emu or -accel none, not xen");
         return false;
     }
     if (o->qtest_log && o->qtest == DM_QTEST_OFF) {

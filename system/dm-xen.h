@@ -15,11 +15,8 @@
 #include <glib.h>
 
 #include "exec/memory.h"
+#include "hw/xen/xen-grant.h"
 #include "dm-options.h"
-
-/* Grant DMA addresses: bit 63 set, then the ref, then the page offset. */
-#define DM_GRANT_BASE       (1ULL << 63)
-#define DM_GRANT_PAGE_SHIFT 12
 
 typedef struct DmXen DmXen;
 
@@ -40,13 +37,21 @@ void dm_xen_free(DmXen *x);
  *
  * With the emulated hypervisor, guest RAM is the domain's memory, so that
  * a granted frame and the RAM at its guest-physical address are the same
- * bytes. Real Xen: NULL (the machine allocates its own RAM).
+ * bytes. Real Xen: NULL (see dm_xen_ram_region()).
  */
 void *dm_xen_guest_ram(DmXen *x);
 
 /**
+ * dm_xen_ram_region() - a region serving guest RAM, or NULL.
+ *
+ * Real Xen: the foreign-memory mapcache over the guest's RAM, from frame
+ * 0, -m bytes. The emulated hypervisor: NULL (see dm_xen_guest_ram()).
+ */
+MemoryRegion *dm_xen_ram_region(DmXen *x);
+
+/**
  * dm_xen_grant_region() - the map-on-demand region covering
- * [DM_GRANT_BASE, 2^64), or NULL if this build has none.
+ * [XEN_GRANT_ADDR_OFF, 2^64).
  */
 MemoryRegion *dm_xen_grant_region(DmXen *x);
 

@@ -22,6 +22,7 @@ typedef enum MapKind {
     MAP_RAM,
     MAP_ON_DEMAND,
     MAP_BOUNCE,
+    MAP_FORWARD,            /* made through an IOMMU in another space */
 } MapKind;
 
 typedef struct MapRecord MapRecord;
@@ -30,6 +31,7 @@ struct MapRecord {
     void *ptr;
     MapKind kind;
     MemoryRegion *mr;       /* referenced while mapped; NULL for bounce */
+    AddressSpace *target;   /* MAP_FORWARD: where the mapping lives */
     hwaddr offset;          /* in @mr (on demand) */
     hwaddr as_addr;         /* where in the space (bounce write-back) */
     hwaddr len;
@@ -344,6 +346,42 @@ static void *map_ram(AddressSpace *as, FlatView *fv,
     return rec->ptr;
 }
 
+/*
+ * Through an IOMMU: map in the target space (which records the mapping
+ * there) and keep a forwarding record here, so that unmap on this space
+ * finds it in O(1) too.
+ */
+static void *map_through_iommu(AddressSpace *as, const DispatchSection *ds,
+                               hwaddr addr, hwaddr len, bool is_write,
+                               MemTxAttrs attrs, hwaddr *plen)
+{
+    AddressSpace *target;
+    hwaddr l = len, xlat;
+    MapRecord *rec;
+    void *p;
+
+    if (iommu_translate_piece(ds, addr, &l, is_write, attrs, &target,
+                              &xlat) != MEMTX_OK || !iommu_enter()) {
+        return NULL;
+    }
+    p = address_space_map(target, xlat, &l, is_write, attrs);
+    iommu_exit();
+    if (!p) {
+        return NULL;
+    }
+    rec = g_new0(MapRecord, 1);
+    rec->ptr = p;
+    rec->kind = MAP_FORWARD;
+    rec->target = target;
+    rec->as_addr = addr;
+    rec->len = l;
+    rec->is_write = is_write;
+    rec->attrs = attrs;
+    record_insert(as->map_state, rec);
+    *plen = l;
+    return p;
+}
+
 void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
                         bool is_write, MemTxAttrs attrs)
 {
@@ -372,6 +410,9 @@ void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
         case SEC_MMIO:
         case SEC_READONLY:
             p = map_bounce(as, fv, addr, l, is_write, attrs, plen);
+            break;
+        case SEC_IOMMU:
+            p = map_through_iommu(as, ds, addr, l, is_write, attrs, plen);
             break;
         default:
             break;
@@ -417,6 +458,10 @@ void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len,
                        rec->is_write, access_len);
         __atomic_fetch_add(&mr->stat_unmaps, 1, __ATOMIC_RELAXED);
         mr_release(mr);
+        break;
+    case MAP_FORWARD:
+        address_space_unmap(rec->target, rec->ptr, rec->len, rec->is_write,
+                            access_len);
         break;
     case MAP_BOUNCE:
         if (rec->is_write && access_len) {

@@ -58,6 +58,24 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
     }
     mr = ds->fr->mr;
     l = clip_len(ds, addr, len);
+    if (ds->read_kind == SEC_IOMMU) {
+        /*
+         * Cache the translated range: the cache then belongs to the
+         * target space. Like QEMU, it does not follow later IOMMU changes;
+         * the device re-creates it when the guest invalidates.
+         */
+        AddressSpace *target;
+        hwaddr xlat;
+
+        if (iommu_translate_piece(ds, addr, &l, is_write,
+                                  MEMTXATTRS_UNSPECIFIED, &target,
+                                  &xlat) != MEMTX_OK || !iommu_enter()) {
+            goto out;
+        }
+        ret = address_space_cache_init(cache, target, xlat, l, is_write);
+        iommu_exit();
+        goto out;
+    }
     if (ds->fast_read && (!is_write || ds->fast_write)) {
         cache->kind = MRC_DIRECT;
         cache->ptr = (uint8_t *)(ds->host_base + addr);

@@ -185,6 +185,22 @@ MemTxResult on_demand_rw(AddressSpace *as, MemoryRegion *mr, hwaddr offset,
                          void *buf, hwaddr len, bool is_write,
                          MemTxAttrs attrs);
 
+/* ---- iommu.c --------------------------------------------------------- */
+
+/* Bound nested translation; false when too deep (the access fails). */
+bool iommu_enter(void);
+void iommu_exit(void);
+/*
+ * Translate the page of @ds at @addr for an access; clamps *plen to the
+ * page. On MEMTX_OK, *target and *xlat say where the access continues.
+ */
+MemTxResult iommu_translate_piece(const DispatchSection *ds, hwaddr addr,
+                                  hwaddr *plen, bool is_write,
+                                  MemTxAttrs attrs, AddressSpace **target,
+                                  hwaddr *xlat);
+MemTxResult iommu_rw(const DispatchSection *ds, hwaddr addr, uint8_t *buf,
+                     hwaddr len, bool is_write, MemTxAttrs attrs);
+
 /* ---- map.c ----------------------------------------------------------- */
 
 AddressSpaceMapState *address_space_map_state_new(void);

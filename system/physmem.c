@@ -132,6 +132,7 @@ static MemTxResult piece_rw(AddressSpace *as, const DispatchSection *ds,
     case SEC_READONLY:
         return MEMTX_DECODE_ERROR;
     case SEC_IOMMU:
+        return iommu_rw(ds, addr, buf, len, is_write, attrs);
     case SEC_UNASSIGNED:
     default:
         if (!is_write) {
@@ -262,6 +263,25 @@ static bool piece_valid(const DispatchSection *ds, hwaddr addr, hwaddr len,
     case SEC_RAM:
         return !ds->private_mem || attrs.private_mem;
     case SEC_ON_DEMAND:
+        return true;
+    case SEC_IOMMU:
+        while (len) {
+            AddressSpace *target;
+            hwaddr l = len, xlat;
+            bool ok;
+
+            if (iommu_translate_piece(ds, addr, &l, is_write, attrs, &target,
+                                      &xlat) != MEMTX_OK || !iommu_enter()) {
+                return false;
+            }
+            ok = address_space_access_valid(target, xlat, l, is_write, attrs);
+            iommu_exit();
+            if (!ok) {
+                return false;
+            }
+            len -= l;
+            addr += l;
+        }
         return true;
     case SEC_MMIO: {
         hwaddr offset = ds->fr->offset_in_region + (addr - ds->start);

@@ -178,6 +178,7 @@ struct MemoryRegion {
     uint8_t *ram_block;         /* host memory of RAM, ROM, ROM device */
     size_t ram_alloc_size;      /* nonzero when memcore allocated it */
     bool ram_device;
+    bool rom;
     MemoryRegion *alias;
     IOMMUMemoryRegion *iommu;   /* set for MR_KIND_IOMMU */
 
@@ -190,7 +191,6 @@ struct MemoryRegion {
     bool readonly;
     bool romd_mode;
     bool private_mem;
-    bool mapped_via_alias_dummy;
     uint8_t dirty_log_mask;
     MemoryRegion *container;
     GQueue subregions;          /* of MemoryRegion *, highest priority first */
@@ -229,6 +229,8 @@ struct MemoryRegionSection {
     bool readonly;
     bool nonvolatile;
 };
+
+#include "exec/iommu.h"
 
 /* ---------------------------------------------------------------------- */
 /* Regions                                                                 */

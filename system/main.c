@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * memcore-dm: a small device model built on libmemcore.
+ *
+ * Exit status: 0 on success, 1 when something the host provides failed
+ * (memory, Xen, a socket) or the demo found bad data, 2 for a bad command
+ * line.
+ */
+#include <stdio.h>
+
+#include "dm-demo.h"
+#include "dm-machine.h"
+#include "dm-options.h"
+#include "qtest.h"
+
+static int usage_error(GError *err)
+{
+    fprintf(stderr, "memcore-dm: %s\n", err->message);
+    g_error_free(err);
+    return 2;
+}
+
+static void print_mtree(const DmOptions *o, DmMachine *m)
+{
+    if (o->mtree) {
+        mtree_print_tree(stdout, &m->as);
+    }
+    if (o->mtree && o->mtree_flat) {
+        putchar('\n');
+    }
+    if (o->mtree_flat) {
+        mtree_print_flatview(stdout, &m->as);
+    }
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    GError *err = NULL;
+    DmMachine *m;
+    DmOptions o;
+    int ret = 0;
+
+    if (!dm_options_parse(&o, argc, argv, &err) ||
+        (!o.info && !dm_machine_check_options(&o, &err))) {
+        dm_options_clear(&o);
+        return usage_error(err);
+    }
+    if (o.info) {
+        dm_print_info(&o);
+        dm_options_clear(&o);
+        return 0;
+    }
+    m = dm_machine_new(&o, &err);
+    if (!m) {
+        fprintf(stderr, "memcore-dm: %s\n", err->message);
+        g_error_free(err);
+        dm_options_clear(&o);
+        return 1;
+    }
+    print_mtree(&o, m);
+    if (o.demo) {
+        ret = dm_demo_run(m);
+    } else if (o.qtest != DM_QTEST_OFF) {
+        ret = qtest_server_run(&o, m);
+    }
+    dm_machine_free(m);
+    dm_options_clear(&o);
+    return ret;
+}
