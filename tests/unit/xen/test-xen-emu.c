@@ -4,6 +4,7 @@
  * grant maps and copies, revocation, batches, foreign maps, ballooning,
  * and a guest living in another process.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -383,6 +384,60 @@ START_TEST(test_entry_changed_while_mapped)
 }
 END_TEST
 
+/*
+ * A guest revoking and re-granting as fast as it can while the backend
+ * maps: the revocation may only ever succeed while nothing is mapped.
+ */
+static bool race_mapped, race_stop;
+static unsigned race_violations, race_maps, race_ends;
+
+static void *race_guest(void *arg)
+{
+    while (!__atomic_load_n(&race_stop, __ATOMIC_ACQUIRE)) {
+        if (xen_emu_end_access(env.dom, XEN_GRANT_FIRST_FREE_REF) == 0) {
+            race_violations += __atomic_load_n(&race_mapped,
+                                               __ATOMIC_SEQ_CST);
+            race_ends++;
+            /* The only ref in use comes back as the lowest free one. */
+            g_assert(xen_emu_grant_access(env.dom, BACKEND_DOMID, GFN,
+                                          false) ==
+                     XEN_GRANT_FIRST_FREE_REF);
+        }
+    }
+    return NULL;
+}
+
+START_TEST(test_revoke_race)
+{
+    uint32_t r = xen_emu_grant_access(env.dom, BACKEND_DOMID, GFN, false);
+    pthread_t guest;
+
+    ck_assert_int_eq(r, XEN_GRANT_FIRST_FREE_REF);
+    pthread_create(&guest, NULL, race_guest, NULL);
+    for (int i = 0; i < 20000; i++) {
+        int16_t st;
+        uint8_t *p = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &r,
+                                           i & 1, &st);
+
+        if (!p) {
+            ck_assert_int_eq(st, GNTST_general_error);
+            continue;
+        }
+        __atomic_store_n(&race_mapped, true, __ATOMIC_SEQ_CST);
+        ck_assert(entry_flags(r) & GTF_reading);
+        race_maps++;
+        __atomic_store_n(&race_mapped, false, __ATOMIC_SEQ_CST);
+        ck_assert_int_eq(xen_backend_grant_unmap(env.be, p, 1), 0);
+    }
+    __atomic_store_n(&race_stop, true, __ATOMIC_RELEASE);
+    pthread_join(guest, NULL);
+    ck_assert_int_eq(race_violations, 0);
+    /* Both sides won sometimes, or the race proved nothing. */
+    ck_assert_int_gt(race_maps, 0);
+    ck_assert_int_gt(race_ends, 0);
+}
+END_TEST
+
 /* ---- the guest's ref allocator ---- */
 
 START_TEST(test_ref_allocation)
@@ -681,6 +736,7 @@ static Suite *xen_emu_suite(void)
     tcase_add_test(tc, test_batch_all_or_nothing);
     tcase_add_test_raise_signal(tc, test_ro_map_is_readonly, SIGSEGV);
     tcase_add_test(tc, test_entry_changed_while_mapped);
+    tcase_add_test(tc, test_revoke_race);
     tcase_add_test(tc, test_ref_allocation);
     suite_add_tcase(s, tc);
 
