@@ -158,7 +158,6 @@ fetch_deb() {
     if deb=$(cached_deb "$pkg"); then
         return 0
     fi
-    say "apt-get download $pkg"
     if ! download_deb "$pkg"; then
         if ! apt_update; then
             skip "Debian mirror unreachable, cannot download $pkg"
@@ -173,6 +172,7 @@ fetch_deb() {
 
 # Download into a fresh directory so that a failure leaves no partial file.
 download_deb() {
+    say "apt-get download $1"
     tmp=$(mktemp -d "$cache/download.XXXXXX")
     # shellcheck disable=SC2086 # $sandbox is empty or an option and value
     if (cd "$tmp" && apt-get -q $sandbox download "$1") \
@@ -214,6 +214,14 @@ fi
 
 fetch_deb xen-hypervisor-4.17-amd64
 xen_deb=$deb
+if ! cached_deb "$kpkg" >/dev/null && ! download_deb "$kpkg"; then
+    # Stale package lists can name a kernel the mirror no longer has.
+    if ! apt_update; then
+        skip "Debian mirror unreachable, cannot download $kpkg"
+    fi
+    kpkg=$(kernel_pkg)
+    [ -n "$kpkg" ] || die "cannot tell which kernel linux-image-amd64 depends on"
+fi
 fetch_deb "$kpkg"
 kernel_deb=$deb
 fetch_deb busybox-static
