@@ -274,11 +274,14 @@ START_TEST(test_read_map_is_readonly)
 {
     uint32_t ref = grant(GFN, false);
     hwaddr len = 16;
-    volatile uint8_t *p = address_space_map(&as, xen_grant_addr(ref, 0),
-                                            &len, false, ATTRS);
+    uint8_t *p = address_space_map(&as, xen_grant_addr(ref, 0), &len, false,
+                                   ATTRS);
 
-    ck_assert_ptr_nonnull((void *)p);
-    p[0] = 1;   /* must fault: the test expects SIGSEGV */
+    ck_assert_ptr_nonnull(p);
+    guest_fill(GFN, 0x12);
+    ck_assert(store_faults(p, 0x34));
+    ck_assert(guest_is(GFN, 0, XEN_PAGE_SIZE, 0x12));
+    address_space_unmap(&as, p, len, false, 0);
 }
 END_TEST
 
@@ -606,7 +609,7 @@ static Suite *xen_grant_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_end_while_mapped);
     tcase_add_test_raise_signal(tc, test_double_unmap_aborts, SIGABRT);
-    tcase_add_test_raise_signal(tc, test_read_map_is_readonly, SIGSEGV);
+    tcase_add_test(tc, test_read_map_is_readonly);
     tcase_add_test(tc, test_write_never_gets_read_mapping);
     tcase_add_test(tc, test_multi_page_map);
     tcase_add_test(tc, test_map_cap);

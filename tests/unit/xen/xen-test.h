@@ -8,6 +8,8 @@
 
 #include <check.h>
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -76,6 +78,31 @@ static inline uint16_t entry_flags(uint32_t ref)
     XenGrantEntryV1 *t = xen_emu_domain_grant_table(env.dom, NULL);
 
     return __atomic_load_n(&t[ref].flags, __ATOMIC_ACQUIRE);
+}
+
+static sigjmp_buf fault_jmp;
+
+static void fault_handler(int sig)
+{
+    siglongjmp(fault_jmp, 1);
+}
+
+/*
+ * Does storing to @p fault? Catches SIGSEGV itself, rather than letting
+ * the test die of it, so that it also works under AddressSanitizer.
+ */
+static inline bool store_faults(volatile uint8_t *p, uint8_t v)
+{
+    struct sigaction sa = { .sa_handler = fault_handler }, old;
+    bool faulted = true;
+
+    sigaction(SIGSEGV, &sa, &old);
+    if (sigsetjmp(fault_jmp, 1) == 0) {
+        *p = v;
+        faulted = false;
+    }
+    sigaction(SIGSEGV, &old, NULL);
+    return faulted;
 }
 
 /*
