@@ -47,10 +47,13 @@ fi
 
 echo "install-deps: installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-if [ ! -d /var/lib/apt/lists ] || [ -z "$(ls /var/lib/apt/lists 2>/dev/null | grep -v lock)" ] || \
-   ! apt-cache show $missing >/dev/null 2>&1; then
-    echo "install-deps: apt-get update"
+# Package lists may be missing or stale on a fresh machine; refresh them
+# first, and again once if the install still fails (a mirror that moved).
+echo "install-deps: apt-get update"
+${SUDO:-} apt-get update -q
+if ! ${SUDO:-} apt-get install -y -q --no-install-recommends $missing; then
+    echo "install-deps: retrying after another apt-get update"
     ${SUDO:-} apt-get update -q
+    ${SUDO:-} apt-get install -y -q --no-install-recommends $missing
 fi
-${SUDO:-} apt-get install -y -q --no-install-recommends $missing
 echo "install-deps: done"
