@@ -67,7 +67,8 @@ void address_space_destroy(AddressSpace *as)
 
     memory_region_transaction_begin();
     if (as->listeners) {
-        memcore_misuse("address_space_destroy(%s): listener '%s' still registered",
+        memcore_misuse("address_space_destroy(%s): listener '%s' still "
+                       "registered",
                 as->name,
                 ((MemoryListener *)as->listeners->data)->name ?: "?");
     }

@@ -82,14 +82,14 @@ void memory_region_init_io(MemoryRegion *mr, void *owner,
 
     if (ops && (ops->map || ops->unmap)) {
         if (!ops->map || !ops->unmap) {
-            memcore_misuse("memory_region_init_io(%s): map() and unmap() come as "
-                    "a pair", name);
+            memcore_misuse("memory_region_init_io(%s): map() and unmap() "
+                           "come as a pair", name);
         }
         kind = MR_KIND_MAP_ON_DEMAND;
     }
     if (ops && ops->impl.unaligned && !ops->valid.unaligned) {
         memcore_misuse("memory_region_init_io(%s): impl.unaligned needs "
-                "valid.unaligned", name);
+                       "valid.unaligned", name);
     }
     mr_init_common(mr, owner, name, size, ops ? kind : MR_KIND_RESERVATION);
     mr->ops = ops;
@@ -250,13 +250,21 @@ void memory_region_finalize(MemoryRegion *mr)
 
     memcore_rcu_ensure_registered();
     if (rcu_read_ongoing()) {
-        memcore_misuse("memory_region_finalize(%s) called inside an RCU read-side "
-                "section (an MMIO callback?); it would wait for itself",
-                mr->name);
+        memcore_misuse("memory_region_finalize(%s) called inside an RCU "
+                       "read-side section (an MMIO callback?); it would wait "
+                       "for itself", mr->name);
+    }
+    if (memory_topology_locked()) {
+        /*
+         * Waiting for readers while holding the topology lock could wait
+         * for a reader whose MMIO callback waits for the lock.
+         */
+        memcore_misuse("memory_region_finalize(%s) called inside a "
+                       "transaction or listener", mr->name);
     }
     if (mr->container) {
-        memcore_misuse("memory_region_finalize(%s): still inside container '%s'",
-                mr->name, mr->container->name);
+        memcore_misuse("memory_region_finalize(%s): still inside container "
+                       "'%s'", mr->name, mr->container->name);
     }
     memory_region_transaction_begin();
     while ((sub = g_queue_peek_head(&mr->subregions)) != NULL) {
@@ -374,9 +382,9 @@ static void mr_check_no_cycle(MemoryRegion *parent, MemoryRegion *sub)
     cycle = mr_reaches(sub, parent, seen);
     g_hash_table_destroy(seen);
     if (cycle) {
-        memcore_misuse("memory_region_add_subregion: adding '%s' to '%s' would "
-                "make a cycle (through subregions or alias targets)",
-                sub->name, parent->name);
+        memcore_misuse("memory_region_add_subregion: adding '%s' to '%s' "
+                       "would make a cycle (through subregions or alias "
+                       "targets)", sub->name, parent->name);
     }
 }
 
@@ -406,19 +414,21 @@ static void mr_insert_sorted(MemoryRegion *mr, MemoryRegion *sub)
 }
 
 static void mr_add_subregion_common(MemoryRegion *mr, hwaddr offset,
-                                    MemoryRegion *sub)
+                                    MemoryRegion *sub, int priority)
 {
     if (sub->container) {
-        memcore_misuse("memory_region_add_subregion: '%s' already has a parent "
-                "('%s'); remove it first", sub->name, sub->container->name);
+        memcore_misuse("memory_region_add_subregion: '%s' already has a "
+                       "parent ('%s'); remove it first", sub->name,
+                       sub->container->name);
     }
     if (mr->kind == MR_KIND_ALIAS) {
-        memcore_misuse("memory_region_add_subregion: '%s' is an alias and cannot "
-                "hold subregions", mr->name);
+        memcore_misuse("memory_region_add_subregion: '%s' is an alias and "
+                       "cannot hold subregions", mr->name);
     }
     memory_region_transaction_begin();
     mr_check_no_cycle(mr, sub);
     memory_region_ref(sub);
+    sub->priority = priority;
     sub->container = mr;
     sub->addr = offset;
     sub->add_seq = ++add_seq_counter;
@@ -430,28 +440,21 @@ static void mr_add_subregion_common(MemoryRegion *mr, hwaddr offset,
 void memory_region_add_subregion(MemoryRegion *mr, hwaddr offset,
                                  MemoryRegion *subregion)
 {
-    subregion->priority = 0;
-    mr_add_subregion_common(mr, offset, subregion);
+    memory_region_add_subregion_overlap(mr, offset, subregion, 0);
 }
 
 void memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
                                          MemoryRegion *subregion,
                                          int priority)
 {
-    if (subregion->container) {
-        memcore_misuse("memory_region_add_subregion: '%s' already has a parent "
-                "('%s'); remove it first", subregion->name,
-                subregion->container->name);
-    }
-    subregion->priority = priority;
-    mr_add_subregion_common(mr, offset, subregion);
+    mr_add_subregion_common(mr, offset, subregion, priority);
 }
 
 void memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion)
 {
     if (subregion->container != mr) {
-        memcore_misuse("memory_region_del_subregion: '%s' is not inside '%s'",
-                subregion->name, mr->name);
+        memcore_misuse("memory_region_del_subregion: '%s' is not inside "
+                       "'%s'", subregion->name, mr->name);
     }
     memory_region_transaction_begin();
     g_queue_delete_link(&mr->subregions, subregion->link);

@@ -150,7 +150,7 @@ static bool mmio_access_valid(MemoryRegion *mr, hwaddr addr, unsigned size,
         return true;    /* zero means every size is fine */
     }
     return size <= ops->valid.max_access_size &&
-           size >= (ops->valid.min_access_size ? ops->valid.min_access_size : 1);
+           size >= MAX(ops->valid.min_access_size, 1u);
 }
 
 /* ---- calling the device ------------------------------------------------- */
@@ -193,8 +193,9 @@ typedef struct ImplSizes {
 static ImplSizes impl_sizes(MemoryRegion *mr)
 {
     ImplSizes s = {
-        .min = mr->ops->impl.min_access_size ? mr->ops->impl.min_access_size : 1,
-        .max = mr->ops->impl.max_access_size ? mr->ops->impl.max_access_size : 4,
+        .min = MAX(mr->ops->impl.min_access_size, 1u),
+        .max = mr->ops->impl.max_access_size ? mr->ops->impl.max_access_size
+                                             : 4,
     };
 
     return s;

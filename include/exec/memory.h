@@ -382,8 +382,10 @@ void memory_region_init_reservation(MemoryRegion *mr, void *owner,
  * Afterwards the caller may free the struct. If mappings are still held
  * elsewhere it blocks (logging every few seconds) until they are unmapped.
  *
- * Misuse: calling it from an MMIO callback or inside an RCU read-side
- * section aborts; it would wait for itself.
+ * Misuse: calling it from an MMIO callback, inside an RCU read-side
+ * section, inside a transaction or from a listener aborts; it would wait
+ * for itself. An alias holds a reference on its target: finalize aliases
+ * before their targets.
  */
 void memory_region_finalize(MemoryRegion *mr);
 
@@ -504,7 +506,7 @@ const char *memory_region_name(const MemoryRegion *mr);
 /** memory_region_is_ram() - RAM, ROM, RAM device, or ROM device in romd. */
 bool memory_region_is_ram(MemoryRegion *mr);
 
-/** memory_region_is_ram_device() - made by memory_region_init_ram_device_ptr(). */
+/** memory_region_is_ram_device() - made by ..._init_ram_device_ptr(). */
 bool memory_region_is_ram_device(MemoryRegion *mr);
 
 /** memory_region_is_rom() - read-only RAM made by memory_region_init_rom(). */
@@ -657,8 +659,8 @@ bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
                                 bool is_write, MemTxAttrs attrs);
 
 /*
- * address_space_ld{ub,uw,l,q}_{le,be}() and address_space_st{b,w,l,q}_{le,be}():
- * load or store one value in the given byte order. @result, if not NULL,
+ * address_space_ld{ub,uw,l,q}_{le,be}() and
+ * address_space_st{b,w,l,q}_{le,be}(): load or store one value in the given byte order. @result, if not NULL,
  * receives the MemTxResult. A failed load returns 0.
  */
 uint8_t address_space_ldub(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
