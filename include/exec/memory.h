@@ -873,6 +873,13 @@ MemTxResult address_space_read_cached(MemoryRegionCache *cache, hwaddr addr,
 MemTxResult address_space_write_cached(MemoryRegionCache *cache, hwaddr addr,
                                        const void *buf, hwaddr len);
 
+/*
+ * address_space_ld{ub,uw_le,l_le,q_le}_cached() and
+ * address_space_st{b,w_le,l_le,q_le}_cached(): one value at offset @addr
+ * of the cache, little-endian (virtio's order). Out of the cache's range:
+ * MEMTX_DECODE_ERROR in @result and 0 for loads. @attrs is unused (the
+ * cache's mapping decides) and kept for QEMU familiarity.
+ */
 uint8_t address_space_ldub_cached(MemoryRegionCache *cache, hwaddr addr,
                                   MemTxAttrs attrs, MemTxResult *result);
 uint16_t address_space_lduw_le_cached(MemoryRegionCache *cache, hwaddr addr,

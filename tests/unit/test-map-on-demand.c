@@ -174,6 +174,34 @@ START_TEST(test_access_crossing_into_region)
 }
 END_TEST
 
+START_TEST(test_mtree_shows_counters)
+{
+    GString *out = g_string_new(NULL);
+    hwaddr len = 0x100;
+    uint8_t buf[4];
+    void *p;
+
+    make(&odd_ops_with_copy);
+    p = address_space_map(&as, BASE, &len, false, ATTRS);
+    address_space_read(&as, BASE, ATTRS, buf, sizeof(buf));
+    mtree_format_tree(out, &as);
+    ck_assert_msg(strstr(out->str, "(prio 0, map-on-demand): on-demand "
+                         "[outstanding 1, maps 1, unmaps 0, copies 1"),
+                  "tree: %s", out->str);
+    g_string_truncate(out, 0);
+    mtree_format_flatview(out, &as);
+    ck_assert_msg(strstr(out->str, "map path: maps 1, unmaps 0, "
+                         "outstanding 1, failures 0, copies 1, bounce 0/4096"),
+                  "flat view: %s", out->str);
+    address_space_unmap(&as, p, len, false, 0);
+    g_string_truncate(out, 0);
+    mtree_format_flatview(out, &as);
+    ck_assert_msg(strstr(out->str, "[outstanding 0, maps 1, unmaps 1"),
+                  "flat view: %s", out->str);
+    g_string_free(out, TRUE);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("map-on-demand");
@@ -187,6 +215,7 @@ int main(void)
     tcase_add_test(tc, test_rw_through_map_copy_unmap);
     tcase_add_test(tc, test_rw_map_failure_is_an_error_not_a_crash);
     tcase_add_test(tc, test_access_crossing_into_region);
+    tcase_add_test(tc, test_mtree_shows_counters);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
