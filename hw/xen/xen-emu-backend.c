@@ -25,9 +25,10 @@ typedef struct EmuBackend {
     GHashTable *foreign_maps;   /* host address -> EmuForeignMap * */
 } EmuBackend;
 
+/* Both kinds of mapping record start with their page count. */
 typedef struct EmuGrantMap {
+    size_t count;
     XenEmuDomain *dom;
-    uint32_t count;
     bool writable;
     uint32_t refs[];
 } EmuGrantMap;
@@ -40,6 +41,22 @@ typedef struct EmuForeignMap {
 static EmuBackend *to_emu(XenBackend *be)
 {
     return (EmuBackend *)be;
+}
+
+/*
+ * Take the record of the mapping at @addr out of @table, if it is one of
+ * exactly @count pages (unmap must name a mapping exactly, as gntdev and
+ * privcmd require). emu->lock held.
+ */
+static void *take_record_locked(GHashTable *table, void *addr, size_t count)
+{
+    size_t *rec = g_hash_table_lookup(table, addr);
+
+    if (!rec || *rec != count) {
+        return NULL;
+    }
+    g_hash_table_steal(table, addr);
+    return rec;
 }
 
 /*
@@ -179,18 +196,16 @@ static int emu_grant_unmap(XenBackend *be, void *addr, uint32_t count)
     EmuGrantMap *m;
 
     g_mutex_lock(&emu->lock);
-    m = g_hash_table_lookup(eb->grant_maps, addr);
-    if (!m || m->count != count) {
-        g_mutex_unlock(&emu->lock);
+    m = take_record_locked(eb->grant_maps, addr, count);
+    g_mutex_unlock(&emu->lock);
+    if (!m) {
         return -EINVAL;
     }
-    g_hash_table_steal(eb->grant_maps, addr);
-    g_mutex_unlock(&emu->lock);
 
     munmap(addr, (size_t)count * XEN_PAGE_SIZE);
 
     g_mutex_lock(&emu->lock);
-    unpin_batch_locked(m->dom, m->count, m->refs, m->writable);
+    unpin_batch_locked(m->dom, count, m->refs, m->writable);
     emu->stats.grant_unmaps++;
     emu->stats.refs_mapped -= count;
     g_mutex_unlock(&emu->lock);
@@ -264,15 +279,15 @@ static int emu_foreign_unmap(XenBackend *be, void *addr, size_t count)
     EmuForeignMap *m;
 
     g_mutex_lock(&emu->lock);
-    m = g_hash_table_lookup(eb->foreign_maps, addr);
-    if (!m || m->count != count) {
-        g_mutex_unlock(&emu->lock);
+    m = take_record_locked(eb->foreign_maps, addr, count);
+    if (m) {
+        emu->stats.foreign_unmaps++;
+        emu->stats.pages_foreign_mapped -= m->mapped;
+    }
+    g_mutex_unlock(&emu->lock);
+    if (!m) {
         return -EINVAL;
     }
-    g_hash_table_steal(eb->foreign_maps, addr);
-    emu->stats.foreign_unmaps++;
-    emu->stats.pages_foreign_mapped -= m->mapped;
-    g_mutex_unlock(&emu->lock);
 
     munmap(addr, count * XEN_PAGE_SIZE);
     g_free(m);

@@ -142,8 +142,7 @@ typedef struct CopySide {
 } CopySide;
 
 static int copy_side_get(XenEmu *emu, uint16_t self, bool is_gref,
-                         const void *virt, uint32_t ref, uint16_t offset,
-                         uint16_t domid, uint16_t len, bool write,
+                         const XenGrantCopyPtr *p, uint16_t len, bool write,
                          CopySide *side)
 {
     uint32_t frame;
@@ -151,23 +150,24 @@ static int copy_side_get(XenEmu *emu, uint16_t self, bool is_gref,
 
     memset(side, 0, sizeof(*side));
     if (!is_gref) {
-        side->ptr = (uint8_t *)virt;
+        side->ptr = p->virt;
         return GNTST_okay;
     }
-    if ((uint32_t)offset + len > XEN_PAGE_SIZE) {
+    if ((uint32_t)p->foreign.offset + len > XEN_PAGE_SIZE) {
         return GNTST_bad_copy_arg;
     }
-    side->dom = xen_emu_domain_find_locked(emu, domid);
+    side->dom = xen_emu_domain_find_locked(emu, p->foreign.domid);
     if (!side->dom) {
         return GNTST_bad_domain;
     }
-    rc = xen_emu_grant_pin(side->dom, self, ref, write, &frame);
+    rc = xen_emu_grant_pin(side->dom, self, p->foreign.ref, write, &frame);
     if (rc != GNTST_okay) {
         return rc;
     }
-    side->ref = ref;
+    side->ref = p->foreign.ref;
     side->pinned = true;
-    side->ptr = side->dom->ram + (uint64_t)frame * XEN_PAGE_SIZE + offset;
+    side->ptr = side->dom->ram + (uint64_t)frame * XEN_PAGE_SIZE +
+                p->foreign.offset;
     return GNTST_okay;
 }
 
@@ -191,13 +191,11 @@ static int copy_one(XenEmu *emu, uint16_t self, XenGrantCopySegment *seg)
 
     g_mutex_lock(&emu->lock);
     emu->stats.copy_segments++;
-    rc = copy_side_get(emu, self, src_gref, seg->source.virt,
-                       seg->source.foreign.ref, seg->source.foreign.offset,
-                       seg->source.foreign.domid, seg->len, false, &src);
+    rc = copy_side_get(emu, self, src_gref, &seg->source, seg->len, false,
+                       &src);
     if (rc == GNTST_okay) {
-        rc = copy_side_get(emu, self, dst_gref, seg->dest.virt,
-                           seg->dest.foreign.ref, seg->dest.foreign.offset,
-                           seg->dest.foreign.domid, seg->len, true, &dst);
+        rc = copy_side_get(emu, self, dst_gref, &seg->dest, seg->len, true,
+                           &dst);
         if (rc != GNTST_okay) {
             copy_side_put(&src, false);
         }

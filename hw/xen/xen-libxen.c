@@ -74,24 +74,24 @@ static int libxen_grant_unmap(XenBackend *be, void *addr, uint32_t count)
     return xengnttab_unmap(to_libxen(be)->xgt, addr, count) ? -errno : 0;
 }
 
+static void ptr_to_libxen(bool is_gref, const XenGrantCopyPtr *p,
+                          union xengnttab_copy_ptr *x)
+{
+    if (is_gref) {
+        x->foreign.ref = p->foreign.ref;
+        x->foreign.offset = p->foreign.offset;
+        x->foreign.domid = p->foreign.domid;
+    } else {
+        x->virt = p->virt;
+    }
+}
+
 static void seg_to_libxen(const XenGrantCopySegment *s,
                           xengnttab_grant_copy_segment_t *x)
 {
     memset(x, 0, sizeof(*x));
-    if (s->flags & GNTCOPY_source_gref) {
-        x->source.foreign.ref = s->source.foreign.ref;
-        x->source.foreign.offset = s->source.foreign.offset;
-        x->source.foreign.domid = s->source.foreign.domid;
-    } else {
-        x->source.virt = s->source.virt;
-    }
-    if (s->flags & GNTCOPY_dest_gref) {
-        x->dest.foreign.ref = s->dest.foreign.ref;
-        x->dest.foreign.offset = s->dest.foreign.offset;
-        x->dest.foreign.domid = s->dest.foreign.domid;
-    } else {
-        x->dest.virt = s->dest.virt;
-    }
+    ptr_to_libxen(s->flags & GNTCOPY_source_gref, &s->source, &x->source);
+    ptr_to_libxen(s->flags & GNTCOPY_dest_gref, &s->dest, &x->dest);
     x->len = s->len;
     x->flags = s->flags;
 }

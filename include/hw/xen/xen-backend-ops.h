@@ -48,15 +48,22 @@ typedef struct XenBackend XenBackend;
  * The layout follows libxengnttab's segment; the libxen backend still
  * converts field by field rather than relying on that.
  */
+/**
+ * union XenGrantCopyPtr - one side of a grant-copy segment.
+ * @virt: a pointer in the backend's own memory;
+ * @foreign: or byte @offset of grant @ref of domain @domid.
+ */
+typedef union XenGrantCopyPtr {
+    void *virt;
+    struct {
+        uint32_t ref;
+        uint16_t offset;
+        uint16_t domid;
+    } foreign;
+} XenGrantCopyPtr;
+
 typedef struct XenGrantCopySegment {
-    union {
-        void *virt;
-        struct {
-            uint32_t ref;
-            uint16_t offset;
-            uint16_t domid;
-        } foreign;
-    } source, dest;
+    XenGrantCopyPtr source, dest;
     uint16_t len;
     uint16_t flags;
     int16_t status;
