@@ -12,7 +12,6 @@
 #include "hw/xen/xen-grant.h"
 #include "xen-test.h"
 
-#define ATTRS MEMTXATTRS_UNSPECIFIED
 
 static MemoryRegion root;
 static MemoryRegion *grants;
@@ -635,11 +634,5 @@ static Suite *xen_grant_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(xen_grant_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(xen_grant_suite());
 }

@@ -3,12 +3,11 @@
  * The libxen backend builds, and on a machine without Xen it fails with a
  * clear error instead of crashing. On a machine with Xen it opens.
  */
-#include <check.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "config-host.h"
 #include "hw/xen/xen-backend-ops.h"
+#include "tests/unit/unit-helpers.h"
 
 #ifdef CONFIG_LIBXEN
 static const bool built_with_libxen = true;
@@ -62,15 +61,9 @@ int main(void)
 {
     Suite *s = suite_create("xen-libxen");
     TCase *tc = tcase_create("open");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_open_without_xen);
     tcase_add_test(tc, test_open_without_errp);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -12,7 +12,6 @@
 #include "hw/xen/xen-mapcache.h"
 #include "xen-test.h"
 
-#define ATTRS MEMTXATTRS_UNSPECIFIED
 #define SHIFT 14                        /* 16 KiB buckets: 4 pages */
 #define BUCKET (1U << SHIFT)
 
@@ -385,11 +384,5 @@ static Suite *xen_mapcache_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(xen_mapcache_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(xen_mapcache_suite());
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hw/xen/xen-emu.h"
+#include "tests/unit/unit-helpers.h"
 
 #define GUEST_DOMID     7
 #define OTHER_DOMID     9
