@@ -300,7 +300,7 @@ static void test_revoke(xengntshr_handle *xgs, xengnttab_handle *xgt)
         return;
     }
     xengnttab_unmap(xgt, map, 1);
-    for (tries = 0; tries < 50; tries++) {
+    for (tries = 0; tries < 100; tries++) {
         st = copy_one(xgt, ref, 0, buf, sizeof(buf), 0, &rc);
         if (st != GNTST_okay) {
             break;
