@@ -84,6 +84,8 @@ static inline uint64_t xen_grant_addr(uint32_t ref, uint32_t offset)
  *
  * Add the result at XEN_GRANT_ADDR_OFF with memory_region_add_subregion().
  *
+ * Misuse: a NULL @be aborts.
+ *
  * Return: the region, or NULL.
  */
 MemoryRegion *xen_grant_region_new(XenBackend *be, uint16_t guest_domid,
@@ -129,6 +131,8 @@ typedef struct XenGrantStats {
  * @stats: filled in.
  *
  * The same counters appear on the region's line in mtree dumps.
+ *
+ * Misuse: a region not made by xen_grant_region_new() aborts.
  */
 void xen_grant_region_get_stats(MemoryRegion *mr, XenGrantStats *stats);
 

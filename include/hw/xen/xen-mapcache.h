@@ -48,6 +48,8 @@ typedef struct XenMapCache XenMapCache;
  *               hold it.
  * @errp: set on bad arguments.
  *
+ * Misuse: a NULL @be aborts.
+ *
  * Return: the cache, or NULL.
  */
 XenMapCache *xen_mapcache_new(XenBackend *be, uint16_t domid,
