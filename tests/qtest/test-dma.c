@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The DMA test device, driven over qtest: transfers between RAM, ROM,
+ * MMIO and grant addresses, and every way a transfer can be refused.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libmcqtest.h"
+#include "dm-machine.h"
+
+#define REG(r)  (DM_DMA_TEST_BASE + (r))
+#define GFN(a)  ((a) >> 12)
+
+static MCQTest *qts;
+
+static void setup(void)
+{
+    qts = mcq_start("-machine xenvirt -accel xen-emu -m 32M");
+}
+
+static void teardown(void)
+{
+    /* Whatever happened, every mapping was given back. */
+    ck_assert_uint_eq(mcq_stat(qts, "outstanding"), 0);
+    ck_assert_uint_eq(mcq_stat(qts, "bounce_in_use"), 0);
+    ck_assert_int_eq(mcq_quit(qts), 0);
+}
+
+static uint64_t dma(uint64_t src, uint64_t dst, uint64_t len, uint64_t cmd)
+{
+    mcq_writeq(qts, REG(DMA_TEST_REG_SRC), src);
+    mcq_writeq(qts, REG(DMA_TEST_REG_DST), dst);
+    mcq_writeq(qts, REG(DMA_TEST_REG_LEN), len);
+    mcq_writeq(qts, REG(DMA_TEST_REG_CMD), cmd);
+    return mcq_readq(qts, REG(DMA_TEST_REG_STATUS));
+}
+
+static uint64_t reg(unsigned r)
+{
+    return mcq_readq(qts, REG(r));
+}
+
+static uint64_t status_err(unsigned err, MemTxResult tx)
+{
+    return DMA_TEST_STATUS_DONE | DMA_TEST_STATUS_ERROR |
+           (uint64_t)err << DMA_TEST_STATUS_ERR_SHIFT |
+           (uint64_t)tx << DMA_TEST_STATUS_TX_SHIFT;
+}
+
+static void fill(uint64_t addr, size_t len, unsigned seed)
+{
+    g_autofree uint8_t *b = g_malloc(len);
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        b[i] = (i * 131 + seed) ^ (i >> 8);
+    }
+    mcq_bufwrite(qts, addr, b, len);
+}
+
+static bool same(uint64_t a, uint64_t b, size_t len)
+{
+    g_autofree uint8_t *x = g_malloc(len), *y = g_malloc(len);
+
+    mcq_bufread(qts, a, x, len);
+    mcq_bufread(qts, b, y, len);
+    return !memcmp(x, y, len);
+}
+
+static uint32_t grant(uint64_t gfn, unsigned n, bool ro)
+{
+    g_autofree char *r = mcq_cmd(qts, "xen-grant-seq 0x%" PRIx64 " %u %s",
+                                 gfn, n, ro ? "ro" : "rw");
+
+    return mcq_reply_u64(r);
+}
+
+static void end_all(uint32_t ref, unsigned n)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++) {
+        mcq_expect_ok(qts, "xen-end %u", ref + i);
+    }
+}
+
+static uint64_t gaddr(uint32_t ref, unsigned off)
+{
+    return (1ULL << 63) | ((uint64_t)ref << 12) | off;
+}
+
+/* ---- registers ------------------------------------------------------ */
+
+START_TEST(test_registers)
+{
+    ck_assert_uint_eq(reg(DMA_TEST_REG_ID), DMA_TEST_ID);
+    ck_assert_uint_eq(mcq_readl(qts, REG(DMA_TEST_REG_ID) + 4),
+                      DMA_TEST_ID >> 32);
+    /* 32-bit halves of a 64-bit register. */
+    mcq_writel(qts, REG(DMA_TEST_REG_SRC), 0x89abcdef);
+    mcq_writel(qts, REG(DMA_TEST_REG_SRC) + 4, 0x01234567);
+    ck_assert_uint_eq(reg(DMA_TEST_REG_SRC), 0x0123456789abcdefULL);
+    /* Read-only registers ignore writes; nothing has run yet. */
+    mcq_writeq(qts, REG(DMA_TEST_REG_STATUS), 0xff);
+    mcq_writeq(qts, REG(DMA_TEST_REG_ID), 0);
+    ck_assert_uint_eq(reg(DMA_TEST_REG_STATUS), 0);
+    ck_assert_uint_eq(reg(DMA_TEST_REG_ID), DMA_TEST_ID);
+    /* Byte accesses are not valid for this device. */
+    g_free(mcq_expect_err(qts, "readb 0x%llx", REG(DMA_TEST_REG_ID)));
+}
+END_TEST
+
+START_TEST(test_cmd_upper_half_does_not_run)
+{
+    mcq_writeq(qts, REG(DMA_TEST_REG_LEN), 0);
+    mcq_writel(qts, REG(DMA_TEST_REG_CMD) + 4, 0);
+    ck_assert_uint_eq(reg(DMA_TEST_REG_STATUS), 0);
+    mcq_writel(qts, REG(DMA_TEST_REG_CMD), DMA_TEST_CMD_COPY);
+    ck_assert_uint_eq(reg(DMA_TEST_REG_STATUS), DMA_TEST_STATUS_DONE);
+}
+END_TEST
+
+/* ---- RAM, ROM, MMIO ------------------------------------------------- */
+
+START_TEST(test_ram_to_ram)
+{
+    uint64_t mapped = reg(DMA_TEST_REG_MAPPED);
+    uint64_t fallback = reg(DMA_TEST_REG_FALLBACK);
+    const uint64_t len = (1 << 20) + 333;
+
+    fill(0x100003, len, 1);
+    ck_assert_uint_eq(dma(0x100003, 0x400005, len, DMA_TEST_CMD_COPY),
+                      DMA_TEST_STATUS_DONE);
+    ck_assert(same(0x100003, 0x400005, len));
+    ck_assert_uint_eq(reg(DMA_TEST_REG_DONE), len);
+    /* RAM maps directly: one memcpy per chunk, no fallback. */
+    ck_assert_uint_eq(reg(DMA_TEST_REG_MAPPED) - mapped, len);
+    ck_assert_uint_eq(reg(DMA_TEST_REG_FALLBACK), fallback);
+}
+END_TEST
+
+START_TEST(test_no_map_flag)
+{
+    uint64_t mapped = reg(DMA_TEST_REG_MAPPED);
+    uint64_t maps = mcq_stat(qts, "maps");
+
+    fill(0x100000, 5000, 2);
+    ck_assert_uint_eq(dma(0x100000, 0x200000, 5000,
+                          DMA_TEST_CMD_COPY | DMA_TEST_CMD_NO_MAP),
+                      DMA_TEST_STATUS_DONE);
+    ck_assert(same(0x100000, 0x200000, 5000));
+    ck_assert_uint_eq(reg(DMA_TEST_REG_MAPPED), mapped);
+    ck_assert_uint_eq(reg(DMA_TEST_REG_FALLBACK) >= 5000, 1);
+    ck_assert_uint_eq(mcq_stat(qts, "maps"), maps);
+}
+END_TEST
+
+START_TEST(test_fill)
+{
+    unsigned mode;
+
+    for (mode = 0; mode < 2; mode++) {
+        char *r;
+
+        mcq_memset(qts, 0x300000, 0xee, 16);
+        mcq_writeq(qts, REG(DMA_TEST_REG_PATTERN), 0x0807060504030201ULL);
+        ck_assert_uint_eq(dma(0, 0x300001, 13, DMA_TEST_CMD_FILL |
+                              (mode ? DMA_TEST_CMD_NO_MAP : 0)),
+                          DMA_TEST_STATUS_DONE);
+        /* Byte i of the fill is byte (i % 8) of the pattern. */
+        r = mcq_cmd(qts, "read 0x300000 16");
+        ck_assert_str_eq(r, "OK 0xee01020304050607080102030405eeee");
+        g_free(r);
+    }
+}
+END_TEST
+
+START_TEST(test_rom_to_ram)
+{
+    ck_assert_uint_eq(dma(DM_ROM_BASE, 0x100000, 0x10000, DMA_TEST_CMD_COPY),
+                      DMA_TEST_STATUS_DONE);
+    ck_assert(same(DM_ROM_BASE, 0x100000, 0x10000));
+    ck_assert_uint_eq(mcq_readb(qts, 0x100000 + 0x4321), 0x21);
+}
+END_TEST
+
+START_TEST(test_ram_to_rom_refused)
+{
+    unsigned mode;
+
+    for (mode = 0; mode < 2; mode++) {
+        fill(0x100000, 64, 3);
+        ck_assert_uint_eq(dma(0x100000, DM_ROM_BASE + 0x100, 64,
+                              DMA_TEST_CMD_COPY |
+                              (mode ? DMA_TEST_CMD_NO_MAP : 0)),
+                          status_err(DMA_TEST_ERR_DST, MEMTX_DECODE_ERROR));
+        ck_assert_uint_eq(reg(DMA_TEST_REG_DONE), 0);
+        ck_assert_uint_eq(mcq_readb(qts, DM_ROM_BASE + 0x100), 0x00);
+        ck_assert_uint_eq(mcq_readb(qts, DM_ROM_BASE + 0x13f), 0x3f);
+    }
+}
+END_TEST
+
+START_TEST(test_ram_mmio_round_trip)
+{
+    uint64_t shorts = reg(DMA_TEST_REG_SHORT_MAPS);
+
+    fill(0x100000, DM_SCRATCH_SIZE, 4);
+    ck_assert_uint_eq(dma(0x100000, DM_SCRATCH_BASE, DM_SCRATCH_SIZE,
+                          DMA_TEST_CMD_COPY), DMA_TEST_STATUS_DONE);
+    ck_assert_uint_eq(dma(DM_SCRATCH_BASE, 0x200000, DM_SCRATCH_SIZE,
+                          DMA_TEST_CMD_COPY), DMA_TEST_STATUS_DONE);
+    ck_assert(same(0x100000, 0x200000, DM_SCRATCH_SIZE));
+    ck_assert(same(0x100000, DM_SCRATCH_BASE, DM_SCRATCH_SIZE));
+    /* MMIO went through 4 KiB bounce buffers, one at a time. */
+    ck_assert_uint_ge(reg(DMA_TEST_REG_SHORT_MAPS) - shorts, 2 * 15);
+}
+END_TEST
+
+START_TEST(test_mmio_to_mmio_exhausts_bounce)
+{
+    uint64_t fails = reg(DMA_TEST_REG_MAP_FAILS);
+    const uint64_t half = DM_SCRATCH_SIZE / 2;
+
+    fill(DM_SCRATCH_BASE, half, 5);
+    /* The source's bounce buffer takes the whole budget: no second one. */
+    ck_assert_uint_eq(dma(DM_SCRATCH_BASE, DM_SCRATCH_BASE + half, half,
+                          DMA_TEST_CMD_COPY), DMA_TEST_STATUS_DONE);
+    ck_assert(same(DM_SCRATCH_BASE, DM_SCRATCH_BASE + half, half));
+    ck_assert_uint_gt(reg(DMA_TEST_REG_MAP_FAILS), fails);
+}
+END_TEST
+
+START_TEST(test_reentrancy_refused)
+{
+    fill(0x100000, 16, 6);
+    /* DMA aimed at its own registers: the guard refuses it. */
+    ck_assert_uint_eq(dma(0x100000, REG(DMA_TEST_REG_PATTERN), 8,
+                          DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_DST, MEMTX_ACCESS_ERROR));
+    ck_assert_uint_eq(reg(DMA_TEST_REG_PATTERN), 0);
+    ck_assert_uint_eq(dma(REG(DMA_TEST_REG_ID), 0x100000, 8,
+                          DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_SRC, MEMTX_ACCESS_ERROR));
+}
+END_TEST
+
+START_TEST(test_bad_commands)
+{
+    ck_assert_uint_eq(dma(0x1000, 0x2000, 16, 0),
+                      status_err(DMA_TEST_ERR_BAD_CMD, 0));
+    ck_assert_uint_eq(dma(0x1000, 0x2000, 16, 3),
+                      status_err(DMA_TEST_ERR_BAD_CMD, 0));
+    ck_assert_uint_eq(dma(0x1000, 0x2000, 16, DMA_TEST_CMD_COPY | 0x200),
+                      status_err(DMA_TEST_ERR_BAD_CMD, 0));
+    /* Zero bytes: done, nothing checked or moved. */
+    ck_assert_uint_eq(dma(~0ULL, ~0ULL, 0, DMA_TEST_CMD_COPY),
+                      DMA_TEST_STATUS_DONE);
+}
+END_TEST
+
+START_TEST(test_bad_ranges)
+{
+    mcq_writeq(qts, 0x1000, 0x1111);
+    /* Over the 16 MiB cap: refused before anything moves. */
+    ck_assert_uint_eq(dma(0x1000, 0x2000, DMA_TEST_MAX_LEN + 1,
+                          DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_TOO_LONG, 0));
+    ck_assert_uint_eq(dma(0x1000, 0x2000, ~0ULL, DMA_TEST_CMD_FILL),
+                      status_err(DMA_TEST_ERR_TOO_LONG, 0));
+    ck_assert_uint_eq(mcq_readq(qts, 0x2000), 0);
+    /* Wrapping past 2^64, overlapping source and destination. */
+    ck_assert_uint_eq(dma(0x1000, ~0ULL - 0xfff, 0x2000, DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_RANGE, 0));
+    ck_assert_uint_eq(dma(0x1000, 0x1800, 0x1000, DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_RANGE, 0));
+    ck_assert_uint_eq(mcq_readq(qts, 0x1800), 0);
+    /* Nothing at the source; a destination running off the end of RAM. */
+    ck_assert_uint_eq(dma(0x10000000, 0x2000, 8, DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_SRC, MEMTX_DECODE_ERROR));
+    ck_assert_uint_eq(dma(0x1000, 0x1fffffc, 8, DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_DST, MEMTX_DECODE_ERROR));
+}
+END_TEST
+
+/* ---- grants --------------------------------------------------------- */
+
+START_TEST(test_ram_to_grant_and_back)
+{
+    const uint64_t buf = 0x600000, len = 2 * 4096 + 100;
+    uint32_t rw = grant(GFN(buf), 3, false);
+    uint64_t mapped = reg(DMA_TEST_REG_MAPPED);
+    unsigned mode;
+
+    for (mode = 0; mode < 2; mode++) {
+        uint64_t flag = mode ? DMA_TEST_CMD_NO_MAP : 0;
+        uint64_t copies = mcq_stat(qts, "grant_copies");
+
+        fill(0x100000, len, 7 + mode);
+        mcq_memset(qts, buf, 0, 3 * 4096);
+        ck_assert_uint_eq(dma(0x100000, gaddr(rw, 0x80), len,
+                              DMA_TEST_CMD_COPY | flag),
+                          DMA_TEST_STATUS_DONE);
+        /* The guest sees it in its own RAM, where it granted. */
+        ck_assert(same(0x100000, buf + 0x80, len));
+        ck_assert_uint_eq(mcq_readb(qts, buf + 0x7f), 0);
+        ck_assert_uint_eq(dma(gaddr(rw, 0x80), 0x300000, len,
+                              DMA_TEST_CMD_COPY | flag),
+                          DMA_TEST_STATUS_DONE);
+        ck_assert(same(0x100000, 0x300000, len));
+        if (mode) {
+            ck_assert_uint_gt(mcq_stat(qts, "grant_copies"), copies);
+        } else {
+            ck_assert_uint_eq(reg(DMA_TEST_REG_MAPPED) - mapped, 2 * len);
+        }
+    }
+    /* Every mapping is gone, so the guest can end access at once. */
+    end_all(rw, 3);
+}
+END_TEST
+
+START_TEST(test_read_only_grant)
+{
+    const uint64_t page = 0x700000;
+    uint32_t ro;
+    unsigned mode;
+
+    fill(page, 4096, 9);
+    fill(0x100000, 4096, 10);
+    ro = grant(GFN(page), 1, true);
+    /* The device may read it ... */
+    ck_assert_uint_eq(dma(gaddr(ro, 0), 0x200000, 4096, DMA_TEST_CMD_COPY),
+                      DMA_TEST_STATUS_DONE);
+    ck_assert(same(page, 0x200000, 4096));
+    /* ... but not write it, whether by mapping or by grant copy. */
+    for (mode = 0; mode < 2; mode++) {
+        ck_assert_uint_eq(dma(0x100000, gaddr(ro, 0), 4096,
+                              DMA_TEST_CMD_COPY |
+                              (mode ? DMA_TEST_CMD_NO_MAP : 0)),
+                          status_err(DMA_TEST_ERR_DST, MEMTX_ACCESS_ERROR));
+        ck_assert(same(page, 0x200000, 4096));
+    }
+    mcq_writeq(qts, REG(DMA_TEST_REG_PATTERN), 0);
+    ck_assert_uint_eq(dma(0, gaddr(ro, 8), 8, DMA_TEST_CMD_FILL),
+                      status_err(DMA_TEST_ERR_DST, MEMTX_ACCESS_ERROR));
+    ck_assert(same(page, 0x200000, 4096));
+    ck_assert_uint_gt(mcq_stat(qts, "grant_failures_general_error"), 0);
+    end_all(ro, 1);
+}
+END_TEST
+
+START_TEST(test_ended_and_bogus_grants)
+{
+    uint32_t ref = grant(0x10, 1, false);
+
+    end_all(ref, 1);
+    ck_assert_uint_eq(dma(gaddr(ref, 0), 0x100000, 64, DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_SRC, MEMTX_ACCESS_ERROR));
+    ck_assert_uint_eq(dma(0x100000, gaddr(ref, 0), 64, DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_DST, MEMTX_ACCESS_ERROR));
+    /*
+     * A ref that was never granted is there but not for us; one beyond
+     * the grant table, or beyond 32 bits, is nothing at all.
+     */
+    ck_assert_uint_eq(dma(gaddr(4000, 0), 0x100000, 64, DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_SRC, MEMTX_ACCESS_ERROR));
+    ck_assert_uint_eq(dma(gaddr(1000000, 0), 0x100000, 64, DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_SRC, MEMTX_DECODE_ERROR));
+    ck_assert_uint_eq(dma((1ULL << 63) | (1ULL << 50), 0x100000, 64,
+                          DMA_TEST_CMD_COPY),
+                      status_err(DMA_TEST_ERR_SRC, MEMTX_DECODE_ERROR));
+}
+END_TEST
+
+START_TEST(test_big_grant_transfer)
+{
+    /* 1 MiB from mid-page spans 257 pages: more than one map can take. */
+    const uint64_t buf = 0x800000, len = 1 << 20;
+    uint32_t ro = grant(GFN(buf), 257, true);
+    uint64_t shorts = reg(DMA_TEST_REG_SHORT_MAPS);
+
+    fill(buf + 0x123, len, 11);
+    ck_assert_uint_eq(dma(gaddr(ro, 0x123), 0x100000, len,
+                          DMA_TEST_CMD_COPY), DMA_TEST_STATUS_DONE);
+    ck_assert(same(buf + 0x123, 0x100000, len));
+    ck_assert_uint_gt(reg(DMA_TEST_REG_SHORT_MAPS), shorts);
+    end_all(ro, 257);
+}
+END_TEST
+
+static Suite *dma_suite(void)
+{
+    Suite *s = suite_create("dma-device");
+    TCase *regs = tcase_create("registers");
+    TCase *plain = tcase_create("ram-rom-mmio");
+    TCase *grants = tcase_create("grants");
+
+    tcase_add_checked_fixture(regs, setup, teardown);
+    tcase_add_test(regs, test_registers);
+    tcase_add_test(regs, test_cmd_upper_half_does_not_run);
+    tcase_add_test(regs, test_bad_commands);
+    suite_add_tcase(s, regs);
+
+    tcase_add_checked_fixture(plain, setup, teardown);
+    tcase_set_timeout(plain, 60);
+    tcase_add_test(plain, test_ram_to_ram);
+    tcase_add_test(plain, test_no_map_flag);
+    tcase_add_test(plain, test_fill);
+    tcase_add_test(plain, test_rom_to_ram);
+    tcase_add_test(plain, test_ram_to_rom_refused);
+    tcase_add_test(plain, test_ram_mmio_round_trip);
+    tcase_add_test(plain, test_mmio_to_mmio_exhausts_bounce);
+    tcase_add_test(plain, test_reentrancy_refused);
+    tcase_add_test(plain, test_bad_ranges);
+    suite_add_tcase(s, plain);
+
+    tcase_add_checked_fixture(grants, setup, teardown);
+    tcase_set_timeout(grants, 60);
+    tcase_add_test(grants, test_ram_to_grant_and_back);
+    tcase_add_test(grants, test_read_only_grant);
+    tcase_add_test(grants, test_ended_and_bogus_grants);
+    tcase_add_test(grants, test_big_grant_transfer);
+    suite_add_tcase(s, grants);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(dma_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
