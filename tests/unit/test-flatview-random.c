@@ -15,7 +15,13 @@
  */
 #include "unit-helpers.h"
 
-#define SPACE       0x400       /* small, so regions overlap a lot */
+/*
+ * Two scales: a small space where everything lives inside a few pages
+ * (dispatch's sub-page lists), and a large one with page-sized pieces
+ * (its radix table). Small either way, so that regions overlap a lot.
+ */
+static uint64_t SPACE;
+static uint64_t GRAN;       /* sizes and addresses are multiples of this */
 #define MAX_NODES   24
 
 typedef enum { N_CONT, N_LEAF, N_ALIAS } NodeKind;
@@ -32,7 +38,14 @@ typedef struct Node {
     int target;                 /* alias target index */
     hwaddr alias_offset;
     bool in_pool;               /* alias targets live outside the tree */
+    uint8_t *backing;           /* leaves are RAM over a known pattern */
 } Node;
+
+/* The byte a leaf holds at @off: tells region and offset apart. */
+static uint8_t pattern(int idx, uint64_t off)
+{
+    return (uint8_t)(idx * 37 + off * 5 + (off >> 8) * 11);
+}
 
 static Node nodes[MAX_NODES];
 static int nr_nodes;
@@ -130,7 +143,18 @@ static bool model_root(Int128 x, Hit *hit)
 
 static uint64_t rand_size(void)
 {
-    return 1 + g_rand_int_range(rng, 0, SPACE / 2);
+    return GRAN * (1 + g_rand_int_range(rng, 0, SPACE / 2 / GRAN));
+}
+
+/* An address or offset below @limit; sometimes off the granule. */
+static uint64_t rand_addr(uint64_t limit)
+{
+    uint64_t a = GRAN * g_rand_int_range(rng, 0, limit / GRAN);
+
+    if (g_rand_int_range(rng, 0, 8) == 0) {
+        a += g_rand_int_range(rng, 0, GRAN);
+    }
+    return a;
 }
 
 static void attach(int idx, int parent)
@@ -175,7 +199,7 @@ static void build_tree(void)
         memset(n, 0, sizeof(*n));
         snprintf(name, sizeof(name), "n%d", i);
         n->size = rand_size();
-        n->addr = g_rand_int_range(rng, 0, SPACE);
+        n->addr = rand_addr(SPACE);
         n->priority = g_rand_int_range(rng, -1, 3);
         n->enabled = true;
         n->parent = -2;
@@ -185,12 +209,17 @@ static void build_tree(void)
         } else {
             n->kind = N_ALIAS;
             n->target = g_rand_int_range(rng, 0, pool);
-            n->alias_offset = g_rand_int_range(rng, 0, SPACE / 2);
+            n->alias_offset = rand_addr(SPACE / 2);
         }
         if (n->kind == N_CONT) {
             memory_region_init(&n->mr, NULL, name, n->size);
         } else if (n->kind == N_LEAF) {
-            memory_region_init_reservation(&n->mr, NULL, name, n->size);
+            n->backing = g_malloc(n->size);
+            for (uint64_t o = 0; o < n->size; o++) {
+                n->backing[o] = pattern(i, o);
+            }
+            memory_region_init_ram_ptr(&n->mr, NULL, name, n->size,
+                                       n->backing);
         } else {
             memory_region_init_alias(&n->mr, NULL, name, &nodes[n->target].mr,
                                      n->alias_offset, n->size);
@@ -231,6 +260,7 @@ static void destroy_tree(void)
     memory_region_transaction_commit();
     for (i = nr_nodes - 1; i >= 0; i--) {
         memory_region_finalize(&nodes[i].mr);
+        g_free(nodes[i].backing);
     }
 }
 
@@ -246,13 +276,13 @@ static void random_change(void)
         break;
     case 1:
         if (n->parent != -2) {
-            n->addr = g_rand_int_range(rng, 0, SPACE);
+            n->addr = rand_addr(SPACE);
             memory_region_set_address(&n->mr, n->addr);
         }
         break;
     case 2:
         if (n->kind == N_ALIAS) {
-            n->alias_offset = g_rand_int_range(rng, 0, SPACE);
+            n->alias_offset = rand_addr(SPACE);
             memory_region_set_alias_offset(&n->mr, n->alias_offset);
         }
         break;
@@ -286,22 +316,47 @@ static void random_change(void)
     }
 }
 
+/* What a one-byte read through dispatch gives must match the model too. */
+static void check_dispatch(int tree, int step, hwaddr x, const Hit *hit)
+{
+    MemTxResult r;
+    uint8_t v = address_space_ldub(&as, x, ATTRS, &r);
+    int idx = hit ? (int)((Node *)hit->mr - nodes) : -1;
+
+    if (!hit || nodes[idx].kind != N_LEAF) {
+        if (r != MEMTX_DECODE_ERROR) {
+            ck_abort_msg("tree %d step %d: read at 0x%" PRIx64 " gave %u, "
+                         "expected a decode error", tree, step, x, r);
+        }
+        return;
+    }
+    if (r != MEMTX_OK || v != pattern(idx, hit->offset)) {
+        ck_abort_msg("tree %d step %d: read at 0x%" PRIx64 " gave %u/0x%02x, "
+                     "expected %s+0x%" PRIx64, tree, step, x, r, v,
+                     memory_region_name(hit->mr), hit->offset);
+    }
+}
+
 static void compare(int tree, int step)
 {
     size_t n, k = 0;
     MemoryRegionSection *s = address_space_get_sections(&as, &n);
+    GArray *points = g_array_new(FALSE, FALSE, sizeof(hwaddr));
     hwaddr x;
     int p;
+    guint i;
 
     for (p = -1; p < nr_nodes; p++) {
         kid_count[p + 1] = compute_children(p, kid_list[p + 1]);
     }
 
-    for (x = 0; x < SPACE * 2; x++) {
+    for (x = 0; x < SPACE * 2; x += x % GRAN == 1 ? GRAN - 2 : 1) {
+        /* Around every granule boundary, and everything at small scale. */
         Hit hit = { 0 };
         bool m = model_root(x, &hit);
         bool found;
 
+        g_array_append_val(points, x);
         while (k < n && (Int128)s[k].offset_within_address_space +
                         s[k].size <= (Int128)x) {
             k++;
@@ -326,6 +381,26 @@ static void compare(int tree, int step)
             }
         }
     }
+    /*
+     * Reads through dispatch, in random order: in address order the
+     * per-thread MRU section would answer most lookups and hide a broken
+     * radix table.
+     */
+    for (i = points->len; i > 1; i--) {
+        guint j = g_rand_int_range(rng, 0, i);
+        hwaddr t = g_array_index(points, hwaddr, i - 1);
+
+        g_array_index(points, hwaddr, i - 1) = g_array_index(points, hwaddr, j);
+        g_array_index(points, hwaddr, j) = t;
+    }
+    for (i = 0; i < points->len; i++) {
+        Hit hit = { 0 };
+
+        x = g_array_index(points, hwaddr, i);
+        check_dispatch(tree, step, x, model_root(x, &hit) ? &hit : NULL);
+    }
+    g_array_free(points, TRUE);
+
     /* The view must also be minimal: mergeable neighbours are merged. */
     for (k = 1; k < n; k++) {
         bool contiguous = (Int128)s[k - 1].offset_within_address_space +
@@ -352,6 +427,17 @@ START_TEST(test_random_trees)
     if (env) {
         trees = atoi(env);
     }
+    /*
+     * Loop 0: inside one page (sub-page lists); 1: every byte of a few
+     * pages, so pieces start and end anywhere across page boundaries;
+     * 2: page-granular pieces over many pages (the radix table).
+     */
+    static const struct { uint64_t space, gran; int div; } scales[] = {
+        { 0x400, 1, 1 }, { 0x2000, 1, 16 }, { 0x40000, 0x1000, 8 },
+    };
+    SPACE = scales[_i].space;
+    GRAN = scales[_i].gran;
+    trees /= scales[_i].div;
     rng = g_rand_new_with_seed(0x6d656d63 + _i);
     memory_region_init(&root, NULL, "root", SPACE * 4);
     address_space_init(&as, &root, "random");
@@ -375,7 +461,7 @@ int main(void)
     TCase *tc = tcase_create("differential");
 
     tcase_set_timeout(tc, 600);
-    tcase_add_loop_test(tc, test_random_trees, 0, 2);
+    tcase_add_loop_test(tc, test_random_trees, 0, 3);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
