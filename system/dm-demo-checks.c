@@ -15,7 +15,7 @@
 
 static void refusal_line(DemoCtx *d, const char *what, const char *outcome)
 {
-    printf("  %-50s %s\n", what, outcome);
+    printf("  %s\n      -> %s\n", what, outcome);
     d->refusals++;
 }
 
@@ -33,7 +33,10 @@ static void expect_refused(DemoCtx *d, const char *what, uint64_t status,
     } else if (before && memcmp(before, after, PAGE)) {
         demo_fail(d, "%s: refused, but the page changed", what);
     } else {
-        refusal_line(d, what, demo_status_str(status));
+        g_autofree char *outcome = g_strdup_printf("%s%s",
+            demo_status_str(status), before ? "; page unchanged" : "");
+
+        refusal_line(d, what, outcome);
     }
 }
 
@@ -57,7 +60,7 @@ static void readonly_grant(DemoCtx *d, uint64_t page, uint64_t dev_buf)
 
         g_free(what);
         what = g_strdup_printf("device write to read-only grant ref %u (%s)",
-                               g.ref, mode ? "copy" : "map");
+                               g.ref, mode ? "by grant copy" : "by map");
         expect_refused(d, what, st, DMA_TEST_ERR_DST, page, before);
     }
     demo_guest_end(d, &g);

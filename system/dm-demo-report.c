@@ -49,7 +49,7 @@ void demo_print_intro(DemoCtx *d)
     mtree_format_flatview(fv, &d->m->as);
     printf("memcore-dm demo: a guest doing DMA through memcore\n"
            "\n"
-           "Machine xenvirt, %s of RAM, accelerator %s: %s.\n"
+           "Machine xenvirt, %s of RAM, accelerator %s:\n%s.\n"
            "\n"
            "The flat view (what the DMA device sees):\n%s\n",
            ram, dm_accel_name(d->m->accel), accel, fv->str);
@@ -154,17 +154,32 @@ void demo_print_table(DemoCtx *d, const DemoRow *rows, unsigned n)
 
 static void print_grant_stats(DemoCtx *d)
 {
-    g_autoptr(GString) s = g_string_new(NULL);
-    g_auto(GStrv) lines = NULL;
-    unsigned i;
+    XenGrantStats gs;
+    uint64_t refused = 0;
+    const char *sep = " (";
+    int i;
 
-    dm_xen_format_stats(d->m->xen, s);
-    lines = g_strsplit(s->str, "\n", 0);
-    printf("  Xen counters:");
-    for (i = 0; lines[i] && lines[i][0]; i++) {
-        printf("%s%s", i % 3 ? ", " : "\n    ", lines[i]);
+    dm_xen_grant_stats(d->m->xen, &gs);
+    for (i = 0; i < XEN_GNTST_NR; i++) {
+        refused += gs.failures[i];
     }
-    putchar('\n');
+    printf("  grant region: %" PRIu64 " maps (each one batched grant-map "
+           "call for all the\n    refs of a range), %" PRIu64 " unmaps, %"
+           PRIu64 " reads/writes by grant copy in %" PRIu64 "\n    page "
+           "segments; %" PRIu64 " refused by the hypervisor", gs.maps,
+           gs.unmaps, gs.copies, gs.copy_segments, refused);
+    for (i = 1; i < XEN_GNTST_NR; i++) {
+        if (gs.failures[i]) {
+            printf("%s%s %" PRIu64, sep, xen_gntst_name(-i), gs.failures[i]);
+            sep = ", ";
+        }
+    }
+    printf("%s\n", refused ? ")" : "");
+}
+
+static double mib(uint64_t bytes)
+{
+    return (double)bytes / (1 << 20);
 }
 
 void demo_print_summary(DemoCtx *d)
@@ -177,13 +192,13 @@ void demo_print_summary(DemoCtx *d)
     printf("\nWhat memcore did:\n"
            "  address_space_map: %" PRIu64 " maps, %" PRIu64 " unmaps, %"
            PRIu64 " refused, %" PRIu64 " still outstanding\n"
-           "  grant copies (reads/writes served without mapping): %" PRIu64
-           "\n  DMA device: %" PRIu64 " bytes memcpy'd between two mappings, "
-           "%" PRIu64 " bytes\n    through address_space_read/write\n"
+           "  DMA device: %.1f MiB memcpy'd between two mappings, %.1f MiB "
+           "through\n    address_space_read/write\n"
            "  bounce buffers: budget %s, %" PRIu64 " bytes in use now\n",
-           st.maps, st.unmaps, st.map_failures, st.outstanding, st.copies,
-           demo_dma_reg(d, DMA_TEST_REG_MAPPED),
-           demo_dma_reg(d, DMA_TEST_REG_FALLBACK), bmax, st.bounce_in_use);
+           st.maps, st.unmaps, st.map_failures, st.outstanding,
+           mib(demo_dma_reg(d, DMA_TEST_REG_MAPPED)),
+           mib(demo_dma_reg(d, DMA_TEST_REG_FALLBACK)), bmax,
+           st.bounce_in_use);
     if (d->grants) {
         print_grant_stats(d);
     }
@@ -194,7 +209,7 @@ void demo_print_summary(DemoCtx *d)
     if (d->failed) {
         printf("\nResult: FAILED (see above)\n");
     } else {
-        printf("\nResult: OK: %" PRIu64 " bytes transferred and verified, "
-               "%u refusals as expected\n", d->verified, d->refusals);
+        printf("\nResult: OK: %.1f MiB transferred and verified, %u "
+               "refusals as expected\n", mib(d->verified), d->refusals);
     }
 }

@@ -138,6 +138,11 @@ int dm_xen_end(DmXen *x, uint32_t ref)
     return x->dom ? xen_emu_end_access(x->dom, ref) : -ENOTSUP;
 }
 
+void dm_xen_grant_stats(DmXen *x, XenGrantStats *stats)
+{
+    xen_grant_region_get_stats(x->grants, stats);
+}
+
 static void format_grant_stats(DmXen *x, GString *out)
 {
     XenGrantStats gs;

@@ -75,6 +75,9 @@ int64_t dm_xen_grant(DmXen *x, uint64_t gfn, unsigned n, bool readonly);
  */
 int dm_xen_end(DmXen *x, uint32_t ref);
 
+/** dm_xen_grant_stats() - the grant region's counters. */
+void dm_xen_grant_stats(DmXen *x, XenGrantStats *stats);
+
 /** dm_xen_format_stats() - "name value" lines of hypervisor counters. */
 void dm_xen_format_stats(DmXen *x, GString *out);
 
