@@ -173,6 +173,7 @@ static void cmd_read(DmMachine *m, const QTestCmd *c, GString *reply)
     static const char hex[] = "0123456789abcdef";
     g_autofree uint8_t *data = NULL;
     uint64_t addr, len, i;
+    size_t pos;
     MemTxResult r;
 
     if (!qtest_arg_u64(c, 1, "ADDR", &addr, reply) ||
@@ -186,9 +187,11 @@ static void cmd_read(DmMachine *m, const QTestCmd *c, GString *reply)
         return;
     }
     g_string_append(reply, "OK 0x");
+    pos = reply->len;
+    g_string_set_size(reply, pos + 2 * len);
     for (i = 0; i < len; i++) {
-        g_string_append_c(reply, hex[data[i] >> 4]);
-        g_string_append_c(reply, hex[data[i] & 15]);
+        reply->str[pos + 2 * i] = hex[data[i] >> 4];
+        reply->str[pos + 2 * i + 1] = hex[data[i] & 15];
     }
     g_string_append_c(reply, '\n');
 }
@@ -359,6 +362,10 @@ static void cmd_memset(DmMachine *m, const QTestCmd *c, GString *reply)
     memset(data, (int)(pattern & 0xff), MIN(len, chunk));
     /* Every piece is attempted, as one big write would be. */
     for (done = 0; done < len; done += MIN(len - done, chunk)) {
+        if (done && addr + done < addr) {
+            r |= MEMTX_DECODE_ERROR;    /* nothing wraps past 2^64 */
+            break;
+        }
         r |= address_space_write(&m->as, addr + done, ATTRS, data,
                                  MIN(len - done, chunk));
     }

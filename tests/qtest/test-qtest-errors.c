@@ -72,6 +72,9 @@ START_TEST(test_sizes)
     expect_err("b64read 0x1000 0x1000001", "over the limit");
     expect_err("write 0x1000 0xffffffffffffffff 0x00", "over the limit");
     expect_err("memset 0 0x100000001 0", "over the limit");
+    /* Done in pieces, but nothing may wrap around to address 0. */
+    expect_err("memset 0xfffffffffff00000 0x200000 0x77", "decode error");
+    ck_assert_uint_eq(mcq_readb(qts, 0), 0);
 }
 END_TEST
 
