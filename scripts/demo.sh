@@ -18,7 +18,7 @@ if [ ! -x "$dm" ]; then
     exit 1
 fi
 
-echo "\$ $dm -machine xenvirt -m 256M -accel xen-emu -demo $*"
+echo "\$ $dm -machine xenvirt -m 256M -accel xen-emu -demo${*:+ $*}"
 echo
 "$dm" -machine xenvirt -m 256M -accel xen-emu -demo "$@"
 status=$?
