@@ -22,16 +22,19 @@ static int usage_error(GError *err)
 
 static void print_mtree(const DmOptions *o, DmMachine *m)
 {
+    /* With -qtest stdio, stdout belongs to the protocol. */
+    FILE *f = o->qtest == DM_QTEST_STDIO ? stderr : stdout;
+
     if (o->mtree) {
-        mtree_print_tree(stdout, &m->as);
+        mtree_print_tree(f, &m->as);
     }
     if (o->mtree && o->mtree_flat) {
-        putchar('\n');
+        fputc('\n', f);
     }
     if (o->mtree_flat) {
-        mtree_print_flatview(stdout, &m->as);
+        mtree_print_flatview(f, &m->as);
     }
-    fflush(stdout);
+    fflush(f);
 }
 
 int main(int argc, char **argv)

@@ -136,10 +136,14 @@ END_TEST
 START_TEST(test_qtest_stdio_eof)
 {
     const char *argv[] = { "-qtest", "stdio", "-qtest-log", "/dev/null",
-                           NULL };
+                           "-mtree", NULL };
+    g_autofree char *out = NULL, *err = NULL;
 
     /* End of input is the end of the session: exit 0. */
-    ck_assert_int_eq(mcq_run(argv, NULL, NULL), 0);
+    ck_assert_int_eq(mcq_run(argv, &out, &err), 0);
+    /* stdout is the protocol's: the dump goes to stderr. */
+    ck_assert_str_eq(out, "");
+    ck_assert(g_str_has_prefix(err, "address-space: memory\n"));
 }
 END_TEST
 
