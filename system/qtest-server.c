@@ -200,6 +200,19 @@ static int unix_connect(const char *path)
     return fd;
 }
 
+/* Someone accepts connections on @sa: a live server, not a stale file. */
+static bool socket_alive(const struct sockaddr_un *sa)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool alive = fd >= 0 &&
+                 connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+
+    if (fd >= 0) {
+        close(fd);
+    }
+    return alive;
+}
+
 static int unix_listen(const char *path)
 {
     struct sockaddr_un sa;
@@ -209,8 +222,16 @@ static int unix_listen(const char *path)
     if (!fill_sockaddr(&sa, path)) {
         return -1;
     }
-    /* A stale socket from an earlier run is replaced; nothing else is. */
+    /*
+     * A socket left by a run that died is replaced. A live server's
+     * socket, or any other file, is not ours to take.
+     */
     if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        if (socket_alive(&sa)) {
+            fprintf(stderr, "memcore-dm: -qtest: cannot listen on %s: "
+                    "another server is listening there\n", path);
+            return -1;
+        }
         unlink(path);
     }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -136,8 +136,16 @@ START_TEST(test_server_replaces_stale_socket_only)
     c = mcq_start_fd(connect_retry(sock_path), 0);
     ck_assert_uint_eq(mcq_readl(c, 0), 0);
     mcq_quit(c);
+
+    /* ... a live server's is not: the second one gives up ... */
+    ck_assert_int_eq(mcq_run(argv, NULL, &err), 1);
+    ck_assert_ptr_nonnull(strstr(err, "another server is listening"));
+    c = mcq_start_fd(connect_retry(sock_path), 0);
+    ck_assert_uint_eq(mcq_readl(c, 0), 0);
+    mcq_quit(c);
     kill(pid, SIGTERM);
     ck_assert_int_eq(reap(pid), 0);
+    g_clear_pointer(&err, g_free);
 
     /* ... but a regular file is not ours to delete. */
     ck_assert(g_file_set_contents(sock_path, "keep", -1, NULL));
