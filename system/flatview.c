@@ -202,6 +202,9 @@ static void sweep(GArray *pieces_arr, GArray *out)
         pts[npts++] = pieces[i].start;
         pts[npts++] = pieces[i].end;
     }
+    if (n == 0) {
+        goto out;       /* an empty tree: qsort may not be given NULL */
+    }
     qsort(pts, npts, sizeof(*pts), cmp_int128);
     qsort(pieces, n, sizeof(*pieces), cmp_piece_start);
 
@@ -221,6 +224,7 @@ static void sweep(GArray *pieces_arr, GArray *out)
             emit(out, heap.v[0], x, y);
         }
     }
+out:
     g_free(pts);
     g_free(heap.v);
 }

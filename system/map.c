@@ -210,6 +210,8 @@ void address_space_get_stats(AddressSpace *as, AddressSpaceStats *stats)
     stats->bounce_in_use = ms->bounce_used;
     stats->bounce_max = ms->bounce_max;
     stats->copies = __atomic_load_n(&ms->stats.copies, __ATOMIC_RELAXED);
+    stats->writeback_errors = __atomic_load_n(&ms->stats.writeback_errors,
+                                              __ATOMIC_RELAXED);
     g_mutex_unlock(&ms->lock);
 }
 
@@ -433,7 +435,15 @@ void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
 void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len,
                          bool is_write, hwaddr access_len)
 {
+    address_space_unmap_result(as, buffer, len, is_write, access_len);
+}
+
+MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
+                                       hwaddr len, bool is_write,
+                                       hwaddr access_len)
+{
     AddressSpaceMapState *ms = as->map_state;
+    MemTxResult r = MEMTX_OK;
     MapRecord *rec;
     MemoryRegion *mr;
 
@@ -460,14 +470,21 @@ void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len,
         mr_release(mr);
         break;
     case MAP_FORWARD:
-        address_space_unmap(rec->target, rec->ptr, rec->len, rec->is_write,
-                            access_len);
+        r = address_space_unmap_result(rec->target, rec->ptr, rec->len,
+                                       rec->is_write, access_len);
         break;
     case MAP_BOUNCE:
         if (rec->is_write && access_len) {
-            /* A failed write-back has nobody left to tell; as in QEMU. */
-            address_space_write(as, rec->as_addr, rec->attrs, rec->ptr,
-                                access_len);
+            /*
+             * The device's data lands only now. A failure is returned to
+             * callers that ask, and counted for those that do not.
+             */
+            r = address_space_write(as, rec->as_addr, rec->attrs, rec->ptr,
+                                    access_len);
+            if (r != MEMTX_OK) {
+                __atomic_fetch_add(&ms->stats.writeback_errors, 1,
+                                   __ATOMIC_RELAXED);
+            }
         }
         g_free(rec->ptr);
         g_mutex_lock(&ms->lock);
@@ -477,4 +494,5 @@ void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len,
         break;
     }
     g_free(rec);
+    return r;
 }

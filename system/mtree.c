@@ -37,6 +37,10 @@ static void format_range(GString *out, Int128 start, Int128 size)
 static void format_counters(GString *out, MemoryRegion *mr)
 {
     if (mr->kind != MR_KIND_MAP_ON_DEMAND) {
+        if (mr->ops && mr->ops->describe) {
+            g_string_append_c(out, ' ');
+            mr->ops->describe(mr->opaque, out);
+        }
         return;
     }
     g_string_append_printf(out, " [outstanding %d, maps %" PRIu64
@@ -126,9 +130,14 @@ void mtree_format_flatview(GString *out, AddressSpace *as)
     g_string_append_printf(out, " map path: maps %" PRIu64 ", unmaps %" PRIu64
                            ", outstanding %" PRIu64 ", failures %" PRIu64
                            ", copies %" PRIu64 ", bounce %" PRIu64 "/%" PRIu64
-                           " bytes\n", st.maps, st.unmaps, st.outstanding,
+                           " bytes", st.maps, st.unmaps, st.outstanding,
                            st.map_failures, st.copies, st.bounce_in_use,
                            st.bounce_max);
+    if (st.writeback_errors) {
+        g_string_append_printf(out, ", write-back errors %" PRIu64,
+                               st.writeback_errors);
+    }
+    g_string_append_c(out, '\n');
 }
 
 static void print_with(FILE *f, AddressSpace *as,

@@ -737,6 +737,25 @@ void address_space_unmap(AddressSpace *as, void *buffer, hwaddr len,
                          bool is_write, hwaddr access_len);
 
 /**
+ * address_space_unmap_result() - address_space_unmap(), with the outcome.
+ * @as: the same address space.
+ * @buffer: the pointer map returned.
+ * @len: the length map returned in *plen.
+ * @is_write: as passed to map.
+ * @access_len: bytes touched.
+ *
+ * For a bounce buffer mapped for writing, the data reaches the device
+ * only now, and may be refused (a ROM, a device error). This returns that
+ * write-back's result; address_space_unmap() only counts it in
+ * AddressSpaceStats.writeback_errors.
+ *
+ * Return: MEMTX_OK, or the write-back's MemTxResult.
+ */
+MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
+                                       hwaddr len, bool is_write,
+                                       hwaddr access_len);
+
+/**
  * address_space_set_max_bounce_buffer_size() - set the bounce budget.
  * @as: the address space.
  * @size: bytes of bounce buffers that may exist at once; default 4096.
@@ -778,6 +797,7 @@ void address_space_unregister_map_client(AddressSpace *as,
  * @bounce_max: the budget.
  * @copies: read/write pieces served by a map-on-demand region's
  *          read_buf/write_buf.
+ * @writeback_errors: bounce buffers whose write-back on unmap failed.
  */
 typedef struct AddressSpaceStats {
     uint64_t maps;
@@ -787,6 +807,7 @@ typedef struct AddressSpaceStats {
     uint64_t bounce_in_use;
     uint64_t bounce_max;
     uint64_t copies;
+    uint64_t writeback_errors;
 } AddressSpaceStats;
 
 /** address_space_get_stats() - read @as's counters. */

@@ -174,17 +174,30 @@ START_TEST(test_access_crossing_into_region)
 }
 END_TEST
 
+static void mmio_describe(void *opaque, GString *buf)
+{
+    g_string_append(buf, "[scratch: 3 writes]");
+}
+
+static const MemoryRegionOps described_mmio = { .describe = mmio_describe };
+
 START_TEST(test_mtree_shows_counters)
 {
+    MemoryRegion mmio;
     GString *out = g_string_new(NULL);
     hwaddr len = 0x100;
     uint8_t buf[4];
     void *p;
 
     make(&odd_ops_with_copy);
+    memory_region_init_io(&mmio, NULL, &described_mmio, NULL, "scratch", 16);
+    memory_region_add_subregion(&root, 0x1000, &mmio);
     p = address_space_map(&as, BASE, &len, false, ATTRS);
     address_space_read(&as, BASE, ATTRS, buf, sizeof(buf));
     mtree_format_tree(out, &as);
+    /* Any region's describe() shows, not only map-on-demand ones'. */
+    ck_assert_msg(strstr(out->str, "(prio 0, i/o): scratch [scratch: 3 "
+                         "writes]"), "tree: %s", out->str);
     ck_assert_msg(strstr(out->str, "(prio 0, map-on-demand): on-demand "
                          "[outstanding 1, maps 1, unmaps 0, copies 1"),
                   "tree: %s", out->str);

@@ -222,6 +222,36 @@ START_TEST(test_same_pointer_twice)
 }
 END_TEST
 
+START_TEST(test_bounce_writeback_failure_reported)
+{
+    MemoryRegion rom;
+    GError *err = NULL;
+    AddressSpaceStats st;
+    hwaddr len = 16;
+    uint8_t *p;
+
+    ck_assert(memory_region_init_rom(&rom, NULL, "rom", 0x1000, &err));
+    memory_region_add_subregion(&root, 0x300000, &rom);
+    /* A write to ROM is bounced; the write-back is refused. */
+    p = address_space_map(&as, 0x300000, &len, true, ATTRS);
+    ck_assert_ptr_nonnull(p);
+    memset(p, 0xff, len);
+    ck_assert_uint_eq(address_space_unmap_result(&as, p, len, true, len),
+                      MEMTX_DECODE_ERROR);
+    len = 16;
+    p = address_space_map(&as, 0x300000, &len, true, ATTRS);
+    address_space_unmap(&as, p, len, true, len);
+    address_space_get_stats(&as, &st);
+    ck_assert_uint_eq(st.writeback_errors, 2);
+    ck_assert_uint_eq(((uint8_t *)memory_region_get_ram_ptr(&rom))[0], 0);
+    /* A successful write-back reports MEMTX_OK. */
+    len = 16;
+    p = address_space_map(&as, 0x200000, &len, true, ATTRS);
+    ck_assert_uint_eq(address_space_unmap_result(&as, p, len, true, len),
+                      MEMTX_OK);
+}
+END_TEST
+
 START_TEST(test_unmap_unknown_pointer_aborts)
 {
     static uint8_t never_mapped[16];
@@ -255,6 +285,7 @@ int main(void)
     tcase_add_test(tc, test_other_space_unaffected);
     tcase_add_test(tc, test_map_nothing_there);
     tcase_add_test(tc, test_same_pointer_twice);
+    tcase_add_test(tc, test_bounce_writeback_failure_reported);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("misuse");

@@ -81,6 +81,19 @@ START_TEST(test_invisible_change_keeps_view)
 }
 END_TEST
 
+START_TEST(test_empty_root)
+{
+    AddressSpace as;
+    MemTxResult r;
+
+    /* Nothing inside: an empty view, and every access a decode error. */
+    address_space_init(&as, &root, "empty");
+    address_space_ldub(&as, 0, ATTRS, &r);
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    address_space_destroy(&as);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("transaction");
@@ -90,6 +103,7 @@ int main(void)
     tcase_add_test(tc, test_one_render_per_commit);
     tcase_add_test(tc, test_shared_flatview);
     tcase_add_test(tc, test_invisible_change_keeps_view);
+    tcase_add_test(tc, test_empty_root);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
