@@ -34,6 +34,22 @@ demo: deps $(BUILD)/build.ninja
 install: all
 	meson install -C $(BUILD)
 
+# Benchmarks (docs/devel/performance.rst): an optimised build of their own
+# (-O2 or more, NDEBUG), then every benchmark. results.json, the plots and
+# the logs go to $(BUILD)/bench/; a table is printed. P7 compares against
+# Debian's QEMU, so that and gnuplot are installed if missing.
+# BENCH_ARGS=--quick gives a short smoke run.
+BENCH_BUILD ?= build-bench
+BENCH_ARGS ?=
+
+bench:
+	@scripts/install-deps.sh --check gnuplot-nox qemu-system-x86 || \
+		scripts/install-deps.sh gnuplot-nox qemu-system-x86
+	./configure --builddir=$(BENCH_BUILD) --enable-bench
+	ninja -C $(BENCH_BUILD) bench-programs
+	python3 tests/bench/run-bench.py --build $(BENCH_BUILD) \
+		--out $(BUILD)/bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(BUILD)
 
