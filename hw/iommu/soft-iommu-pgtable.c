@@ -180,22 +180,14 @@ int soft_iommu_pt_map(SoftIOMMUPageTable *pt, hwaddr iova, hwaddr pa,
     }
     while (size) {
         unsigned level = pick_level(pt, iova, pa, size);
-        uint64_t pte;
         hwaddr slot;
 
-        for (;;) {
-            ret = pt_descend(pt, iova, level, &slot);
-            ret = ret ? ret : pt_ld(pt, slot, &pte);
-            if (ret) {
-                return ret;
-            }
-            /* A table in the way of a large page: map inside it instead. */
-            if (level == 1 || !present(pte) || is_leaf(pte, level)) {
-                break;
-            }
-            level--;
-        }
-        ret = pt_st(pt, slot, leaf_pte(pa, level, perm));
+        /*
+         * The new page covers the whole entry, so a table there is simply
+         * replaced (and its page left in the pool).
+         */
+        ret = pt_descend(pt, iova, level, &slot);
+        ret = ret ? ret : pt_st(pt, slot, leaf_pte(pa, level, perm));
         if (ret) {
             return ret;
         }
@@ -225,13 +217,14 @@ static int64_t pt_unmap_one(SoftIOMMUPageTable *pt, hwaddr iova,
         if (!present(pte)) {
             return MIN(size, span - (iova & (span - 1)));
         }
+        if (!(iova & (span - 1)) && size >= span) {
+            /* All of it goes: a leaf, or a whole table below. */
+            ret = pt_st(pt, s, 0);
+            return ret ? ret : (int64_t)span;
+        }
         if (!is_leaf(pte, level)) {
             table = pte & SOFT_IOMMU_PTE_ADDR;
             continue;
-        }
-        if (!(iova & (span - 1)) && size >= span) {
-            ret = pt_st(pt, s, 0);
-            return ret ? ret : (int64_t)span;
         }
         ret = pt_split(pt, s, level, pte, &table);
         if (ret) {

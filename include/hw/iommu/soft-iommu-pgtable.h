@@ -4,8 +4,9 @@
  * memory, as a guest IOMMU driver would. Tests and demo workloads use it;
  * the model itself never does (it only reads tables).
  *
- * Tables are allocated from a pool of guest pages handed over at init and
- * are never freed back (a driver would; a test does not need to). After
+ * Tables are allocated from a pool of guest pages handed over at init;
+ * tables that are replaced or dropped are not reused (a driver would free
+ * them; a test does not need to). After
  * any change, tell the IOMMU with soft_iommu_invalidate() (or the
  * INV_CMD register), as a guest must.
  *
@@ -58,8 +59,8 @@ int soft_iommu_pt_init(SoftIOMMUPageTable *pt, AddressSpace *as, hwaddr pool,
  * @perm: IOMMU_RO, IOMMU_WO or IOMMU_RW.
  *
  * Replaces whatever was mapped there. Uses the largest pages that fit
- * (up to @max_page) where nothing smaller is in the way, and splits a
- * large page that is only partly replaced.
+ * (up to @max_page), replacing whole tables of smaller pages they cover,
+ * and splits a large page that is only partly replaced.
  *
  * Return: 0, -EINVAL, -ERANGE (beyond the tables' width), -ENOMEM (pool
  * exhausted; what was mapped before the failure stays mapped) or -EIO.
@@ -73,7 +74,8 @@ int soft_iommu_pt_map(SoftIOMMUPageTable *pt, hwaddr iova, hwaddr pa,
  * @iova: 4 KiB aligned.
  * @size: a nonzero multiple of 4 KiB.
  *
- * Splits a large page that is only partly unmapped.
+ * Splits a large page that is only partly unmapped; drops whole tables
+ * the range covers.
  *
  * Return: 0, -EINVAL, -ERANGE, -ENOMEM (splitting) or -EIO.
  */
