@@ -29,6 +29,15 @@ int vring_cache_init(VRingCache *rc, AddressSpace *as, hwaddr addr,
     if (len && len - 1 > UINT64_MAX - addr) {
         return -EFAULT;         /* a ring cannot wrap past 2^64 */
     }
+    /*
+     * A cache over memory the device may not touch (private memory, a
+     * read-only page for the used ring) can still be made, in dispatch
+     * mode; refuse it here so the driver hears of it at set-up.
+     */
+    if (!address_space_access_valid(as, addr, len, is_write,
+                                    MEMTXATTRS_UNSPECIFIED)) {
+        return -EFAULT;
+    }
     rc->p = g_new0(VRingPiece, max);
     while (off < len) {
         VRingPiece *piece = &rc->p[rc->n];
