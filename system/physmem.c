@@ -192,29 +192,156 @@ MemTxResult flatview_write(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
     return flatview_rw(NULL, fv, addr, attrs, (uint8_t *)buf, len, true);
 }
 
+/* ---- the RAM fast path ------------------------------------------------ */
+
+/*
+ * Most accesses a device model makes are small copies to or from plain
+ * RAM. Each thread keeps the last plain-RAM section it read and the last
+ * it wrote, copied out of the dispatch table (bounds and host base) and
+ * tagged with the generation of the view they came from. Generations are
+ * never reused, so a tag that matches the current view's generation names
+ * a section of that very view, whose RAM the view keeps alive while we
+ * hold the RCU read lock. A hit then costs the tag compare, two range
+ * compares and the copy: no lookup, no dereference of the section.
+ *
+ * This is not the dispatch MRU again: that one returns a section for any
+ * kind of access and must be dereferenced; this one only answers "plain
+ * RAM, copy from here", and keeps reads and writes apart so that a device
+ * reading one buffer and writing another does not thrash it.
+ */
+typedef struct RamTlb {
+    uint64_t generation;
+    uint64_t start;
+    uint64_t last;
+    uintptr_t host_base;
+} RamTlb;
+
+static __thread RamTlb ram_tlb_read __attribute__((tls_model("initial-exec")));
+static __thread RamTlb ram_tlb_write __attribute__((tls_model("initial-exec")));
+
+static inline bool ram_tlb_hit(const RamTlb *t, const FlatView *fv,
+                               hwaddr addr, hwaddr len)
+{
+    /*
+     * len == 0 makes len - 1 huge and misses, which leaves the slow path
+     * to deal with it.
+     */
+    return t->generation == fv->generation &&
+           addr - t->start <= t->last - t->start &&
+           len - 1 <= t->last - addr;
+}
+
+/*
+ * Does @ds serve all of [@addr, @addr + @len)? Never for the unassigned
+ * section, whose range is empty; @len is not 0.
+ */
+static inline bool section_holds(const DispatchSection *ds, hwaddr addr,
+                                 hwaddr len)
+{
+    return addr - ds->start <= ds->last - ds->start &&
+           len - 1 <= ds->last - addr;
+}
+
+static inline void ram_tlb_fill(RamTlb *t, const FlatView *fv,
+                                const DispatchSection *ds)
+{
+    t->generation = fv->generation;
+    t->start = ds->start;
+    t->last = ds->last;
+    t->host_base = ds->host_base;
+}
+
+/*
+ * memcpy() with a length known only at run time is a library call that
+ * costs more than everything else on the fast path; the sizes ld/st and
+ * most device registers use get a single move instead.
+ */
+static inline void copy_small(void *dst, const void *src, hwaddr len)
+{
+    switch (len) {
+    case 1:
+        memcpy(dst, src, 1);
+        break;
+    case 2:
+        memcpy(dst, src, 2);
+        break;
+    case 4:
+        memcpy(dst, src, 4);
+        break;
+    case 8:
+        memcpy(dst, src, 8);
+        break;
+    default:
+        memcpy(dst, src, len);
+        break;
+    }
+}
+
 /* ---- the public entry points --------------------------------------------- */
+
+/*
+ * The part of a read that misses the RAM TLB. Entered with the RCU read
+ * lock held; drops it. Kept out of line so that the fast path stays a
+ * few instructions long.
+ */
+static MemTxResult __attribute__((noinline))
+address_space_read_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
+                        MemTxAttrs attrs, void *buf, hwaddr len)
+{
+    const DispatchSection *ds;
+    MemTxResult r = MEMTX_OK;
+
+    if (unlikely(len == 0)) {
+        goto out;
+    }
+    ds = dispatch_lookup(fv, addr);
+    /* Plain RAM that holds the whole access: remember it for next time. */
+    if (likely(ds->fast_read && section_holds(ds, addr, len))) {
+        ram_tlb_fill(&ram_tlb_read, fv, ds);
+        copy_small(buf, (void *)(ds->host_base + addr), len);
+        goto out;
+    }
+    r = flatview_rw(as, fv, addr, attrs, buf, len, false);
+out:
+    mc_rcu_read_unlock();
+    return r;
+}
 
 MemTxResult address_space_read(AddressSpace *as, hwaddr addr,
                                MemTxAttrs attrs, void *buf, hwaddr len)
 {
-    const DispatchSection *ds;
+    const RamTlb *t = &ram_tlb_read;
     FlatView *fv;
-    MemTxResult r;
 
-    if (unlikely(len == 0)) {
-        return MEMTX_OK;
-    }
     mc_rcu_read_lock();
     fv = address_space_get_flatview_rcu(as);
-    ds = dispatch_lookup(fv, addr);
-    /* Fast path: plain RAM that holds the whole access. */
-    if (likely(ds->fast_read && addr - ds->start <= ds->last - ds->start &&
-               len - 1 <= ds->last - addr)) {
-        memcpy(buf, (void *)(ds->host_base + addr), len);
+    if (likely(ram_tlb_hit(t, fv, addr, len))) {
+        copy_small(buf, (void *)(t->host_base + addr), len);
         mc_rcu_read_unlock();
         return MEMTX_OK;
     }
-    r = flatview_rw(as, fv, addr, attrs, buf, len, false);
+    return address_space_read_slow(as, fv, addr, attrs, buf, len);
+}
+
+/* The write counterparts of the above. */
+static MemTxResult __attribute__((noinline))
+address_space_write_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
+                         MemTxAttrs attrs, const void *buf, hwaddr len)
+{
+    const DispatchSection *ds;
+    MemTxResult r = MEMTX_OK;
+
+    if (unlikely(len == 0)) {
+        goto out;
+    }
+    ds = dispatch_lookup(fv, addr);
+    if (likely(ds->fast_write && section_holds(ds, addr, len))) {
+        ram_tlb_fill(&ram_tlb_write, fv, ds);
+        copy_small((void *)(ds->host_base + addr), buf, len);
+        goto out;
+    }
+    r = flatview_rw(as, fv, addr, attrs, (uint8_t *)buf, len, true);
+out:
     mc_rcu_read_unlock();
     return r;
 }
@@ -223,25 +350,17 @@ MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
                                 MemTxAttrs attrs, const void *buf,
                                 hwaddr len)
 {
-    const DispatchSection *ds;
+    const RamTlb *t = &ram_tlb_write;
     FlatView *fv;
-    MemTxResult r;
 
-    if (unlikely(len == 0)) {
-        return MEMTX_OK;
-    }
     mc_rcu_read_lock();
     fv = address_space_get_flatview_rcu(as);
-    ds = dispatch_lookup(fv, addr);
-    if (likely(ds->fast_write && addr - ds->start <= ds->last - ds->start &&
-               len - 1 <= ds->last - addr)) {
-        memcpy((void *)(ds->host_base + addr), buf, len);
+    if (likely(ram_tlb_hit(t, fv, addr, len))) {
+        copy_small((void *)(t->host_base + addr), buf, len);
         mc_rcu_read_unlock();
         return MEMTX_OK;
     }
-    r = flatview_rw(as, fv, addr, attrs, (uint8_t *)buf, len, true);
-    mc_rcu_read_unlock();
-    return r;
+    return address_space_write_slow(as, fv, addr, attrs, buf, len);
 }
 
 MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,

@@ -183,6 +183,152 @@ START_TEST(test_many_regions)
 }
 END_TEST
 
+/* ---- the per-thread RAM fast path (physmem.c) --------------------------- */
+
+/*
+ * The fast path remembers the last RAM section per thread, tagged with the
+ * view's generation. Every topology change must make it forget.
+ */
+START_TEST(test_fast_path_follows_topology)
+{
+    uint8_t *a = memory_region_get_ram_ptr(&ram_a);
+    MemoryRegion ram_c;
+    uint32_t v = 0;
+
+    unit_ram(&ram_c, "c", 0x1000);
+    memset(a, 0xaa, 0x3000);
+    memset(memory_region_get_ram_ptr(&ram_c), 0xcc, 0x1000);
+
+    ck_assert_uint_eq(address_space_read(&as, 0x10100, ATTRS, &v, 4),
+                      MEMTX_OK);
+    ck_assert_uint_eq(v, 0xaaaaaaaa);
+    /* Another region now covers the same address. */
+    memory_region_add_subregion_overlap(&root, 0x10000, &ram_c, 1);
+    ck_assert_uint_eq(address_space_read(&as, 0x10100, ATTRS, &v, 4),
+                      MEMTX_OK);
+    ck_assert_uint_eq(v, 0xcccccccc);
+    memory_region_del_subregion(&root, &ram_c);
+    ck_assert_uint_eq(address_space_read(&as, 0x10100, ATTRS, &v, 4),
+                      MEMTX_OK);
+    ck_assert_uint_eq(v, 0xaaaaaaaa);
+
+    /* Writes: cached, then made read-only, then removed. */
+    v = 0x11223344;
+    ck_assert_uint_eq(address_space_write(&as, 0x10200, ATTRS, &v, 4),
+                      MEMTX_OK);
+    memory_region_set_readonly(&ram_a, true);
+    v = 0x55667788;
+    ck_assert_uint_eq(address_space_write(&as, 0x10200, ATTRS, &v, 4),
+                      MEMTX_DECODE_ERROR);
+    ck_assert_mem_eq(a + 0x200, "\x44\x33\x22\x11", 4);
+    memory_region_set_readonly(&ram_a, false);
+    memory_region_del_subregion(&root, &ram_a);
+    ck_assert_uint_eq(address_space_write(&as, 0x10200, ATTRS, &v, 4),
+                      MEMTX_DECODE_ERROR);
+    ck_assert_uint_eq(address_space_read(&as, 0x10200, ATTRS, &v, 4),
+                      MEMTX_DECODE_ERROR);
+    ck_assert_uint_eq(v, 0);
+    memory_region_add_subregion(&root, 0x10000, &ram_a);
+    memory_region_finalize(&ram_c);
+}
+END_TEST
+
+/* Two spaces with different views: one thread alternating between them. */
+START_TEST(test_fast_path_two_spaces)
+{
+    MemoryRegion root2, ram_x;
+    AddressSpace as2;
+    uint8_t v;
+
+    memory_region_init(&root2, NULL, "root2", UINT64_MAX);
+    unit_ram(&ram_x, "x", 0x3000);
+    memset(memory_region_get_ram_ptr(&ram_x), 0x77, 0x3000);
+    memset(memory_region_get_ram_ptr(&ram_a), 0x11, 0x3000);
+    memory_region_add_subregion(&root2, 0x10000, &ram_x);
+    address_space_init(&as2, &root2, "other");
+
+    for (int i = 0; i < 8; i++) {
+        ck_assert_uint_eq(address_space_read(&as, 0x10000 + i, ATTRS, &v, 1),
+                          MEMTX_OK);
+        ck_assert_uint_eq(v, 0x11);
+        ck_assert_uint_eq(address_space_read(&as2, 0x10000 + i, ATTRS, &v,
+                                             1), MEMTX_OK);
+        ck_assert_uint_eq(v, 0x77);
+    }
+    address_space_destroy(&as2);
+    memory_region_del_subregion(&root2, &ram_x);
+    memory_region_finalize(&ram_x);
+    memory_region_finalize(&root2);
+}
+END_TEST
+
+/* A cached section must not serve an access that runs past its end. */
+START_TEST(test_fast_path_bounds)
+{
+    uint8_t *b = memory_region_get_ram_ptr(&ram_b);
+    uint8_t buf[16];
+
+    memset(b, 0xbb, 0x3000);
+    /* Cache ram_b, then read across its end into the hole after it. */
+    ck_assert_uint_eq(address_space_read(&as, 0x15ff0, ATTRS, buf, 8),
+                      MEMTX_OK);
+    memset(buf, 0x99, sizeof(buf));
+    ck_assert_uint_eq(address_space_read(&as, 0x15ff8, ATTRS, buf, 16),
+                      MEMTX_DECODE_ERROR);
+    for (int i = 0; i < 16; i++) {
+        ck_assert_uint_eq(buf[i], i < 8 ? 0xbb : 0);
+    }
+    /* And before its start, into ram_a: split, both served. */
+    ck_assert_uint_eq(address_space_read(&as, 0x13000, ATTRS, buf, 8),
+                      MEMTX_OK);
+    ck_assert_uint_eq(address_space_read(&as, 0x12ffc, ATTRS, buf, 8),
+                      MEMTX_OK);
+    /* Zero length never fails, cached or not. */
+    ck_assert_uint_eq(address_space_read(&as, 0x13000, ATTRS, buf, 0),
+                      MEMTX_OK);
+    ck_assert_uint_eq(address_space_write(&as, 0x13000, ATTRS, buf, 0),
+                      MEMTX_OK);
+}
+END_TEST
+
+/* Reads and writes are cached apart: ROM reads fast, writes still fail. */
+START_TEST(test_fast_path_rom_and_private)
+{
+    MemoryRegion rom, priv;
+    MemTxAttrs private_attrs = { .private_mem = 1 };
+    GError *err = NULL;
+    uint8_t v = 0x5a;
+
+    ck_assert(memory_region_init_rom(&rom, NULL, "rom", 0x1000, &err));
+    memset(memory_region_get_ram_ptr(&rom), 0x3c, 0x1000);
+    memory_region_add_subregion(&root, 0x40000, &rom);
+    ck_assert_uint_eq(address_space_read(&as, 0x40010, ATTRS, &v, 1),
+                      MEMTX_OK);
+    ck_assert_uint_eq(v, 0x3c);
+    ck_assert_uint_eq(address_space_write(&as, 0x40010, ATTRS, &v, 1),
+                      MEMTX_DECODE_ERROR);
+    ck_assert_uint_eq(((uint8_t *)memory_region_get_ram_ptr(&rom))[0x10],
+                      0x3c);
+
+    /* Private RAM: a private read must not open the door to DMA. */
+    unit_ram(&priv, "priv", 0x1000);
+    memory_region_set_private(&priv, true);
+    memory_region_add_subregion(&root, 0x50000, &priv);
+    ck_assert_uint_eq(address_space_read(&as, 0x50000, private_attrs, &v, 1),
+                      MEMTX_OK);
+    ck_assert_uint_eq(address_space_read(&as, 0x50000, ATTRS, &v, 1),
+                      MEMTX_ACCESS_ERROR);
+    ck_assert_uint_eq(address_space_write(&as, 0x50000, private_attrs, &v,
+                                          1), MEMTX_OK);
+    ck_assert_uint_eq(address_space_write(&as, 0x50000, ATTRS, &v, 1),
+                      MEMTX_ACCESS_ERROR);
+    memory_region_del_subregion(&root, &rom);
+    memory_region_del_subregion(&root, &priv);
+    memory_region_finalize(&rom);
+    memory_region_finalize(&priv);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dispatch");
@@ -197,6 +343,14 @@ int main(void)
     tcase_add_test(tc, test_huge_length_map);
     tcase_add_test(tc, test_subpage_sections);
     tcase_add_test(tc, test_many_regions);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("fast-path");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, test_fast_path_follows_topology);
+    tcase_add_test(tc, test_fast_path_two_spaces);
+    tcase_add_test(tc, test_fast_path_bounds);
+    tcase_add_test(tc, test_fast_path_rom_and_private);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
