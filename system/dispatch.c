@@ -10,6 +10,18 @@
  * several sections points to a small sorted "subpage" list searched by
  * offset; it holds at most one entry per section boundary in that page.
  *
+ * Most address spaces use a small part of the 2^64 bytes, so most nodes
+ * near the root have a single entry in use. Once built, the table is
+ * compacted the way QEMU compacts its map: an entry pointing at a node
+ * with one entry in use is replaced by that entry, and a node entry
+ * records how many levels were skipped on the way. A walk then visits
+ * only the nodes where addresses really fan out (two for 10^4 pages in
+ * a row, instead of six). The price is that a walk which
+ * skipped a level did not look at the address bits of that level, so the
+ * leaf it reaches is only a candidate: a section is checked against the
+ * address range, a subpage against its page number, and a mismatch means
+ * nothing is mapped there (the skipped node had nothing else).
+ *
  * In front of the table sits a per-thread most-recently-used section. It
  * is tagged with the view's generation, so it can never name a section of
  * another (possibly freed) view, and being per-thread it costs readers on
@@ -26,13 +38,21 @@
 #define PT_ENTRIES  (1u << PT_BITS)
 #define PT_LEVELS   6
 
+/*
+ * An entry: 2 bits of tag, 3 bits of levels skipped (node entries only,
+ * after compaction), 27 bits of index into nodes, sections or subpages.
+ */
 typedef uint32_t PTEntry;
 #define PTE_NONE        0u
 #define PTE_TAG_MASK    (3u << 30)
 #define PTE_NODE        (1u << 30)
 #define PTE_SEC         (2u << 30)
 #define PTE_SUB         (3u << 30)
-#define PTE_INDEX(e)    ((e) & ~PTE_TAG_MASK)
+#define PTE_SKIP_SHIFT  27
+#define PTE_SKIP_MASK   (7u << PTE_SKIP_SHIFT)
+#define PTE_INDEX_MASK  ((1u << PTE_SKIP_SHIFT) - 1)
+#define PTE_INDEX(e)    ((e) & PTE_INDEX_MASK)
+#define PTE_SKIP(e)     (((e) & PTE_SKIP_MASK) >> PTE_SKIP_SHIFT)
 
 typedef struct SubpageEntry {
     uint16_t offset;        /* first byte in the page */
@@ -40,6 +60,7 @@ typedef struct SubpageEntry {
 } SubpageEntry;
 
 typedef struct Subpage {
+    uint64_t page;          /* which page: a compacted walk must check */
     unsigned n;
     SubpageEntry *e;
 } Subpage;
@@ -47,6 +68,7 @@ typedef struct Subpage {
 struct Dispatch {
     PTEntry (*nodes)[PT_ENTRIES];
     unsigned nr_nodes, cap_nodes;
+    PTEntry root;                   /* node 0 until compacted */
     GArray *subpages;               /* of Subpage */
     DispatchSection *secs;          /* [0] is "unassigned" */
     unsigned nr_secs;
@@ -135,7 +157,7 @@ static void subpage_add(Dispatch *d, uint64_t page, unsigned from,
     Subpage *sp;
 
     if (*slot == PTE_NONE) {
-        Subpage fresh = { .n = 1, .e = g_new(SubpageEntry, 1) };
+        Subpage fresh = { .page = page, .n = 1, .e = g_new(SubpageEntry, 1) };
 
         fresh.e[0] = (SubpageEntry) { .offset = 0, .sec = 0 };
         g_array_append_val(d->subpages, fresh);
@@ -223,12 +245,48 @@ static void dispatch_add_section(Dispatch *d, uint32_t idx)
     }
 }
 
+/*
+ * Compact the subtree under entry @e and return what should replace @e:
+ * a node whose only entry in use is @only stands aside for it, and @only
+ * takes over the levels @e skipped plus one. Leaves carry no count: a
+ * walk stops at a leaf whatever the level, and checks it.
+ */
+static PTEntry pt_compact(Dispatch *d, PTEntry e)
+{
+    PTEntry only = PTE_NONE;
+    unsigned used = 0, node, i;
+
+    if ((e & PTE_TAG_MASK) != PTE_NODE) {
+        return e;
+    }
+    node = PTE_INDEX(e);
+    for (i = 0; i < PT_ENTRIES; i++) {
+        PTEntry c = d->nodes[node][i];
+
+        if (c == PTE_NONE) {
+            continue;
+        }
+        c = pt_compact(d, c);
+        d->nodes[node][i] = c;
+        used++;
+        only = c;
+    }
+    if (used != 1) {
+        return e;
+    }
+    if ((only & PTE_TAG_MASK) == PTE_NODE) {
+        /* Levels of the address this walk will not look at. */
+        return only + ((1 + PTE_SKIP(e)) << PTE_SKIP_SHIFT);
+    }
+    return only;
+}
+
 Dispatch *dispatch_build(FlatView *fv)
 {
     Dispatch *d = g_new0(Dispatch, 1);
     unsigned i;
 
-    if (fv->nr >= PTE_INDEX(~0u)) {
+    if (fv->nr >= PTE_INDEX_MASK) {
         memcore_misuse("%u flat ranges is more than dispatch handles",
                 fv->nr);
     }
@@ -243,6 +301,12 @@ Dispatch *dispatch_build(FlatView *fv)
         classify(&d->secs[i + 1], &fv->ranges[i]);
         dispatch_add_section(d, i + 1);
     }
+    if (d->nr_nodes > PTE_INDEX_MASK ||
+        d->subpages->len > PTE_INDEX_MASK) {
+        memcore_misuse("%u flat ranges need more dispatch nodes than fit",
+                fv->nr);
+    }
+    d->root = pt_compact(d, PTE_NODE | 0);
     return d;
 }
 
@@ -268,6 +332,10 @@ static const DispatchSection *subpage_lookup(const Dispatch *d, PTEntry e,
     unsigned off = addr & (MC_PAGE_SIZE - 1);
     unsigned lo = 0, hi = sp->n;
 
+    if (sp->page != addr >> MC_PAGE_BITS) {
+        return &d->secs[0];     /* reached by skipping; not this page */
+    }
+
     /* Find the last entry whose offset is <= off; entry 0 has offset 0. */
     while (hi - lo > 1) {
         unsigned mid = (lo + hi) / 2;
@@ -284,20 +352,23 @@ static const DispatchSection *subpage_lookup(const Dispatch *d, PTEntry e,
 static const DispatchSection *pt_walk(const Dispatch *d, hwaddr addr)
 {
     uint64_t page = addr >> MC_PAGE_BITS;
-    PTEntry e = PTE_NODE;       /* node 0 */
-    int level;
+    PTEntry e = d->root;
+    int level = PT_LEVELS;
+    const DispatchSection *ds;
 
-    for (level = PT_LEVELS - 1; level >= 0; level--) {
-        unsigned idx = (page >> (PT_BITS * level)) & (PT_ENTRIES - 1);
+    /* A node entry at @level names the node that covers level - 1. */
+    while ((e & PTE_TAG_MASK) == PTE_NODE) {
+        unsigned idx;
 
+        level -= 1 + PTE_SKIP(e);
+        idx = (page >> (PT_BITS * level)) & (PT_ENTRIES - 1);
         e = d->nodes[PTE_INDEX(e)][idx];
-        if ((e & PTE_TAG_MASK) != PTE_NODE) {
-            break;
-        }
     }
     switch (e & PTE_TAG_MASK) {
     case PTE_SEC:
-        return &d->secs[PTE_INDEX(e)];
+        ds = &d->secs[PTE_INDEX(e)];
+        /* Reached by skipping levels, it may not be ours: check. */
+        return addr - ds->start <= ds->last - ds->start ? ds : &d->secs[0];
     case PTE_SUB:
         return subpage_lookup(d, e, addr);
     default:

@@ -3,6 +3,7 @@
  * Dispatch: finding the section for an address, splitting accesses that
  * cross regions, holes, and hostile addresses and lengths.
  */
+#include <inttypes.h>
 #include <string.h>
 #include "unit-helpers.h"
 
@@ -329,6 +330,186 @@ START_TEST(test_fast_path_rom_and_private)
 }
 END_TEST
 
+/* ---- compaction of the radix table (dispatch.c) ------------------------- */
+
+/*
+ * A compacted walk skips the levels where only one entry is in use, so it
+ * does not look at those bits of the address. Addresses that differ from
+ * a mapped one only in such bits must still find nothing.
+ */
+START_TEST(test_compacted_walk_checks_skipped_bits)
+{
+    static const unsigned shifts[] = { 12, 20, 21, 29, 30, 38, 39, 47, 48,
+                                       56, 57, 63 };
+    uint8_t v;
+
+    ((uint8_t *)memory_region_get_ram_ptr(&ram_a))[0x123] = 0x42;
+    ck_assert_uint_eq(address_space_ldub(&as, 0x10123, ATTRS, NULL), 0x42);
+    for (unsigned i = 0; i < G_N_ELEMENTS(shifts); i++) {
+        hwaddr addr = 0x10123 ^ (1ULL << shifts[i]);
+        MemTxResult r;
+
+        if (addr >= 0x10000 && addr < 0x16000) {
+            continue;       /* still inside a or b */
+        }
+        v = address_space_ldub(&as, addr, ATTRS, &r);
+        ck_assert_msg(r == MEMTX_DECODE_ERROR && v == 0,
+                      "%#" PRIx64 " reads %#x (result %u)", addr, v, r);
+    }
+}
+END_TEST
+
+static uint64_t marker_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0xee;
+}
+
+/* The same for sub-page lists and for sections stored high in the table. */
+START_TEST(test_compacted_walk_subpages_and_big_sections)
+{
+    static const MemoryRegionOps ops = { .read = marker_read };
+    MemoryRegion tiny, big, top;
+
+    /* A 256-byte device alone in its page, far from everything. */
+    memory_region_init_io(&tiny, NULL, &ops, NULL, "tiny", 0x100);
+    memory_region_add_subregion(&root, 0x7000000080ULL, &tiny);
+    /* A 1 TiB device: stored as a few high-level entries. */
+    memory_region_init_io(&big, NULL, &ops, NULL, "big", 1ULL << 40);
+    memory_region_add_subregion(&root, 1ULL << 44, &big);
+    /* And one at the top of the space, as the grant window is. */
+    memory_region_init_io(&top, NULL, &ops, NULL, "top", 0x1000);
+    memory_region_add_subregion(&root, 0xfffffffffffff000ULL, &top);
+
+    for (unsigned bit = 0; bit < 64; bit++) {
+        hwaddr probes[] = {
+            0x7000000080ULL ^ (1ULL << bit),
+            ((1ULL << 44) + 0x5000) ^ (1ULL << bit),
+            0xfffffffffffff010ULL ^ (1ULL << bit),
+        };
+
+        for (unsigned k = 0; k < G_N_ELEMENTS(probes); k++) {
+            hwaddr a = probes[k];
+            bool in_ram = a >= 0x10000 && a < 0x16000;
+            MemoryRegionSection sec;
+            bool mapped = unit_section_at(&as, a, &sec);
+            MemTxResult r;
+            uint8_t v = address_space_ldub(&as, a, ATTRS, &r);
+
+            if (!mapped) {
+                ck_assert_msg(r == MEMTX_DECODE_ERROR && v == 0,
+                              "%#" PRIx64 ": %#x, result %u; nothing is "
+                              "there", a, v, r);
+            } else if (!in_ram) {
+                ck_assert_msg(r == MEMTX_OK && v == 0xee,
+                              "%#" PRIx64 ": %#x, result %u; a device is "
+                              "there", a, v, r);
+            }
+        }
+    }
+    memory_region_del_subregion(&root, &tiny);
+    memory_region_del_subregion(&root, &big);
+    memory_region_del_subregion(&root, &top);
+}
+END_TEST
+
+/*
+ * Random sparse layouts over the whole 64-bit space, probed at random
+ * addresses and at mapped addresses with random high bits flipped; each
+ * RAM region holds its own index in every byte, so a read tells which
+ * region served it. The oracle is the flat view's own section list.
+ */
+START_TEST(test_compacted_walk_random)
+{
+    enum { N = 40, ROUNDS = 20, PROBES = 4000 };
+    GRand *rng = g_rand_new_with_seed(7 + _i);
+    MemoryRegion *r = g_new0(MemoryRegion, N);
+
+    memory_region_del_subregion(&root, &ram_a);
+    memory_region_del_subregion(&root, &ram_b);
+    for (int round = 0; round < ROUNDS; round++) {
+        hwaddr base[N];
+        uint64_t size[N];
+        int n = 0;
+
+        /* Non-overlapping: each region gets its own 2^k-aligned slot. */
+        memory_region_transaction_begin();
+        while (n < N) {
+            int k = g_rand_int_range(rng, 12, 62);
+            hwaddr slot = ((uint64_t)g_rand_int(rng) << 32 |
+                           g_rand_int(rng)) & ~((1ULL << k) - 1);
+            uint64_t sz = g_rand_boolean(rng) ? 0x1000 :
+                          (uint64_t)g_rand_int_range(rng, 1, 0x1000);
+            hwaddr off = g_rand_boolean(rng) ? 0 :
+                         (hwaddr)g_rand_int_range(rng, 0, 0x1000 - sz + 1);
+            bool clash = false;
+
+            for (int j = 0; j < n; j++) {
+                if (slot + off < base[j] + size[j] &&
+                    base[j] < slot + off + sz) {
+                    clash = true;
+                }
+            }
+            if (clash) {
+                continue;
+            }
+            base[n] = slot + off;
+            size[n] = sz;
+            unit_ram(&r[n], "rnd", sz);
+            memset(memory_region_get_ram_ptr(&r[n]), n + 1, sz);
+            memory_region_add_subregion(&root, base[n], &r[n]);
+            n++;
+        }
+        memory_region_transaction_commit();
+
+        for (int p = 0; p < PROBES; p++) {
+            int j = g_rand_int_range(rng, 0, N);
+            hwaddr a;
+            MemoryRegionSection sec;
+            MemTxResult res;
+            uint8_t v;
+            bool mapped;
+
+            switch (p % 3) {
+            case 0:     /* inside a region */
+                a = base[j] + g_rand_int_range(rng, 0, size[j]);
+                break;
+            case 1:     /* a region's address with a high bit flipped */
+                a = (base[j] + g_rand_int_range(rng, 0, size[j])) ^
+                    (1ULL << g_rand_int_range(rng, 12, 64));
+                break;
+            default:    /* anywhere */
+                a = (uint64_t)g_rand_int(rng) << 32 | g_rand_int(rng);
+                break;
+            }
+            mapped = unit_section_at(&as, a, &sec);
+            v = address_space_ldub(&as, a, ATTRS, &res);
+            if (mapped) {
+                int idx = (MemoryRegion *)sec.mr - r;
+
+                ck_assert_msg(res == MEMTX_OK && v == idx + 1,
+                              "%#" PRIx64 ": read %u (result %u), region %d "
+                              "is there", a, v, res, idx);
+            } else {
+                ck_assert_msg(res == MEMTX_DECODE_ERROR && v == 0,
+                              "%#" PRIx64 ": read %u (result %u), nothing "
+                              "is there", a, v, res);
+            }
+        }
+
+        memory_region_transaction_begin();
+        for (int j = 0; j < N; j++) {
+            memory_region_del_subregion(&root, &r[j]);
+        }
+        memory_region_transaction_commit();
+        for (int j = 0; j < N; j++) {
+            memory_region_finalize(&r[j]);
+        }
+    }
+    g_free(r);
+    g_rand_free(rng);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dispatch");
@@ -351,6 +532,13 @@ int main(void)
     tcase_add_test(tc, test_fast_path_two_spaces);
     tcase_add_test(tc, test_fast_path_bounds);
     tcase_add_test(tc, test_fast_path_rom_and_private);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("compaction");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, test_compacted_walk_checks_skipped_bits);
+    tcase_add_test(tc, test_compacted_walk_subpages_and_big_sections);
+    tcase_add_loop_test(tc, test_compacted_walk_random, 0, 4);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
