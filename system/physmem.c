@@ -295,10 +295,18 @@ address_space_read_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
         goto out;
     }
     ds = dispatch_lookup(fv, addr);
-    /* Plain RAM that holds the whole access: remember it for next time. */
-    if (likely(ds->fast_read && section_holds(ds, addr, len))) {
-        ram_tlb_fill(&ram_tlb_read, fv, ds);
-        copy_small(buf, (void *)(ds->host_base + addr), len);
+    if (likely(section_holds(ds, addr, len))) {
+        /* Plain RAM: remember it for next time. */
+        if (likely(ds->fast_read)) {
+            ram_tlb_fill(&ram_tlb_read, fv, ds);
+            copy_small(buf, (void *)(ds->host_base + addr), len);
+            goto out;
+        }
+        /*
+         * One piece, a device register say: served as flatview_rw() would
+         * serve it, without looking the section up again.
+         */
+        r = piece_rw(as, ds, addr, buf, len, false, attrs);
         goto out;
     }
     r = flatview_rw(as, fv, addr, attrs, buf, len, false);
@@ -335,9 +343,13 @@ address_space_write_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
         goto out;
     }
     ds = dispatch_lookup(fv, addr);
-    if (likely(ds->fast_write && section_holds(ds, addr, len))) {
-        ram_tlb_fill(&ram_tlb_write, fv, ds);
-        copy_small((void *)(ds->host_base + addr), buf, len);
+    if (likely(section_holds(ds, addr, len))) {
+        if (likely(ds->fast_write)) {
+            ram_tlb_fill(&ram_tlb_write, fv, ds);
+            copy_small((void *)(ds->host_base + addr), buf, len);
+            goto out;
+        }
+        r = piece_rw(as, ds, addr, (uint8_t *)buf, len, true, attrs);
         goto out;
     }
     r = flatview_rw(as, fv, addr, attrs, (uint8_t *)buf, len, true);
