@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include "iommu-test.h"
 #include "vring-driver.h"
+#include "fake-grants.h"
 
 #define RING_GPA    0x100000ULL
 #define BUF_GPA     0x200000ULL
@@ -203,54 +204,6 @@ END_TEST
 
 /* ---- a map-on-demand region standing in for grants ------------------------ */
 
-#define GRANT_BASE  (1ULL << 63)
-#define NR_REFS     64
-
-/*
- * Grant ref r is guest frame frame[r] if granted; a map covers refs
- * while their frames are consecutive, as gntdev maps one contiguous
- * range. Read-only refs refuse writable maps.
- */
-typedef struct FakeGrants {
-    MemoryRegion mr;
-    uint8_t *ram;
-    uint64_t frame[NR_REFS];
-    bool granted[NR_REFS], ro[NR_REFS];
-    int live, maps, refused;
-} FakeGrants;
-
-static void *fg_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
-                    MemTxAttrs attrs)
-{
-    FakeGrants *g = opaque;
-    hwaddr off = addr & 0xfff, ref = addr >> 12, len = 0, r;
-
-    for (r = ref; r < NR_REFS && len < *plen; r++) {
-        if (!g->granted[r] || (is_write && g->ro[r]) ||
-            g->frame[r] != g->frame[ref] + (r - ref)) {
-            break;
-        }
-        len = MIN(*plen, (r - ref + 1) * 0x1000 - off);
-    }
-    if (!len) {
-        g->refused++;
-        *plen = 0;
-        return NULL;
-    }
-    g->live++;
-    g->maps++;
-    *plen = len;
-    return g->ram + g->frame[ref] * 0x1000 + off;
-}
-
-static void fg_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
-                     bool is_write, hwaddr access_len)
-{
-    ((FakeGrants *)opaque)->live--;
-}
-
-static const MemoryRegionOps fg_ops = { .map = fg_map, .unmap = fg_unmap };
-
 static FakeGrants fg;
 static MemoryRegion grant_root;
 static AddressSpace grant_as;
@@ -258,10 +211,7 @@ static AddressSpace grant_as;
 static void grant_setup(void)
 {
     machine_setup();
-    memset(&fg, 0, sizeof(fg));
-    fg.ram = m.ram_ptr;
-    memory_region_init_io(&fg.mr, NULL, &fg_ops, &fg, "fake-grants",
-                          NR_REFS * 0x1000);
+    fake_grants_init(&fg, m.ram_ptr);
     memory_region_init(&grant_root, NULL, "grant-dma", UINT64_MAX);
     memory_region_add_subregion(&grant_root, GRANT_BASE, &fg.mr);
     address_space_init(&grant_as, &grant_root, "grant-dma");
@@ -269,10 +219,7 @@ static void grant_setup(void)
 
 static uint64_t grant(unsigned ref, hwaddr gpa, bool ro)
 {
-    fg.frame[ref] = gpa >> 12;
-    fg.granted[ref] = true;
-    fg.ro[ref] = ro;
-    return GRANT_BASE | ((uint64_t)ref << 12);
+    return fake_grant(&fg, ref, gpa, ro);
 }
 
 START_TEST(test_grant_addresses)
