@@ -11,9 +11,12 @@
  * We split it in two passes instead:
  *  1. collect: walk the tree in QEMU's order and record every terminating
  *     piece, clipped, with its rank (the order QEMU would insert it);
- *  2. sweep: go through the boundaries left to right keeping a heap of the
- *     pieces that cover the current point; the lowest rank wins.
- * The result is the same view in O(n log n).
+ *  2. sweep: go through the pieces in address order keeping a heap of the
+ *     pieces that cover the current point; the lowest rank wins, until it
+ *     ends or another piece starts.
+ * The result is the same view in O(n log n) (the heap). The pieces are
+ * put in address order by a radix sort of 16-byte keys: qsort() of the
+ * 64-byte pieces, and of their 2n boundaries, was a third of the time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -94,18 +97,47 @@ static void collect(RenderState *rs, MemoryRegion *mr, Int128 base,
 
 /* ---- the sweep -------------------------------------------------------- */
 
-static int cmp_int128(const void *a, const void *b)
+/*
+ * What the sweep sorts: a piece's start (below 2^64, since it is below
+ * its end) and where the piece is. 16 bytes instead of a 64-byte Piece.
+ */
+typedef struct PieceKey {
+    uint64_t start;
+    uint32_t idx;
+} PieceKey;
+
+/*
+ * Sort @n keys by start: least significant byte first, one stable
+ * counting pass per byte. A byte that is the same in every key (most of
+ * them: a device model's addresses share their high bits) costs one
+ * count and no move. Returns the sorted array, @keys or @tmp.
+ */
+static PieceKey *sort_keys(PieceKey *keys, PieceKey *tmp, size_t n)
 {
-    Int128 x = *(const Int128 *)a, y = *(const Int128 *)b;
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t count[256] = { 0 }, pos = 0;
+        PieceKey *t;
 
-    return x < y ? -1 : x > y;
-}
+        for (size_t i = 0; i < n; i++) {
+            count[(keys[i].start >> shift) & 0xff]++;
+        }
+        if (count[(keys[0].start >> shift) & 0xff] == n) {
+            continue;
+        }
+        for (unsigned b = 0; b < 256; b++) {
+            size_t c = count[b];
 
-static int cmp_piece_start(const void *a, const void *b)
-{
-    const Piece *x = a, *y = b;
-
-    return x->start < y->start ? -1 : x->start > y->start;
+            count[b] = pos;
+            pos += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            tmp[count[(keys[i].start >> shift) & 0xff]++] = keys[i];
+        }
+        t = keys;
+        keys = tmp;
+        tmp = t;
+    }
+    return keys;
 }
 
 /* A binary min-heap of pieces keyed by rank. */
@@ -191,41 +223,58 @@ static void emit(GArray *out, const Piece *p, Int128 start, Int128 end)
     g_array_append_val(out, fr);
 }
 
+/*
+ * Between two events nothing changes: the winner at @x (the lowest rank
+ * among the pieces covering it) holds until it ends or the next piece
+ * starts, whichever comes first. Pieces that ended under a winner are
+ * dropped when they reach the top of the heap.
+ */
 static void sweep(GArray *pieces_arr, GArray *out)
 {
-    Piece *pieces = (Piece *)pieces_arr->data;
-    size_t n = pieces_arr->len, next = 0, npts = 0, i;
-    Int128 *pts = g_new(Int128, 2 * n);
-    Heap heap = { .v = g_new(const Piece *, n), .n = 0 };
+    const Piece *pieces = (const Piece *)pieces_arr->data;
+    size_t n = pieces_arr->len, next = 0, i;
+    PieceKey *a, *b, *keys;
+    Heap heap;
+    Int128 x;
 
-    for (i = 0; i < n; i++) {
-        pts[npts++] = pieces[i].start;
-        pts[npts++] = pieces[i].end;
-    }
     if (n == 0) {
-        goto out;       /* an empty tree: qsort may not be given NULL */
+        return;
     }
-    qsort(pts, npts, sizeof(*pts), cmp_int128);
-    qsort(pieces, n, sizeof(*pieces), cmp_piece_start);
+    a = g_new(PieceKey, n);
+    b = g_new(PieceKey, n);
+    heap = (Heap) { .v = g_new(const Piece *, n), .n = 0 };
+    for (i = 0; i < n; i++) {
+        a[i] = (PieceKey) { .start = (uint64_t)pieces[i].start, .idx = i };
+    }
+    keys = sort_keys(a, b, n);
 
-    for (i = 0; i + 1 < npts; i++) {
-        Int128 x = pts[i], y = pts[i + 1];
+    x = keys[0].start;
+    while (next < n || heap.n) {
+        const Piece *top;
+        Int128 y;
 
-        if (x == y) {
-            continue;
+        if (!heap.n) {
+            x = keys[next].start;      /* a gap: jump to the next piece */
         }
-        while (next < n && pieces[next].start <= x) {
-            heap_push(&heap, &pieces[next++]);
+        while (next < n && keys[next].start <= x) {
+            heap_push(&heap, &pieces[keys[next++].idx]);
         }
         while (heap.n && heap.v[0]->end <= x) {
             heap_pop(&heap);
         }
-        if (heap.n) {
-            emit(out, heap.v[0], x, y);
+        if (!heap.n) {
+            continue;
         }
+        top = heap.v[0];
+        y = top->end;
+        if (next < n && (Int128)keys[next].start < y) {
+            y = keys[next].start;
+        }
+        emit(out, top, x, y);
+        x = y;
     }
-out:
-    g_free(pts);
+    g_free(a);
+    g_free(b);
     g_free(heap.v);
 }
 
