@@ -25,6 +25,11 @@
 
 #define RENDER_MAX_DEPTH 256
 
+/*
+ * The region's flags are copied in while collect() has the region in
+ * cache: the sweep visits pieces in address order, not tree order, and
+ * with 10^5 regions going back to each one is a cache miss apiece.
+ */
 typedef struct Piece {
     MemoryRegion *mr;
     Int128 base;        /* address of the region's offset 0 (may be < 0) */
@@ -32,6 +37,9 @@ typedef struct Piece {
     Int128 end;
     uint32_t rank;
     bool readonly;
+    bool romd_mode;
+    bool private_mem;
+    uint8_t dirty_log_mask;
 } Piece;
 
 typedef struct RenderState {
@@ -90,6 +98,9 @@ static void collect(RenderState *rs, MemoryRegion *mr, Int128 base,
             .end = clip_end,
             .rank = rs->pieces->len,
             .readonly = readonly,
+            .romd_mode = mr->romd_mode,
+            .private_mem = mr->private_mem,
+            .dirty_log_mask = mr->dirty_log_mask,
         };
         g_array_append_val(rs->pieces, p);
     }
@@ -206,9 +217,9 @@ static void emit(GArray *out, const Piece *p, Int128 start, Int128 end)
         .offset_in_region = (hwaddr)(start - p->base),
         .start = start,
         .size = end - start,
-        .dirty_log_mask = p->mr->dirty_log_mask,
-        .romd_mode = p->mr->romd_mode,
-        .private_mem = p->mr->private_mem,
+        .dirty_log_mask = p->dirty_log_mask,
+        .romd_mode = p->romd_mode,
+        .private_mem = p->private_mem,
         .readonly = p->readonly,
     };
 
