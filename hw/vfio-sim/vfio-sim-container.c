@@ -203,7 +203,9 @@ VFIOSimMapping *vfio_sim_container_get_mappings(VFIOSimContainer *c,
     g_mutex_lock(&c->lock);
     *n = c->maps->len;
     out = g_new(VFIOSimMapping, MAX(*n, 1));
-    memcpy(out, c->maps->data, *n * sizeof(VFIOSimMapping));
+    if (*n) {
+        memcpy(out, c->maps->data, *n * sizeof(VFIOSimMapping));
+    }
     g_mutex_unlock(&c->lock);
     return out;
 }
