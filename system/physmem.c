@@ -209,6 +209,18 @@ MemTxResult flatview_write(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
  * RAM, copy from here", and keeps reads and writes apart so that a device
  * reading one buffer and writing another does not thrash it.
  */
+/*
+ * liburcu's per-thread reader state, which rcu_read_lock() and unlock()
+ * update inline. The library declares it without a TLS model, so code
+ * built position-independent (libmemcore always is) reaches it through
+ * __tls_get_addr(): a call, which also makes the compiler save and
+ * restore registers around the whole fast path. liburcu is a load-time
+ * dependency, so its TLS is in the static block and the initial-exec
+ * model (one %fs-relative load) is valid, as for memcore_rcu_registered.
+ */
+extern __thread struct urcu_reader urcu_memb_reader
+    __attribute__((tls_model("initial-exec")));
+
 typedef struct RamTlb {
     uint64_t generation;
     uint64_t start;
@@ -280,6 +292,15 @@ static inline void copy_small(void *dst, const void *src, hwaddr len)
 /* ---- the public entry points --------------------------------------------- */
 
 /*
+ * The hit paths take the RCU read lock with plain rcu_read_lock(): the
+ * registration check of mc_rcu_read_lock() is done first, and a thread
+ * that is not registered yet goes round through address_space_*_first().
+ * Together with the initial-exec access to liburcu's reader state this
+ * leaves no call before the hit test, so the compiler need not save
+ * registers on the way in.
+ */
+
+/*
  * The part of a read that misses the RAM TLB. Entered with the RCU read
  * lock held; drops it. Kept out of line so that the fast path stays a
  * few instructions long.
@@ -315,17 +336,30 @@ out:
     return r;
 }
 
+/* A thread's first access: register it with RCU, then as usual. */
+static MemTxResult __attribute__((noinline, cold))
+address_space_read_first(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
+                         void *buf, hwaddr len)
+{
+    mc_rcu_read_lock();
+    return address_space_read_slow(as, address_space_get_flatview_rcu(as),
+                                   addr, attrs, buf, len);
+}
+
 MemTxResult address_space_read(AddressSpace *as, hwaddr addr,
                                MemTxAttrs attrs, void *buf, hwaddr len)
 {
     const RamTlb *t = &ram_tlb_read;
     FlatView *fv;
 
-    mc_rcu_read_lock();
+    if (unlikely(!memcore_rcu_registered)) {
+        return address_space_read_first(as, addr, attrs, buf, len);
+    }
+    rcu_read_lock();
     fv = address_space_get_flatview_rcu(as);
     if (likely(ram_tlb_hit(t, fv, addr, len))) {
         copy_small(buf, (void *)(t->host_base + addr), len);
-        mc_rcu_read_unlock();
+        rcu_read_unlock();
         return MEMTX_OK;
     }
     return address_space_read_slow(as, fv, addr, attrs, buf, len);
@@ -358,6 +392,15 @@ out:
     return r;
 }
 
+static MemTxResult __attribute__((noinline, cold))
+address_space_write_first(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
+                          const void *buf, hwaddr len)
+{
+    mc_rcu_read_lock();
+    return address_space_write_slow(as, address_space_get_flatview_rcu(as),
+                                    addr, attrs, buf, len);
+}
+
 MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
                                 MemTxAttrs attrs, const void *buf,
                                 hwaddr len)
@@ -365,11 +408,14 @@ MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
     const RamTlb *t = &ram_tlb_write;
     FlatView *fv;
 
-    mc_rcu_read_lock();
+    if (unlikely(!memcore_rcu_registered)) {
+        return address_space_write_first(as, addr, attrs, buf, len);
+    }
+    rcu_read_lock();
     fv = address_space_get_flatview_rcu(as);
     if (likely(ram_tlb_hit(t, fv, addr, len))) {
         copy_small((void *)(t->host_base + addr), buf, len);
-        mc_rcu_read_unlock();
+        rcu_read_unlock();
         return MEMTX_OK;
     }
     return address_space_write_slow(as, fv, addr, attrs, buf, len);
