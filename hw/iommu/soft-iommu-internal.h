@@ -42,7 +42,7 @@ struct SoftIOMMUDevice {
 struct SoftIOMMU {
     SoftIOMMUConfig cfg;
     MemoryRegion *sys_mem;      /* what passthrough shows */
-    AddressSpace sys_as;        /* tables are read here; translations target it */
+    AddressSpace sys_as;        /* holds the tables; translations land here */
 
     GMutex cfg_lock;
     GMutex lock;

@@ -74,7 +74,8 @@ static uint64_t reg_value(SoftIOMMU *s, hwaddr reg, bool pop)
     switch (reg) {
     case SOFT_IOMMU_REG_CAP:
         return SOFT_IOMMU_CAP_VERSION |
-               ((uint64_t)SOFT_IOMMU_MAX_LEVELS << SOFT_IOMMU_CAP_LEVELS_SHIFT) |
+               ((uint64_t)SOFT_IOMMU_MAX_LEVELS <<
+                SOFT_IOMMU_CAP_LEVELS_SHIFT) |
                (s->cfg.no_caching_mode ? 0 : SOFT_IOMMU_CAP_CM) |
                ((uint64_t)s->cfg.nr_domains << SOFT_IOMMU_CAP_DOMS_SHIFT);
     case SOFT_IOMMU_REG_DEV_SEL:

@@ -54,7 +54,8 @@ static SoftIOMMUFaultReason pte_check(uint64_t pte, unsigned level,
         return SOFT_IOMMU_FAULT_RSVD;
     }
     *leaf = level == 1 || ps;
-    if (*leaf && (pte & SOFT_IOMMU_PTE_ADDR & (SOFT_IOMMU_LEVEL_SIZE(level) - 1))) {
+    if (*leaf &&
+        (pte & SOFT_IOMMU_PTE_ADDR & (SOFT_IOMMU_LEVEL_SIZE(level) - 1))) {
         return SOFT_IOMMU_FAULT_RSVD;      /* large page not aligned */
     }
     return SOFT_IOMMU_FAULT_NONE;
