@@ -108,6 +108,17 @@ static inline SoftIOMMUFaultReason fault_pop_reason(void)
                                              : SOFT_IOMMU_FAULT_NONE;
 }
 
+/* A one-byte DMA at @iova must fail with @want and log @reason. */
+static inline void expect_fault(hwaddr iova, bool is_write, MemTxResult want,
+                                SoftIOMMUFaultReason reason)
+{
+    uint8_t b = 0;
+
+    ck_assert_uint_eq(address_space_rw(m.dev_as, iova, MEMTXATTRS_UNSPECIFIED,
+                                       &b, 1, is_write), want);
+    ck_assert_uint_eq(fault_pop_reason(), reason);
+}
+
 static inline void fault_drain(void)
 {
     SoftIOMMUFault f;

@@ -137,9 +137,9 @@ START_TEST(test_errors)
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 0x8008, RW,
                                                IOSRV, NULL), -EACCES);
     /* -ENOSPC: a page order the IOMMU does not do. */
-    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 0, 0x200,
-                                               RW | (9u << PV_IOMMU_ORDER_SHIFT),
-                                               IOSRV, NULL), -ENOSPC);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(
+                         p, GUEST, 0, 0x200, RW | (9u << PV_IOMMU_ORDER_SHIFT),
+                         IOSRV, NULL), -ENOSPC);
     /* -EINVAL: reserved flag bits, or no access at all. */
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 1, RW | (1u << 5),
                                                IOSRV, NULL), -EINVAL);

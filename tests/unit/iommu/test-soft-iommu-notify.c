@@ -245,7 +245,7 @@ START_TEST(test_no_caching_mode_refuses_map)
 }
 END_TEST
 
-/* ---- a consumer that mirrors what it hears, page by page ------------------ */
+/* ---- a consumer that mirrors what it hears, page by page ----------------- */
 
 #define WINDOW_PAGES 2048               /* IOVAs [0, 8 MiB) */
 

@@ -80,22 +80,16 @@ START_TEST(test_unmapped_faults)
 
     /* A domain without tables. */
     ck_assert_int_eq(soft_iommu_set_domain(m.iommu, DOMID, 0, 0), 0);
-    address_space_ldub(m.dev_as, 0, ATTRS, &r);
-    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
-    ck_assert_uint_eq(fault_pop_reason(), SOFT_IOMMU_FAULT_NO_ROOT);
+    expect_fault(0, false, MEMTX_DECODE_ERROR, SOFT_IOMMU_FAULT_NO_ROOT);
 }
 END_TEST
 
 START_TEST(test_blocked_device)
 {
-    MemTxResult r;
-
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID, SOFT_IOMMU_BLOCKED,
                                            0), 0);
     m.ram_ptr[0x1000] = 3;
-    address_space_ldub(m.dev_as, 0x1000, ATTRS, &r);
-    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
-    ck_assert_uint_eq(fault_pop_reason(), SOFT_IOMMU_FAULT_BLOCKED);
+    expect_fault(0x1000, false, MEMTX_DECODE_ERROR, SOFT_IOMMU_FAULT_BLOCKED);
 }
 END_TEST
 
@@ -191,7 +185,6 @@ END_TEST
 START_TEST(test_reserved_bits_fault)
 {
     hwaddr slot;
-    MemTxResult r;
 
     machine_translate();
     guest_map(0x5000, 0x700000, 0x1000, IOMMU_RW);
@@ -200,23 +193,18 @@ START_TEST(test_reserved_bits_fault)
     fault_drain();
     address_space_stq_le(&m.cpu_as, slot, 0x700000 | 3 | (1ULL << 60), ATTRS,
                          NULL);
-    address_space_ldub(m.dev_as, 0x5000, ATTRS, &r);
-    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
-    ck_assert_uint_eq(fault_pop_reason(), SOFT_IOMMU_FAULT_RSVD);
+    expect_fault(0x5000, false, MEMTX_DECODE_ERROR, SOFT_IOMMU_FAULT_RSVD);
 
     /* PS on a level-1 entry is reserved too. */
     address_space_stq_le(&m.cpu_as, slot, 0x700000 | 3 | SOFT_IOMMU_PTE_PS,
                          ATTRS, NULL);
-    address_space_ldub(m.dev_as, 0x5000, ATTRS, &r);
-    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
-    ck_assert_uint_eq(fault_pop_reason(), SOFT_IOMMU_FAULT_RSVD);
+    expect_fault(0x5000, false, MEMTX_DECODE_ERROR, SOFT_IOMMU_FAULT_RSVD);
 }
 END_TEST
 
 START_TEST(test_misaligned_large_page_faults)
 {
     hwaddr l2, l1;
-    MemTxResult r;
 
     machine_translate();
     guest_map(0x200000, 0x800000, 0x200000, IOMMU_RW);
@@ -226,16 +214,12 @@ START_TEST(test_misaligned_large_page_faults)
     address_space_stq_le(&m.cpu_as, l2, 0x801000 | 3 | SOFT_IOMMU_PTE_PS,
                          ATTRS, NULL);
     fault_drain();
-    address_space_ldub(m.dev_as, 0x200000, ATTRS, &r);
-    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
-    ck_assert_uint_eq(fault_pop_reason(), SOFT_IOMMU_FAULT_RSVD);
+    expect_fault(0x200000, false, MEMTX_DECODE_ERROR, SOFT_IOMMU_FAULT_RSVD);
 
     /* PS at level 4 (a 512 GiB page) is reserved. */
     l1 = m.pt.root;
     address_space_stq_le(&m.cpu_as, l1, 3 | SOFT_IOMMU_PTE_PS, ATTRS, NULL);
-    address_space_ldub(m.dev_as, 0x200000, ATTRS, &r);
-    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
-    ck_assert_uint_eq(fault_pop_reason(), SOFT_IOMMU_FAULT_RSVD);
+    expect_fault(0x200000, false, MEMTX_DECODE_ERROR, SOFT_IOMMU_FAULT_RSVD);
 }
 END_TEST
 
@@ -269,17 +253,13 @@ END_TEST
 
 START_TEST(test_table_outside_ram)
 {
-    MemTxResult r;
-
     machine_translate();
     guest_map(0x3000, 0x3000, 0x1000, IOMMU_RW);
     /* Point the level-4 entry at nothing. */
     address_space_stq_le(&m.cpu_as, m.pt.root, (1ULL << 40) | 3, ATTRS,
                          NULL);
     fault_drain();
-    address_space_ldub(m.dev_as, 0x3000, ATTRS, &r);
-    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
-    ck_assert_uint_eq(fault_pop_reason(), SOFT_IOMMU_FAULT_PT_READ);
+    expect_fault(0x3000, false, MEMTX_DECODE_ERROR, SOFT_IOMMU_FAULT_PT_READ);
     /* A sync over it faults and maps nothing, rather than failing. */
     ck_assert_int_eq(soft_iommu_invalidate(m.iommu, DOMID, 0, 0), 0);
     ck_assert_uint_eq(fault_pop_reason(), SOFT_IOMMU_FAULT_PT_READ);
@@ -297,13 +277,11 @@ START_TEST(test_tables_in_private_memory)
     /* The IOMMU, like any device, cannot read private guest memory. */
     memory_region_set_private(&m.ram, true);
     fault_drain();
-    address_space_ldub(m.dev_as, 0x3000, ATTRS, &r);
-    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
-    ck_assert_uint_eq(fault_pop_reason(), SOFT_IOMMU_FAULT_PT_READ);
+    expect_fault(0x3000, false, MEMTX_DECODE_ERROR, SOFT_IOMMU_FAULT_PT_READ);
 }
 END_TEST
 
-/* ---- the register block --------------------------------------------------- */
+/* ---- the register block -------------------------------------------------- */
 
 #define REGS 0xfed00000ULL
 
@@ -385,7 +363,7 @@ START_TEST(test_registers)
 }
 END_TEST
 
-/* ---- nesting -------------------------------------------------------------- */
+/* ---- nesting ------------------------------------------------------------- */
 
 START_TEST(test_nested_soft_iommus)
 {

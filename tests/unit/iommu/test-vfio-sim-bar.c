@@ -114,7 +114,7 @@ START_TEST(test_rest_goes_to_bar_memory)
 }
 END_TEST
 
-/* ---- against a BAR split by hand ------------------------------------------ */
+/* ---- against a BAR split by hand ----------------------------------------- */
 
 typedef struct SeenSection {
     uint64_t off;               /* from the BAR's start */

@@ -14,7 +14,7 @@
 
 #define PG 0x1000ULL
 
-/* ---- the container alone -------------------------------------------------- */
+/* ---- the container alone ------------------------------------------------- */
 
 START_TEST(test_container_rules)
 {
@@ -54,7 +54,7 @@ START_TEST(test_container_rules)
 }
 END_TEST
 
-/* ---- the oracle: what the mirror must hold -------------------------------- */
+/* ---- the oracle: what the mirror must hold ------------------------------- */
 
 /* What the test made private, kept here so the oracle needs no core. */
 typedef struct PrivState {
@@ -143,7 +143,7 @@ static void assert_mirror(VFIOSimContainer *c, AddressSpace *as,
     g_array_free(want, true);
 }
 
-/* ---- a machine with one of everything ------------------------------------- */
+/* ---- a machine with one of everything ------------------------------------ */
 
 static MemoryRegion sys, ram, ram2, rom, romdev, mmio, priv, alias1, alias2;
 static MemoryRegion sub, subram, submmio;
@@ -251,7 +251,7 @@ START_TEST(test_what_is_mapped)
 }
 END_TEST
 
-/* ---- random topology --------------------------------------------------------- */
+/* ---- random topology ----------------------------------------------------- */
 
 static MemoryRegion *pool[] = { &ram, &ram2, &rom, &romdev, &mmio, &priv,
                                 &alias1, &alias2, &sub, &bar.mem };

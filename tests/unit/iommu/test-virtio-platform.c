@@ -70,7 +70,7 @@ START_TEST(test_decision)
 }
 END_TEST
 
-/* ---- through the soft IOMMU, or around it --------------------------------- */
+/* ---- through the soft IOMMU, or around it -------------------------------- */
 
 START_TEST(test_without_access_platform_bypasses_iommu)
 {
@@ -202,7 +202,7 @@ START_TEST(test_rings_unmapped_by_guest)
 }
 END_TEST
 
-/* ---- a map-on-demand region standing in for grants ------------------------ */
+/* ---- a map-on-demand region standing in for grants ----------------------- */
 
 static FakeGrants fg;
 static MemoryRegion grant_root;
@@ -298,7 +298,7 @@ START_TEST(test_grant_readonly_and_ungranted)
 }
 END_TEST
 
-/* ---- a confidential guest --------------------------------------------------- */
+/* ---- a confidential guest ------------------------------------------------ */
 
 #define SHARED_BASE 0x2000000ULL        /* [32 MiB, 64 MiB) is shared */
 

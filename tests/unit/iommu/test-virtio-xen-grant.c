@@ -70,6 +70,20 @@ static int64_t grant_seq(uint64_t gfn, unsigned n, bool ro)
     return ref;
 }
 
+/* Grant two ring pages and set a queue's rings at their grant address. */
+static int64_t grant_rings(VirtQueue *vq)
+{
+    int64_t ref;
+    uint64_t ring;
+
+    drv_init(&drv, &guest_as, 16, RING_GFN * XEN_PAGE_SIZE);
+    ref = grant_seq(RING_GFN, 2, false);
+    ring = xen_grant_addr(ref, 0);
+    ck_assert_int_eq(virtqueue_set_rings(vq, ring, ring + 16 * 16,
+                                         ring + XEN_PAGE_SIZE), 0);
+    return ref;
+}
+
 static void end_all(int64_t ref, unsigned n, int want)
 {
     unsigned i;
@@ -86,7 +100,6 @@ START_TEST(test_virtqueue_at_grant_addresses)
     uint64_t offered = virtio_platform_offer(&p, 0);
     VirtQueueConfig cfg = { .num = 16, .copy = _i };
     int64_t ring_ref, out_ref, in_ref;
-    uint64_t ring;
     AddressSpace *as;
     VirtQueue *vq;
     uint32_t id, len;
@@ -96,13 +109,9 @@ START_TEST(test_virtqueue_at_grant_addresses)
     ck_assert_ptr_eq(as, &dma_as);
     vq = virtqueue_new(as, &cfg, NULL);
 
-    drv_init(&drv, &guest_as, 16, RING_GFN * XEN_PAGE_SIZE);
-    ring_ref = grant_seq(RING_GFN, 2, false);
+    ring_ref = grant_rings(vq);
     out_ref = grant_seq(OUT_GFN, 1, true);
     in_ref = grant_seq(IN_GFN, 2, false);
-    ring = xen_grant_addr(ring_ref, 0);
-    ck_assert_int_eq(virtqueue_set_rings(vq, ring, ring + 16 * 16,
-                                         ring + XEN_PAGE_SIZE), 0);
 
     memcpy(gram + OUT_GFN * XEN_PAGE_SIZE + 0x80, "through grants", 14);
     drv_desc(&drv, 0, xen_grant_addr(out_ref, 0x80), 14, VIRTQ_DESC_F_NEXT,
@@ -134,15 +143,10 @@ START_TEST(test_readonly_grant_refuses_device_writes)
     VirtQueue *vq = virtqueue_new(&dma_as, &cfg, NULL);
     VirtQueueElement *e;
     int64_t ring_ref, ro_ref;
-    uint64_t ring;
     MemTxResult r;
 
-    drv_init(&drv, &guest_as, 16, RING_GFN * XEN_PAGE_SIZE);
-    ring_ref = grant_seq(RING_GFN, 2, false);
+    ring_ref = grant_rings(vq);
     ro_ref = grant_seq(OUT_GFN, 1, true);
-    ring = xen_grant_addr(ring_ref, 0);
-    ck_assert_int_eq(virtqueue_set_rings(vq, ring, ring + 16 * 16,
-                                         ring + XEN_PAGE_SIZE), 0);
     drv_desc(&drv, 0, xen_grant_addr(ro_ref, 0), 8, VIRTQ_DESC_F_WRITE, 0);
     drv_kick(&drv, 0);
     ck_assert_int_eq(virtqueue_pop(vq, &e), 1);
@@ -162,14 +166,9 @@ START_TEST(test_hostile_chain_leaves_no_grant_mapped)
     VirtQueue *vq = virtqueue_new(&dma_as, &cfg, NULL);
     VirtQueueElement *e;
     int64_t ring_ref, buf_ref;
-    uint64_t ring;
 
-    drv_init(&drv, &guest_as, 16, RING_GFN * XEN_PAGE_SIZE);
-    ring_ref = grant_seq(RING_GFN, 2, false);
+    ring_ref = grant_rings(vq);
     buf_ref = grant_seq(OUT_GFN, 1, false);
-    ring = xen_grant_addr(ring_ref, 0);
-    ck_assert_int_eq(virtqueue_set_rings(vq, ring, ring + 16 * 16,
-                                         ring + XEN_PAGE_SIZE), 0);
     /* Each trip round the loop maps the granted buffer once more. */
     drv_desc(&drv, 3, xen_grant_addr(buf_ref, 0), 64, VIRTQ_DESC_F_NEXT, 4);
     drv_desc(&drv, 4, xen_grant_addr(buf_ref, 64), 64, VIRTQ_DESC_F_NEXT, 3);

@@ -196,7 +196,7 @@ START_TEST(test_unmapped_buffer_is_an_io_error)
 }
 END_TEST
 
-/* ---- indirect tables ------------------------------------------------------ */
+/* ---- indirect tables ----------------------------------------------------- */
 
 static void kick_indirect(uint32_t len, uint16_t flags)
 {
@@ -297,7 +297,7 @@ START_TEST(test_reset_recovers)
 }
 END_TEST
 
-/* ---- garbage ---------------------------------------------------------------- */
+/* ---- garbage ------------------------------------------------------------- */
 
 START_TEST(test_random_garbage)
 {
