@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 
     bench_init(argc, argv, "bench-readers");
     reps = MIN(bench_opts.reps, 31);
-    ms = bench_opts.quick ? 50 : 200;
+    ms = bench_opts.quick ? 50 : 250;
 
     memory_region_init(&root, NULL, "root", UINT64_MAX);
     if (!memory_region_init_ram(&ram, NULL, "ram", RAM_SIZE, &err)) {

@@ -14,7 +14,7 @@
 #include "bench.h"
 
 BenchOptions bench_opts = {
-    .reps = 15,
+    .reps = 21,
     .batch_ms = 3.0,
 };
 unsigned bench_missed;

@@ -92,7 +92,7 @@ typedef struct BenchPair {
 typedef struct BenchOptions {
     const char *json_path;      /* --json FILE: append records here */
     const char *data_dir;       /* --data DIR: plot data files go here */
-    unsigned reps;              /* --reps N (default 15, quick 5) */
+    unsigned reps;              /* --reps N (default 21, quick 5) */
     bool quick;                 /* --quick: smaller sizes, for smoke runs */
     double batch_ms;            /* time one timed batch aims at */
 } BenchOptions;
