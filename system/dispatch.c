@@ -208,7 +208,8 @@ static void classify(DispatchSection *ds, const FlatRange *fr)
         ds->write_kind = fr->readonly ? SEC_READONLY : SEC_ON_DEMAND;
         break;
     case MR_KIND_IOMMU:
-        ds->read_kind = ds->write_kind = SEC_IOMMU;
+        ds->read_kind = SEC_IOMMU;
+        ds->write_kind = fr->readonly ? SEC_READONLY : SEC_IOMMU;
         break;
     default:
         ds->read_kind = ds->write_kind = SEC_UNASSIGNED;

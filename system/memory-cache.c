@@ -67,13 +67,26 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
         AddressSpace *target;
         hwaddr xlat;
 
-        if (iommu_translate_piece(ds, addr, &l, is_write,
+        if (is_write && ds->write_kind != SEC_IOMMU) {
+            goto out;       /* a read-only IOMMU region */
+        }
+        /* A cache for writing is read too: it needs both permissions. */
+        if (iommu_translate_piece(ds, addr, &l, false,
                                   MEMTXATTRS_UNSPECIFIED, &target,
-                                  &xlat) != MEMTX_OK || !iommu_enter()) {
+                                  &xlat) != MEMTX_OK ||
+            (is_write &&
+             iommu_translate_piece(ds, addr, &l, true,
+                                   MEMTXATTRS_UNSPECIFIED, &target,
+                                   &xlat) != MEMTX_OK) ||
+            !iommu_enter()) {
             goto out;
         }
         ret = address_space_cache_init(cache, target, xlat, l, is_write);
         iommu_exit();
+        goto out;
+    }
+    if (ds->private_mem) {
+        /* Caches serve device accesses, which private memory refuses. */
         goto out;
     }
     if (ds->fast_read && (!is_write || ds->fast_write)) {

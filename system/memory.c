@@ -598,6 +598,18 @@ bool memory_region_is_rom(MemoryRegion *mr)
     return mr->kind == MR_KIND_RAM && mr->rom;
 }
 
+bool memory_region_is_romd(MemoryRegion *mr)
+{
+    mr = memory_region_resolve_alias(mr, NULL);
+    return mr->kind == MR_KIND_ROM_DEVICE && mr->romd_mode;
+}
+
+bool memory_region_is_private(MemoryRegion *mr)
+{
+    mr = memory_region_resolve_alias(mr, NULL);
+    return mr->kind == MR_KIND_RAM && mr->private_mem;
+}
+
 bool memory_region_is_map_on_demand(MemoryRegion *mr)
 {
     mr = memory_region_resolve_alias(mr, NULL);

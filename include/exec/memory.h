@@ -512,6 +512,12 @@ bool memory_region_is_ram_device(MemoryRegion *mr);
 /** memory_region_is_rom() - read-only RAM made by memory_region_init_rom(). */
 bool memory_region_is_rom(MemoryRegion *mr);
 
+/** memory_region_is_romd() - a ROM device whose reads come from memory. */
+bool memory_region_is_romd(MemoryRegion *mr);
+
+/** memory_region_is_private() - RAM refused to device accesses. */
+bool memory_region_is_private(MemoryRegion *mr);
+
 /** memory_region_is_map_on_demand() - its ops have map()/unmap(). */
 bool memory_region_is_map_on_demand(MemoryRegion *mr);
 

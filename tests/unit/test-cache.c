@@ -152,6 +152,21 @@ START_TEST(test_read_only_cache_never_writes_directly)
 }
 END_TEST
 
+START_TEST(test_cache_over_private_ram_refused)
+{
+    MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+
+    memory_region_set_private(&ram, true);
+    ck_assert(memory_region_is_private(&ram));
+    ck_assert_int_lt(address_space_cache_init(&c, &as, 0x1000, 0x100, false),
+                     0);
+    memory_region_set_private(&ram, false);
+    ck_assert_int_eq(address_space_cache_init(&c, &as, 0x1000, 0x100, false),
+                     0x100);
+    address_space_cache_destroy(&c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cache");
@@ -165,6 +180,7 @@ int main(void)
     tcase_add_test(tc, test_cache_over_mmio_dispatches);
     tcase_add_test(tc, test_cache_nothing_there);
     tcase_add_test(tc, test_read_only_cache_never_writes_directly);
+    tcase_add_test(tc, test_cache_over_private_ram_refused);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

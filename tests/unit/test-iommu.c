@@ -172,6 +172,45 @@ START_TEST(test_nested_iommus)
 }
 END_TEST
 
+START_TEST(test_write_cache_needs_read_permission)
+{
+    MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+
+    /* Write-only page: a cache for writing is also read, so refuse it. */
+    ti.table[1] = (typeof(ti.table[1])) { 0x50000, IOMMU_WO };
+    ck_assert_int_lt(address_space_cache_init(&c, &dma_as, 0x1000, 16, true),
+                     0);
+    ti.table[1].perm = IOMMU_RW;
+    ck_assert_int_eq(address_space_cache_init(&c, &dma_as, 0x1000, 16, true),
+                     16);
+    address_space_cache_destroy(&c);
+}
+END_TEST
+
+START_TEST(test_readonly_iommu_region_refuses_writes)
+{
+    MemTxResult r;
+    MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+    hwaddr len = 16;
+    void *p;
+
+    ti.table[2] = (typeof(ti.table[2])) { 0x60000, IOMMU_RW };
+    memory_region_set_readonly(&ti.iommu.parent_obj, true);
+    address_space_stb(&dma_as, 0x2000, 0x55, ATTRS, &r);
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    ck_assert_uint_eq(ram_ptr[0x60000], 0);
+    ck_assert_uint_eq(address_space_ldub(&dma_as, 0x2000, ATTRS, &r), 0);
+    ck_assert_uint_eq(r, MEMTX_OK);
+    ck_assert_int_lt(address_space_cache_init(&c, &dma_as, 0x2000, 16, true),
+                     0);
+    /* A map for writing gets a bounce buffer whose write-back fails. */
+    p = address_space_map(&dma_as, 0x2000, &len, true, ATTRS);
+    ck_assert_uint_eq(address_space_unmap_result(&dma_as, p, len, true, len),
+                      MEMTX_DECODE_ERROR);
+    ck_assert_uint_eq(ram_ptr[0x60000], 0);
+}
+END_TEST
+
 static GString *events;
 
 static void record(IOMMUNotifier *n, IOMMUTLBEntry *e)
@@ -256,6 +295,8 @@ int main(void)
     tcase_add_test(tc, test_access_split_at_iommu_pages);
     tcase_add_test(tc, test_map_through_iommu_clamped);
     tcase_add_test(tc, test_cache_through_iommu);
+    tcase_add_test(tc, test_write_cache_needs_read_permission);
+    tcase_add_test(tc, test_readonly_iommu_region_refuses_writes);
     tcase_add_test(tc, test_nested_iommus);
     tcase_add_test(tc, test_notifiers_crop_and_order);
     tcase_add_test(tc, test_notifier_refused);
