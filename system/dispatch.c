@@ -294,7 +294,11 @@ Dispatch *dispatch_build(FlatView *fv)
     d->subpages = g_array_new(FALSE, FALSE, sizeof(Subpage));
     d->nr_secs = fv->nr + 1;
     d->secs = g_new0(DispatchSection, d->nr_secs);
-    /* An empty range, so range checks on it always fail. */
+    /*
+     * An empty range, so that "start <= addr <= last" fails. Beware that
+     * the wrapping form "addr - start <= last - start" used on the hot
+     * paths does not: callers tell this section by its NULL ->fr.
+     */
     d->secs[0].start = 1;
     d->secs[0].last = 0;
     pt_new_node(d);

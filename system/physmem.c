@@ -244,13 +244,16 @@ static inline bool ram_tlb_hit(const RamTlb *t, const FlatView *fv,
 }
 
 /*
- * Does @ds serve all of [@addr, @addr + @len)? Never for the unassigned
- * section, whose range is empty; @len is not 0.
+ * Does @ds serve all of [@addr, @addr + @len)? @len is not 0. The
+ * unassigned section must be excluded by hand: its "empty" range (start
+ * 1, last 0) makes last - start wrap to 2^64 - 1, so the range compares
+ * alone would let it claim an access that runs out of a hole into a
+ * region, and that region's bytes would be lost.
  */
 static inline bool section_holds(const DispatchSection *ds, hwaddr addr,
                                  hwaddr len)
 {
-    return addr - ds->start <= ds->last - ds->start &&
+    return ds->fr && addr - ds->start <= ds->last - ds->start &&
            len - 1 <= ds->last - addr;
 }
 

@@ -72,6 +72,28 @@ START_TEST(test_hole_is_decode_error)
 }
 END_TEST
 
+/* The other way round: from a hole into RAM, the RAM part still counts. */
+START_TEST(test_hole_then_ram)
+{
+    uint8_t *a = memory_region_get_ram_ptr(&ram_a);
+    uint8_t buf[16];
+
+    memset(a, 0x3c, 8);
+    memset(buf, 0xaa, sizeof(buf));
+    ck_assert_uint_eq(address_space_read(&as, 0xfff8, ATTRS, buf, 16),
+                      MEMTX_DECODE_ERROR);
+    for (int i = 0; i < 16; i++) {
+        ck_assert_uint_eq(buf[i], i < 8 ? 0 : 0x3c);
+    }
+    memset(buf, 0x71, sizeof(buf));
+    ck_assert_uint_eq(address_space_write(&as, 0xfff8, ATTRS, buf, 16),
+                      MEMTX_DECODE_ERROR);
+    for (int i = 0; i < 8; i++) {
+        ck_assert_uint_eq(a[i], 0x71);
+    }
+}
+END_TEST
+
 START_TEST(test_zero_length)
 {
     ck_assert_uint_eq(address_space_read(&as, 0x100, ATTRS, NULL, 0),
@@ -519,6 +541,7 @@ int main(void)
     tcase_add_test(tc, test_read_write_ram);
     tcase_add_test(tc, test_split_across_regions);
     tcase_add_test(tc, test_hole_is_decode_error);
+    tcase_add_test(tc, test_hole_then_ram);
     tcase_add_test(tc, test_zero_length);
     tcase_add_test(tc, test_top_of_space_and_wrap);
     tcase_add_test(tc, test_huge_length_map);
