@@ -431,6 +431,10 @@ START_TEST(test_compacted_walk_subpages_and_big_sections)
     memory_region_del_subregion(&root, &tiny);
     memory_region_del_subregion(&root, &big);
     memory_region_del_subregion(&root, &top);
+    /* They live on this stack: wait until no old view refers to them. */
+    memory_region_finalize(&tiny);
+    memory_region_finalize(&big);
+    memory_region_finalize(&top);
 }
 END_TEST
 
