@@ -18,7 +18,7 @@
 
 #define IOMMU_MAX_DEPTH 8
 
-static __thread unsigned iommu_depth;
+static __thread unsigned iommu_depth __attribute__((tls_model("initial-exec")));
 
 void memory_region_init_iommu(IOMMUMemoryRegion *iommu_mr,
                               const IOMMUMemoryRegionOps *ops, void *opaque,

@@ -18,8 +18,10 @@
  */
 #define MMIO_MAX_NESTING 16
 
-static __thread MemReentrancyGuard *active_guards[MMIO_MAX_NESTING];
-static __thread unsigned mmio_depth;
+/* initial-exec: one %fs load, not a __tls_get_addr() call per access. */
+static __thread MemReentrancyGuard *active_guards[MMIO_MAX_NESTING]
+    __attribute__((tls_model("initial-exec")));
+static __thread unsigned mmio_depth __attribute__((tls_model("initial-exec")));
 static bool depth_logged;
 
 static MemTxResult guard_refuse(MemoryRegion *mr, MemReentrancyGuard *g)
@@ -75,31 +77,58 @@ static bool mr_big_endian(MemoryRegion *mr)
     return e == DEVICE_BIG_ENDIAN;
 }
 
+/*
+ * One load or store of the access's size and at most one byte swap: these
+ * run on every MMIO access, and a byte loop was a visible part of it.
+ */
 uint64_t mmio_bytes_to_value(MemoryRegion *mr, const uint8_t *buf,
                              unsigned size)
 {
-    bool be = mr_big_endian(mr);
-    uint64_t v = 0;
-    unsigned i;
+    bool swap = mr_big_endian(mr) != (G_BYTE_ORDER == G_BIG_ENDIAN);
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
 
-    for (i = 0; i < size; i++) {
-        unsigned shift = be ? (size - 1 - i) * 8 : i * 8;
-
-        v |= (uint64_t)buf[i] << shift;
+    switch (size) {
+    case 1:
+        return buf[0];
+    case 2:
+        memcpy(&v16, buf, 2);
+        return swap ? GUINT16_SWAP_LE_BE(v16) : v16;
+    case 4:
+        memcpy(&v32, buf, 4);
+        return swap ? GUINT32_SWAP_LE_BE(v32) : v32;
+    default:
+        g_assert(size == 8);
+        memcpy(&v64, buf, 8);
+        return swap ? GUINT64_SWAP_LE_BE(v64) : v64;
     }
-    return v;
 }
 
 void mmio_value_to_bytes(MemoryRegion *mr, uint64_t val, uint8_t *buf,
                          unsigned size)
 {
-    bool be = mr_big_endian(mr);
-    unsigned i;
+    bool swap = mr_big_endian(mr) != (G_BYTE_ORDER == G_BIG_ENDIAN);
+    uint16_t v16 = val;
+    uint32_t v32 = val;
 
-    for (i = 0; i < size; i++) {
-        unsigned shift = be ? (size - 1 - i) * 8 : i * 8;
-
-        buf[i] = val >> shift;
+    switch (size) {
+    case 1:
+        buf[0] = val;
+        break;
+    case 2:
+        v16 = swap ? GUINT16_SWAP_LE_BE(v16) : v16;
+        memcpy(buf, &v16, 2);
+        break;
+    case 4:
+        v32 = swap ? GUINT32_SWAP_LE_BE(v32) : v32;
+        memcpy(buf, &v32, 4);
+        break;
+    default:
+        g_assert(size == 8);
+        val = swap ? GUINT64_SWAP_LE_BE(val) : val;
+        memcpy(buf, &val, 8);
+        break;
     }
 }
 
@@ -269,8 +298,9 @@ static MemTxResult adjusted_write(MemoryRegion *mr, hwaddr addr,
     return r;
 }
 
-MemTxResult mmio_dispatch_read(MemoryRegion *mr, hwaddr addr, uint64_t *data,
-                               unsigned size, MemTxAttrs attrs)
+static inline MemTxResult dispatch_read(MemoryRegion *mr, hwaddr addr,
+                                        uint64_t *data, unsigned size,
+                                        MemTxAttrs attrs)
 {
     MemTxResult r;
 
@@ -287,8 +317,9 @@ MemTxResult mmio_dispatch_read(MemoryRegion *mr, hwaddr addr, uint64_t *data,
     return r;
 }
 
-MemTxResult mmio_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t data,
-                                unsigned size, MemTxAttrs attrs)
+static inline MemTxResult dispatch_write(MemoryRegion *mr, hwaddr addr,
+                                         uint64_t data, unsigned size,
+                                         MemTxAttrs attrs)
 {
     MemTxResult r;
 
@@ -301,5 +332,61 @@ MemTxResult mmio_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t data,
     }
     r = adjusted_write(mr, addr, data, size, attrs);
     guard_exit();
+    return r;
+}
+
+MemTxResult mmio_dispatch_read(MemoryRegion *mr, hwaddr addr, uint64_t *data,
+                               unsigned size, MemTxAttrs attrs)
+{
+    return dispatch_read(mr, addr, data, size, attrs);
+}
+
+MemTxResult mmio_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t data,
+                                unsigned size, MemTxAttrs attrs)
+{
+    return dispatch_write(mr, addr, data, size, attrs);
+}
+
+/* One piece: bytes in memory order to and from the device's value. */
+static inline MemTxResult mmio_piece(MemoryRegion *mr, hwaddr offset,
+                                     uint8_t *buf, unsigned l, bool is_write,
+                                     MemTxAttrs attrs)
+{
+    uint64_t v;
+    MemTxResult r;
+
+    if (is_write) {
+        v = mmio_bytes_to_value(mr, buf, l);
+        return dispatch_write(mr, offset, v, l, attrs);
+    }
+    r = dispatch_read(mr, offset, &v, l, attrs);
+    mmio_value_to_bytes(mr, v, buf, l);
+    return r;
+}
+
+MemTxResult mmio_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
+                    hwaddr len, bool is_write, MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    unsigned max = ops->valid.max_access_size ? ops->valid.max_access_size : 4;
+    MemTxResult r = MEMTX_OK;
+
+    /*
+     * The common case, a register access of 1, 2, 4 or 8 bytes at an
+     * address aligned to its size: it is one piece, whatever
+     * mmio_access_size() would say.
+     */
+    if (likely(len <= max && len <= 8 && !(len & (len - 1)) &&
+               !(offset & (len - 1)))) {
+        return mmio_piece(mr, offset, buf, len, is_write, attrs);
+    }
+    while (len) {
+        unsigned l = mmio_access_size(mr, offset, len);
+
+        r |= mmio_piece(mr, offset, buf, l, is_write, attrs);
+        buf += l;
+        offset += l;
+        len -= l;
+    }
     return r;
 }

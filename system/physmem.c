@@ -13,29 +13,6 @@
 
 /* ---- MMIO ----------------------------------------------------------------- */
 
-static MemTxResult mmio_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
-                           hwaddr len, bool is_write, MemTxAttrs attrs)
-{
-    MemTxResult r = MEMTX_OK;
-
-    while (len) {
-        unsigned l = mmio_access_size(mr, offset, len);
-        uint64_t v;
-
-        if (is_write) {
-            v = mmio_bytes_to_value(mr, buf, l);
-            r |= mmio_dispatch_write(mr, offset, v, l, attrs);
-        } else {
-            r |= mmio_dispatch_read(mr, offset, &v, l, attrs);
-            mmio_value_to_bytes(mr, v, buf, l);
-        }
-        buf += l;
-        offset += l;
-        len -= l;
-    }
-    return r;
-}
-
 /* ---- map-on-demand regions ------------------------------------------- */
 
 static MemTxResult on_demand_map_copy(MemoryRegion *mr, hwaddr offset,
