@@ -83,6 +83,21 @@ void address_space_count_copy(AddressSpace *as)
     __atomic_fetch_add(&as->map_state->stats.copies, 1, __ATOMIC_RELAXED);
 }
 
+/* A record for a new mapping; the caller fills in what its kind needs. */
+static MapRecord *record_new(void *ptr, MapKind kind, hwaddr as_addr,
+                             hwaddr len, bool is_write, MemTxAttrs attrs)
+{
+    MapRecord *rec = g_new0(MapRecord, 1);
+
+    rec->ptr = ptr;
+    rec->kind = kind;
+    rec->as_addr = as_addr;
+    rec->len = len;
+    rec->is_write = is_write;
+    rec->attrs = attrs;
+    return rec;
+}
+
 static void record_insert(AddressSpaceMapState *ms, MapRecord *rec)
 {
     g_mutex_lock(&ms->lock);
@@ -278,13 +293,7 @@ static void *map_bounce(AddressSpace *as, FlatView *fv, hwaddr addr,
         notify_map_clients(ms);
         return NULL;
     }
-    rec = g_new0(MapRecord, 1);
-    rec->ptr = buf;
-    rec->kind = MAP_BOUNCE;
-    rec->as_addr = addr;
-    rec->len = l;
-    rec->is_write = is_write;
-    rec->attrs = attrs;
+    rec = record_new(buf, MAP_BOUNCE, addr, l, is_write, attrs);
     record_insert(ms, rec);
     *plen = l;
     return buf;
@@ -311,15 +320,9 @@ static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
     }
     __atomic_fetch_add(&mr->stat_maps, 1, __ATOMIC_RELAXED);
     mr_hold(mr);
-    rec = g_new0(MapRecord, 1);
-    rec->ptr = p;
-    rec->kind = MAP_ON_DEMAND;
+    rec = record_new(p, MAP_ON_DEMAND, addr, ml, is_write, attrs);
     rec->mr = mr;
     rec->offset = offset;
-    rec->as_addr = addr;
-    rec->len = ml;
-    rec->is_write = is_write;
-    rec->attrs = attrs;
     record_insert(as->map_state, rec);
     *plen = ml;
     return p;
@@ -334,14 +337,10 @@ static void *map_ram(AddressSpace *as, FlatView *fv,
     if (ds->private_mem && !attrs.private_mem) {
         return NULL;
     }
-    rec = g_new0(MapRecord, 1);
-    rec->ptr = (void *)(ds->host_base + addr);
-    rec->kind = MAP_RAM;
+    rec = record_new((void *)(ds->host_base + addr), MAP_RAM, addr,
+                     ram_contiguous(fv, ds, addr, len, is_write), is_write,
+                     attrs);
     rec->mr = ds->fr->mr;
-    rec->as_addr = addr;
-    rec->len = ram_contiguous(fv, ds, addr, len, is_write);
-    rec->is_write = is_write;
-    rec->attrs = attrs;
     mr_hold(rec->mr);
     record_insert(as->map_state, rec);
     *plen = rec->len;
@@ -371,14 +370,8 @@ static void *map_through_iommu(AddressSpace *as, const DispatchSection *ds,
     if (!p) {
         return NULL;
     }
-    rec = g_new0(MapRecord, 1);
-    rec->ptr = p;
-    rec->kind = MAP_FORWARD;
+    rec = record_new(p, MAP_FORWARD, addr, l, is_write, attrs);
     rec->target = target;
-    rec->as_addr = addr;
-    rec->len = l;
-    rec->is_write = is_write;
-    rec->attrs = attrs;
     record_insert(as->map_state, rec);
     *plen = l;
     return p;
