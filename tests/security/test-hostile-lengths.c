@@ -6,7 +6,7 @@
  * (docs/devel/security.rst, "Invariants"); none may crash, touch memory
  * outside the range, or wrap around to address 0.
  *
- * Layout:
+ * Layout (with holes between):
  *   0x0000_0000  RAM, 64 KiB, byte i holds i * 7
  *   0x0010_0000  MMIO, 4 KiB (reads 0x5a, counts writes)
  *   2^63 - 8K    RAM2, 8 KiB, 0xcc, right below the grant region
@@ -276,6 +276,35 @@ START_TEST(test_ram_into_unassigned)
 }
 END_TEST
 
+/* ---- nothing into RAM --------------------------------------------------- */
+
+START_TEST(test_unassigned_into_ram)
+{
+    uint8_t buf[0x20];
+    MemTxResult r;
+
+    /* 0x10 bytes of nothing, then RAM2 (which ends at the grants). */
+    memset(buf, 0xee, sizeof(buf));
+    r = address_space_read(&as, RAM2_BASE - 0x10, ATTRS, buf, sizeof(buf));
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    ck_assert(all_bytes(buf, 0x10, 0));
+    ck_assert_msg(all_bytes(buf + 0x10, 0x10, 0xcc), "the RAM half of a "
+                  "read that began in a hole was not read");
+
+    memset(buf, 0x66, sizeof(buf));
+    r = address_space_write(&as, RAM2_BASE - 0x10, ATTRS, buf, sizeof(buf));
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    ck_assert_msg(all_bytes(memory_region_get_ram_ptr(&ram2), 0x10, 0x66),
+                  "the RAM half of a write that began in a hole was "
+                  "dropped");
+
+    /* The same in front of MMIO: the device sees its half. */
+    r = address_space_write(&as, MMIO_BASE - 0x10, ATTRS, buf, sizeof(buf));
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    ck_assert_uint_gt(mmio_writes, 0);
+}
+END_TEST
+
 /* ---- RAM into the grant region --------------------------------------- */
 
 START_TEST(test_ram_into_ungranted_refs)
@@ -365,6 +394,7 @@ int main(void)
     tcase_add_test(tc, test_max_length);
     tcase_add_test(tc, test_wrap_past_top);
     tcase_add_test(tc, test_ram_into_unassigned);
+    tcase_add_test(tc, test_unassigned_into_ram);
     tcase_add_test(tc, test_ram_into_ungranted_refs);
     tcase_add_test(tc, test_ram_into_granted_ref);
     tcase_add_test(tc, test_refs_beyond_32_bits);
