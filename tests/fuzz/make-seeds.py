@@ -11,8 +11,9 @@
 #
 #   tests/fuzz/make-seeds.py tests/fuzz/corpus
 #
-# The rest of each corpus is what libFuzzer found and "make fuzz-merge"
-# kept: inputs that reach code the seeds do not.
+# regress-* inputs are the ones that found bugs, kept so that make check
+# replays them. The rest of each corpus is what libFuzzer found and
+# "run-fuzz.sh --merge" kept: inputs that reach code the seeds do not.
 
 import os
 import struct
@@ -228,6 +229,21 @@ def topology_seeds():
     return seeds
 
 
+def topology_regressions():
+    """Inputs that found bugs; make check replays them for good."""
+    regs = {}
+    # 1dad78e: an access starting in a hole swallowed the RAM after it.
+    nodes = [t_node(RAM, 0x1000), t_node(RESV, 0x10)]
+    prog = t_add(0, -1, 0x1000) + t_write(0xff0, 0x20) + t_read(0xff0, 0x20)
+    regs['hole-prefix'] = u8(len(nodes) - 2) + b''.join(nodes) + prog
+    # test-known-valid-hang: access_valid over 2^40 bytes of MMIO. The
+    # harness skips it until that is fixed (VALID_MMIO_LIMIT).
+    nodes = [t_node(MMIO, 1 << 40, PLAIN), t_node(RESV, 0x10)]
+    prog = t_add(0, -1, 0) + t_valid(0, 1 << 40, 1)
+    regs['valid-hang'] = u8(len(nodes) - 2) + b''.join(nodes) + prog
+    return regs
+
+
 # ---- fuzz-grant ------------------------------------------------------------
 
 GRANT_BASE = 1 << 63
@@ -393,6 +409,10 @@ def main():
         for name, data in seeds.items():
             with open(os.path.join(out, target, 'seed-' + name), 'wb') as f:
                 f.write(data)
+    for name, data in topology_regressions().items():
+        with open(os.path.join(out, 'topology', 'regress-' + name),
+                  'wb') as f:
+            f.write(data)
 
 
 if __name__ == '__main__':
