@@ -61,3 +61,23 @@ XENREAL_BUILD ?= build-xenreal
 check-xen-real:
 	tests/xen-real/build-image.sh --memcore $(XENREAL_BUILD) $(XENREAL_BUILD)/xen-real
 	tests/xen-real/boot.sh $(XENREAL_BUILD)/xen-real
+
+# Fuzzing and stress (docs/devel/security.rst).
+#   make fuzz     each libFuzzer target for FUZZ_TIME seconds (clang, ASan,
+#                 UBSan, in $(FUZZ_BUILD)/); FUZZ_JOBS in parallel each;
+#                 prints the executions per target
+#   make stress   the four-thread stress test for STRESS_SECONDS
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 300
+FUZZ_JOBS ?= 1
+FUZZ_TARGETS ?= topology grant qtest
+STRESS_SECONDS ?= 60
+
+fuzz: deps
+	@scripts/install-deps.sh --check clang libclang-rt-14-dev || \
+	    scripts/install-deps.sh clang libclang-rt-14-dev
+	tests/fuzz/run-fuzz.sh -j $(FUZZ_JOBS) $(FUZZ_BUILD) $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+stress: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) tests/stress/test-stress
+	$(BUILD)/tests/stress/test-stress $(STRESS_SECONDS)
