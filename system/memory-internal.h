@@ -169,6 +169,9 @@ MemTxResult mmio_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t data,
 /* Read or write @len bytes of an MMIO region, in valid-sized pieces. */
 MemTxResult mmio_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
                     hwaddr len, bool is_write, MemTxAttrs attrs);
+/* Would every piece of [@offset, +@len) pass @mr's valid rules? Bounded work. */
+bool mmio_range_valid(MemoryRegion *mr, hwaddr offset, hwaddr len,
+                      bool is_write, MemTxAttrs attrs);
 /* Largest piece that may be sent to @mr at @addr, at most @len. */
 unsigned mmio_access_size(MemoryRegion *mr, hwaddr addr, hwaddr len);
 /* Bytes in memory order <-> value in the device's order. */

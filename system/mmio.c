@@ -390,3 +390,48 @@ MemTxResult mmio_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
     }
     return r;
 }
+
+/*
+ * Would an access of @len bytes at @addr pass the valid rules, piece by
+ * piece as mmio_rw() would cut it? @len comes from the guest and may be
+ * huge, so the work must not grow with it. Pieces are cut greedily: a
+ * few small ones until @addr is aligned, then a run of identical
+ * max-sized aligned pieces, then a few small ones for the remainder. When
+ * the device has no accepts() callback, the pieces of that run all get
+ * the same answer, so one stands for all. With accepts(), the device must
+ * be asked about every piece; past MMIO_VALID_MAX_ASKS the answer is a
+ * conservative "no".
+ */
+#define MMIO_VALID_MAX_ASKS (1u << 16)
+
+bool mmio_range_valid(MemoryRegion *mr, hwaddr offset, hwaddr len,
+                      bool is_write, MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    unsigned asks = 0;
+
+    if (!ops) {
+        return false;
+    }
+    while (len) {
+        unsigned l = mmio_access_size(mr, offset, len);
+
+        if (!mmio_access_valid(mr, offset, l, is_write, attrs)) {
+            return false;
+        }
+        if (ops->valid.accepts && ++asks > MMIO_VALID_MAX_ASKS) {
+            return false;
+        }
+        len -= l;
+        offset += l;
+        if (!ops->valid.accepts && len > 2 * (hwaddr)l &&
+            mmio_access_size(mr, offset, len) == l) {
+            /* Inside the uniform run: skip to its last piece. */
+            hwaddr skip = (len / l - 1) * l;
+
+            len -= skip;
+            offset += skip;
+        }
+    }
+    return true;
+}

@@ -410,6 +410,13 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
     return address_space_read(as, addr, attrs, buf, len);
 }
 
+/*
+ * address_space_access_valid() answers for guest-chosen lengths, so the
+ * work it does per section is bounded: past this many IOMMU pages it says
+ * "not valid" rather than spend the time.
+ */
+#define ACCESS_VALID_MAX_PIECES (1u << 20)
+
 static bool piece_valid(const DispatchSection *ds, hwaddr addr, hwaddr len,
                         bool is_write, MemTxAttrs attrs)
 {
@@ -421,13 +428,20 @@ static bool piece_valid(const DispatchSection *ds, hwaddr addr, hwaddr len,
         return !ds->private_mem || attrs.private_mem;
     case SEC_ON_DEMAND:
         return true;
-    case SEC_IOMMU:
+    case SEC_IOMMU: {
+        unsigned pages = 0;
+
         while (len) {
             AddressSpace *target;
             hwaddr l = len, xlat;
             bool ok;
 
-            if (iommu_translate_piece(ds, addr, &l, is_write, attrs, &target,
+            /*
+             * One translation per IOMMU page: a guest-chosen length must
+             * not buy unbounded work. Longer ranges are not vouched for.
+             */
+            if (++pages > ACCESS_VALID_MAX_PIECES ||
+                iommu_translate_piece(ds, addr, &l, is_write, attrs, &target,
                                       &xlat) != MEMTX_OK || !iommu_enter()) {
                 return false;
             }
@@ -440,22 +454,10 @@ static bool piece_valid(const DispatchSection *ds, hwaddr addr, hwaddr len,
             addr += l;
         }
         return true;
-    case SEC_MMIO: {
-        hwaddr offset = ds->fr->offset_in_region + (addr - ds->start);
-        const MemoryRegionOps *ops = mr->ops;
-
-        while (len) {
-            unsigned l = mmio_access_size(mr, offset, len);
-
-            if (ops->valid.accepts &&
-                !ops->valid.accepts(mr->opaque, offset, l, is_write, attrs)) {
-                return false;
-            }
-            len -= l;
-            offset += l;
-        }
-        return true;
     }
+    case SEC_MMIO:
+        return mmio_range_valid(mr, ds->fr->offset_in_region +
+                                (addr - ds->start), len, is_write, attrs);
     default:
         return false;
     }

@@ -126,6 +126,68 @@ static bool all_bytes(const uint8_t *p, size_t len, uint8_t v)
 
 /* ---- length 0 ------------------------------------------------------------ */
 
+static uint64_t big_io_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0;
+}
+
+static void big_io_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
+{
+}
+
+static bool accept_all(void *opaque, hwaddr addr, unsigned size,
+                       bool is_write, MemTxAttrs attrs)
+{
+    return true;
+}
+
+/*
+ * address_space_access_valid() over a huge MMIO range must answer at
+ * once: it used to ask about every 4-byte piece, 2^38 of them for 2^40
+ * bytes, a stall a guest could buy with one DMA length (found by
+ * fuzz-topology). With an accepts() callback it may ask only so often,
+ * and then answers "no" rather than spend the time.
+ */
+START_TEST(test_valid_over_huge_mmio_is_bounded)
+{
+    static const MemoryRegionOps plain = {
+        .read = big_io_read, .write = big_io_write,
+        .endianness = DEVICE_LITTLE_ENDIAN,
+    };
+    static const MemoryRegionOps asking = {
+        .read = big_io_read, .write = big_io_write,
+        .endianness = DEVICE_LITTLE_ENDIAN,
+        .valid = { .accepts = accept_all },
+    };
+    static const MemoryRegionOps min4 = {
+        .read = big_io_read, .write = big_io_write,
+        .endianness = DEVICE_LITTLE_ENDIAN,
+        .valid = { .min_access_size = 4, .max_access_size = 4 },
+    };
+    MemoryRegion r, big, big2, strict;
+    AddressSpace s;
+
+    memory_region_init(&r, NULL, "root", UINT64_MAX);
+    memory_region_init_io(&big, NULL, &plain, NULL, "big-bar", 1ULL << 40);
+    memory_region_init_io(&big2, NULL, &asking, NULL, "asking", 1ULL << 40);
+    memory_region_init_io(&strict, NULL, &min4, NULL, "min4", 0x1000);
+    memory_region_add_subregion(&r, 0, &big);
+    memory_region_add_subregion(&r, 1ULL << 41, &big2);
+    memory_region_add_subregion(&r, 1ULL << 42, &strict);
+    address_space_init(&s, &r, "huge-mmio");
+    ck_assert(address_space_access_valid(&s, 0, 1ULL << 40, true, ATTRS));
+    ck_assert(address_space_access_valid(&s, 3, (1ULL << 40) - 5, false,
+                                         ATTRS));
+    ck_assert(!address_space_access_valid(&s, 1ULL << 41, 1ULL << 40, true,
+                                          ATTRS));
+    ck_assert(address_space_access_valid(&s, 1ULL << 41, 4096, true, ATTRS));
+    /* The pieces' sizes count: a 4-byte-only device refuses a 6-byte tail. */
+    ck_assert(address_space_access_valid(&s, 1ULL << 42, 16, false, ATTRS));
+    ck_assert(!address_space_access_valid(&s, 1ULL << 42, 6, false, ATTRS));
+    address_space_destroy(&s);
+}
+END_TEST
+
 START_TEST(test_zero_length)
 {
     uint8_t buf[4] = { 1, 2, 3, 4 };
@@ -398,6 +460,7 @@ int main(void)
     tcase_add_test(tc, test_ram_into_ungranted_refs);
     tcase_add_test(tc, test_ram_into_granted_ref);
     tcase_add_test(tc, test_refs_beyond_32_bits);
+    tcase_add_test(tc, test_valid_over_huge_mmio_is_bounded);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
