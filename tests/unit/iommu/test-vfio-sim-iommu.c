@@ -233,6 +233,8 @@ START_TEST(test_translations_hardware_cannot_reach)
     vfio_sim_listener_free(l);
     memory_region_del_subregion(&m.sys, &mmio);
     memory_region_del_subregion(&m.sys, &secret);
+    memory_region_finalize(&mmio);
+    memory_region_finalize(&secret);
 }
 END_TEST
 
@@ -257,6 +259,7 @@ START_TEST(test_translation_into_grants)
     ck_assert_int_eq(fg.live, 0);
     vfio_sim_listener_free(l);
     memory_region_del_subregion(&m.sys, &fg.mr);
+    memory_region_finalize(&fg.mr);
 }
 END_TEST
 

@@ -358,6 +358,7 @@ START_TEST(test_mmio_buffer_bounce_then_copy)
     assert_no_mappings();
     virtqueue_free(vq);
     memory_region_del_subregion(&sys, &mmio);
+    memory_region_finalize(&mmio);
     g_free(data);
 }
 END_TEST
