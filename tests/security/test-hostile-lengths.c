@@ -185,6 +185,11 @@ START_TEST(test_valid_over_huge_mmio_is_bounded)
     ck_assert(address_space_access_valid(&s, 1ULL << 42, 16, false, ATTRS));
     ck_assert(!address_space_access_valid(&s, 1ULL << 42, 6, false, ATTRS));
     address_space_destroy(&s);
+    /* Stack regions: finalize before the frame goes (flat views hold them). */
+    memory_region_finalize(&r);
+    memory_region_finalize(&big);
+    memory_region_finalize(&big2);
+    memory_region_finalize(&strict);
 }
 END_TEST
 
