@@ -164,8 +164,8 @@ START_TEST(test_valid_over_huge_mmio_is_bounded)
         .endianness = DEVICE_LITTLE_ENDIAN,
         .valid = { .min_access_size = 4, .max_access_size = 4 },
     };
-    MemoryRegion r, big, big2, strict;
-    AddressSpace s;
+    static MemoryRegion r, big, big2, strict;
+    static AddressSpace s;
 
     memory_region_init(&r, NULL, "root", UINT64_MAX);
     memory_region_init_io(&big, NULL, &plain, NULL, "big-bar", 1ULL << 40);

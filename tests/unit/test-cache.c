@@ -137,7 +137,7 @@ END_TEST
 START_TEST(test_read_only_cache_never_writes_directly)
 {
     MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
-    MemoryRegion rom;
+    static MemoryRegion rom;
     GError *err = NULL;
     MemTxResult r;
 

@@ -106,7 +106,7 @@ END_TEST
 
 START_TEST(test_top_of_space_and_wrap)
 {
-    MemoryRegion top;
+    static MemoryRegion top;
     uint8_t buf[16];
     uint8_t *t;
 
@@ -151,7 +151,7 @@ END_TEST
 START_TEST(test_subpage_sections)
 {
     static const MemoryRegionOps ops = { 0 };
-    MemoryRegion small[8];
+    static MemoryRegion small[8];
     uint8_t v;
     int i;
 
@@ -215,7 +215,7 @@ END_TEST
 START_TEST(test_fast_path_follows_topology)
 {
     uint8_t *a = memory_region_get_ram_ptr(&ram_a);
-    MemoryRegion ram_c;
+    static MemoryRegion ram_c;
     uint32_t v = 0;
 
     unit_ram(&ram_c, "c", 0x1000);
@@ -261,8 +261,8 @@ END_TEST
 /* Two spaces with different views: one thread alternating between them. */
 START_TEST(test_fast_path_two_spaces)
 {
-    MemoryRegion root2, ram_x;
-    AddressSpace as2;
+    static MemoryRegion root2, ram_x;
+    static AddressSpace as2;
     uint8_t v;
 
     memory_region_init(&root2, NULL, "root2", UINT64_MAX);
@@ -319,7 +319,7 @@ END_TEST
 /* Reads and writes are cached apart: ROM reads fast, writes still fail. */
 START_TEST(test_fast_path_rom_and_private)
 {
-    MemoryRegion rom, priv;
+    static MemoryRegion rom, priv;
     MemTxAttrs private_attrs = { .private_mem = 1 };
     GError *err = NULL;
     uint8_t v = 0x5a;
@@ -392,7 +392,7 @@ static uint64_t marker_read(void *opaque, hwaddr addr, unsigned size)
 START_TEST(test_compacted_walk_subpages_and_big_sections)
 {
     static const MemoryRegionOps ops = { .read = marker_read };
-    MemoryRegion tiny, big, top;
+    static MemoryRegion tiny, big, top;
 
     /* A 256-byte device alone in its page, far from everything. */
     memory_region_init_io(&tiny, NULL, &ops, NULL, "tiny", 0x100);

@@ -34,7 +34,7 @@ static void expect(hwaddr addr, MemoryRegion *mr, hwaddr offset)
 
 START_TEST(test_priority_wins)
 {
-    MemoryRegion a, b;
+    static MemoryRegion a, b;
 
     memory_region_init_reservation(&a, NULL, "a", 0x2000);
     memory_region_init_reservation(&b, NULL, "b", 0x2000);
@@ -50,7 +50,7 @@ END_TEST
 
 START_TEST(test_newest_wins_on_equal_priority)
 {
-    MemoryRegion a, b;
+    static MemoryRegion a, b;
 
     memory_region_init_reservation(&a, NULL, "a", 0x2000);
     memory_region_init_reservation(&b, NULL, "b", 0x2000);
@@ -67,7 +67,7 @@ END_TEST
 
 START_TEST(test_container_gaps_show_below)
 {
-    MemoryRegion low, cont, inner;
+    static MemoryRegion low, cont, inner;
 
     memory_region_init_reservation(&low, NULL, "low", 0x10000);
     memory_region_init(&cont, NULL, "cont", 0x4000);
@@ -83,7 +83,7 @@ END_TEST
 
 START_TEST(test_terminating_region_fills_gaps)
 {
-    MemoryRegion io, sub;
+    static MemoryRegion io, sub;
     static const MemoryRegionOps ops = { 0 };
 
     memory_region_init_io(&io, NULL, &ops, NULL, "io", 0x4000);
@@ -98,7 +98,7 @@ END_TEST
 
 START_TEST(test_alias_clip_and_offset)
 {
-    MemoryRegion target, alias;
+    static MemoryRegion target, alias;
 
     memory_region_init_reservation(&target, NULL, "target", 0x10000);
     memory_region_init_alias(&alias, NULL, "alias", &target, 0x3000, 0x2000);
@@ -115,7 +115,7 @@ END_TEST
 
 START_TEST(test_disabled_vanishes)
 {
-    MemoryRegion low, high, target, alias;
+    static MemoryRegion low, high, target, alias;
 
     memory_region_init_reservation(&low, NULL, "low", 0x1000);
     memory_region_init_reservation(&high, NULL, "high", 0x1000);
@@ -136,7 +136,7 @@ END_TEST
 
 START_TEST(test_subregion_clipped_to_parent)
 {
-    MemoryRegion cont, big;
+    static MemoryRegion cont, big;
 
     memory_region_init(&cont, NULL, "cont", 0x1000);
     memory_region_init_reservation(&big, NULL, "big", 0x10000);
@@ -151,7 +151,7 @@ END_TEST
 
 START_TEST(test_readonly_inherited)
 {
-    MemoryRegion cont, ram;
+    static MemoryRegion cont, ram;
     MemoryRegionSection s;
 
     memory_region_init(&cont, NULL, "cont", 0x10000);
@@ -166,7 +166,7 @@ END_TEST
 
 START_TEST(test_neighbours_merge)
 {
-    MemoryRegion a, hole;
+    static MemoryRegion a, hole;
     size_t n;
     MemoryRegionSection *s;
 
@@ -187,7 +187,7 @@ END_TEST
 
 START_TEST(test_region_of_2_64)
 {
-    MemoryRegion all, top;
+    static MemoryRegion all, top;
     MemoryRegionSection s;
 
     memory_region_init_reservation(&all, NULL, "all", UINT64_MAX);
@@ -204,7 +204,7 @@ END_TEST
 
 START_TEST(test_move_and_resize)
 {
-    MemoryRegion a;
+    static MemoryRegion a;
 
     memory_region_init_reservation(&a, NULL, "a", 0x1000);
     memory_region_add_subregion(&root, 0x1000, &a);
@@ -233,7 +233,7 @@ END_TEST
 
 START_TEST(test_double_parent_caught)
 {
-    MemoryRegion a, other;
+    static MemoryRegion a, other;
 
     memory_region_init(&other, NULL, "other", 0x1000);
     memory_region_init_reservation(&a, NULL, "a", 0x100);

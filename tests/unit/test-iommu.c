@@ -149,8 +149,8 @@ END_TEST
 START_TEST(test_nested_iommus)
 {
     static TestIommu outer;
-    MemoryRegion outer_root;
-    AddressSpace outer_as;
+    static MemoryRegion outer_root;
+    static AddressSpace outer_as;
     MemTxResult r;
 
     /* outer -> dma_as (inner IOMMU) -> system. */

@@ -159,7 +159,7 @@ END_TEST
 
 START_TEST(test_access_crossing_into_region)
 {
-    MemoryRegion ram;
+    static MemoryRegion ram;
     uint8_t buf[32];
 
     make(&odd_ops_with_copy);
@@ -183,7 +183,7 @@ static const MemoryRegionOps described_mmio = { .describe = mmio_describe };
 
 START_TEST(test_mtree_shows_counters)
 {
-    MemoryRegion mmio;
+    static MemoryRegion mmio;
     GString *out = g_string_new(NULL);
     hwaddr len = 0x100;
     uint8_t buf[4];

@@ -91,7 +91,7 @@ END_TEST
 
 START_TEST(test_ram_spans_split_ranges_of_one_region)
 {
-    MemoryRegion hole;
+    static MemoryRegion hole;
     hwaddr len = 0x3000;
     void *p;
 
@@ -184,7 +184,7 @@ END_TEST
 
 START_TEST(test_other_space_unaffected)
 {
-    AddressSpace as2;
+    static AddressSpace as2;
     hwaddr len = 4096, len2 = 64;
     void *p, *q;
 
@@ -225,7 +225,7 @@ END_TEST
 
 START_TEST(test_bounce_writeback_failure_reported)
 {
-    MemoryRegion rom;
+    static MemoryRegion rom;
     GError *err = NULL;
     AddressSpaceStats st;
     hwaddr len = 16;

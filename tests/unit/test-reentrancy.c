@@ -69,7 +69,7 @@ static void loop_dev_init(LoopDev *d, hwaddr base, const char *name)
 
 START_TEST(test_dma_to_own_mmio_refused)
 {
-    LoopDev d;
+    static LoopDev d;
     MemTxResult r;
 
     loop_dev_init(&d, DEV_BASE, "loopy");
@@ -92,7 +92,7 @@ END_TEST
 
 START_TEST(test_opted_out_device_may_reenter)
 {
-    LoopDev d;
+    static LoopDev d;
     MemTxResult r;
 
     loop_dev_init(&d, DEV_BASE, "reentrant");
@@ -108,7 +108,7 @@ END_TEST
 
 START_TEST(test_ping_pong_between_devices_bounded)
 {
-    LoopDev a, b;
+    static LoopDev a, b;
     MemTxResult r;
 
     loop_dev_init(&a, DEV_BASE, "ping");
@@ -125,7 +125,7 @@ END_TEST
 
 START_TEST(test_dma_through_bounce_into_own_mmio)
 {
-    LoopDev d;
+    static LoopDev d;
     hwaddr len = 4;
     uint32_t *p;
 

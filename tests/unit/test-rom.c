@@ -16,7 +16,7 @@ static void setup(void)
 
 START_TEST(test_rom_write_refused)
 {
-    MemoryRegion rom;
+    static MemoryRegion rom;
     GError *err = NULL;
     uint8_t *p;
     MemTxResult r;
@@ -37,7 +37,7 @@ END_TEST
 
 START_TEST(test_readonly_ram_and_inherited)
 {
-    MemoryRegion cont, ram;
+    static MemoryRegion cont, ram;
     uint8_t *p;
     MemTxResult r;
 
@@ -78,7 +78,7 @@ START_TEST(test_rom_device_romd_mode)
         .read = romdev_read, .write = romdev_write,
         .endianness = DEVICE_LITTLE_ENDIAN,
     };
-    MemoryRegion rd;
+    static MemoryRegion rd;
     GError *err = NULL;
     uint8_t *p;
     MemTxResult r;

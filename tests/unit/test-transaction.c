@@ -16,7 +16,7 @@ START_TEST(test_one_render_per_commit)
 {
     enum { N = 5000 };
     MemoryRegion *r = g_new(MemoryRegion, N);
-    AddressSpace as;
+    static AddressSpace as;
     MemoryStats before, after;
     int i;
 
@@ -40,8 +40,8 @@ END_TEST
 
 START_TEST(test_shared_flatview)
 {
-    AddressSpace as[16];
-    MemoryRegion ram;
+    static AddressSpace as[16];
+    static MemoryRegion ram;
     MemoryStats before, after;
     int i;
 
@@ -62,8 +62,8 @@ END_TEST
 
 START_TEST(test_invisible_change_keeps_view)
 {
-    AddressSpace as;
-    MemoryRegion detached, ram;
+    static AddressSpace as;
+    static MemoryRegion detached, ram;
     MemoryStats before, after;
     FlatView *fv;
 
@@ -83,7 +83,7 @@ END_TEST
 
 START_TEST(test_empty_root)
 {
-    AddressSpace as;
+    static AddressSpace as;
     MemTxResult r;
 
     /* Nothing inside: an empty view, and every access a decode error. */

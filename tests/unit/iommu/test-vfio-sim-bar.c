@@ -164,8 +164,8 @@ static uint64_t table_end_page(void)
 
 START_TEST(test_same_sections_as_split_by_hand)
 {
-    MemoryRegion sys2, hand, below, table, above;
-    AddressSpace as2;
+    static MemoryRegion sys2, hand, below, table, above;
+    static AddressSpace as2;
     Recorder a = { .ml = { .region_add = rec_add }, .mem = hw };
     Recorder b = { .ml = { .region_add = rec_add }, .mem = hw };
     VFIOSimContainer *ca = vfio_sim_container_new(0, 0);

@@ -212,7 +212,7 @@ static const MemoryRegionOps mmio_ops = { .read = mmio_rd, .write = mmio_wr };
 
 START_TEST(test_translations_hardware_cannot_reach)
 {
-    MemoryRegion mmio, secret;
+    static MemoryRegion mmio, secret;
     VFIOSimStats st;
 
     memory_region_init_io(&mmio, NULL, &mmio_ops, NULL, "mmio", 0x1000);
@@ -241,7 +241,7 @@ END_TEST
 START_TEST(test_translation_into_grants)
 {
     const hwaddr base = 0x8000000000ULL;    /* page tables reach 2^52 */
-    FakeGrants fg;
+    static FakeGrants fg;
     uint8_t b[4];
 
     /* The vIOMMU points at a map-on-demand region in system memory. */

@@ -30,7 +30,7 @@ static VirtQueue *queue_on(AddressSpace *dma_as, unsigned num, bool copy)
 
 START_TEST(test_decision)
 {
-    AddressSpace mem_as, dma_as;
+    static AddressSpace mem_as, dma_as;
     VirtIOPlatform plain = { .memory_as = &mem_as };
     VirtIOPlatform iommu = { .memory_as = &mem_as, .dma_as = &dma_as };
     VirtIOPlatform cc = { .memory_as = &mem_as, .dma_as = &dma_as,
@@ -402,7 +402,7 @@ END_TEST
 
 START_TEST(test_confidential_through_iommu)
 {
-    MemoryRegion secret;
+    static MemoryRegion secret;
     uint8_t *sp;
     MemTxResult r;
 

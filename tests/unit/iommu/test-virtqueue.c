@@ -331,7 +331,7 @@ static const MemoryRegionOps mmio_ops = {
 START_TEST(test_mmio_buffer_bounce_then_copy)
 {
     VirtQueue *vq = vq_make(4, 0, false);
-    MemoryRegion mmio;
+    static MemoryRegion mmio;
     VirtQueueElement *e;
     uint8_t *data = g_malloc(0x3000);
     MemTxResult r;
