@@ -218,7 +218,7 @@ END_TEST
 /* ---- readers on another thread while the mode flips ---------------------- */
 
 typedef struct Hammer {
-    volatile bool stop;
+    bool stop;                  /* atomic: set by the main thread */
     unsigned reads, bad;
     uint64_t last_bad;
     MemTxResult last_r;
@@ -231,7 +231,7 @@ static gpointer hammer_thread(gpointer opaque)
 {
     Hammer *h = opaque;
 
-    while (!h->stop) {
+    while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
         MemTxResult r;
         uint64_t v = address_space_ldq_le(m.dev_as, 0x5000, ATTRS, &r);
 
@@ -266,7 +266,7 @@ START_TEST(test_switch_atomic_for_readers)
                                                DOMID), 0);
         g_usleep(50);
     }
-    h.stop = true;
+    __atomic_store_n(&h.stop, true, __ATOMIC_RELEASE);
     g_thread_join(t);
     ck_assert_msg(h.bad == 0, "%u of %u reads saw %#" PRIx64 " (r=%u)",
                   h.bad, h.reads, h.last_bad, h.last_r);
