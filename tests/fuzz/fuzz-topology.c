@@ -448,28 +448,13 @@ static void op_ldst(FuzzInput *in)
     topo_check_read(addr, size, b, r);
 }
 
-/*
- * address_space_access_valid() applies each MMIO device's valid rules
- * (sizes, alignment) to the pieces an access would be cut into, as the
- * access itself does; the model here knows regions, not devices' rules,
- * so ranges that touch MMIO are left to the unit tests (test-mmio.c,
- * tests/security/test-hostile-lengths.c, which also holds the bound on
- * the work for huge lengths that this fuzzer once found).
- */
-#define VALID_MMIO_LIMIT 0
-
 static void op_valid(FuzzInput *in)
 {
     hwaddr addr = fuzz_addr(in);
     hwaddr len = fuzz_bool(in) ? fuzz_len(in) : fuzz_edge_u64(in);
     bool is_write = fuzz_bool(in);
-    bool got;
-
-    if (topo_valid_walks_mmio(addr, len, VALID_MMIO_LIMIT)) {
-        return;
-    }
-    got = address_space_access_valid(&th.as, addr, len, is_write,
-                                     MEMTXATTRS_UNSPECIFIED);
+    bool got = address_space_access_valid(&th.as, addr, len, is_write,
+                                          MEMTXATTRS_UNSPECIFIED);
 
     fuzz_check(got == topo_expect_valid(addr, len, is_write),
                "access_valid(0x%" PRIx64 ", 0x%" PRIx64 ", %s) = %d", addr,

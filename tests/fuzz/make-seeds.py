@@ -236,8 +236,7 @@ def topology_regressions():
     nodes = [t_node(RAM, 0x1000), t_node(RESV, 0x10)]
     prog = t_add(0, -1, 0x1000) + t_write(0xff0, 0x20) + t_read(0xff0, 0x20)
     regs['hole-prefix'] = u8(len(nodes) - 2) + b''.join(nodes) + prog
-    # test-known-valid-hang: access_valid over 2^40 bytes of MMIO. The
-    # harness skips it until that is fixed (VALID_MMIO_LIMIT).
+    # f0eea90: access_valid over 2^40 bytes of MMIO took hours.
     nodes = [t_node(MMIO, 1 << 40, PLAIN), t_node(RESV, 0x10)]
     prog = t_add(0, -1, 0) + t_valid(0, 1 << 40, 1)
     regs['valid-hang'] = u8(len(nodes) - 2) + b''.join(nodes) + prog

@@ -353,26 +353,19 @@ bool topo_expect_valid(hwaddr addr, hwaddr len, bool is_write)
         if (is_write && (h->readonly || kind == TK_ROM)) {
             return false;
         }
-    }
-    return true;
-}
-
-bool topo_valid_walks_mmio(hwaddr addr, hwaddr len, hwaddr limit)
-{
-    static TopoPiece pieces[MAX_PIECES];
-    hwaddr tail;
-    unsigned n;
-
-    if (len == 0 || addr + (len - 1) < addr) {
-        return false;
-    }
-    n = split(addr, len, pieces, MAX_PIECES, &tail);
-    for (unsigned i = 0; i < n; i++) {
-        if (piece_kind(&pieces[i]) == TK_MMIO && pieces[i].len > limit) {
-            return true;
+        /*
+         * The valid rules, piece by piece as the access would be cut:
+         * STRICT takes only aligned 4-byte pieces, so any piece of its
+         * range must start 4-aligned and be a whole number of them. The
+         * other flavours take whatever the core cuts.
+         */
+        if (kind == TK_MMIO &&
+            th.slot[h->node].mmio_flavour == MMIO_STRICT &&
+            (h->offset % 4 || pieces[i].len % 4)) {
+            return false;
         }
     }
-    return false;
+    return true;
 }
 
 /* ---- the map path ---------------------------------------------------------- */

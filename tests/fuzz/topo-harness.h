@@ -106,8 +106,6 @@ void topo_check_stores(void);
 /* address_space_access_valid() as the model sees it. */
 bool topo_expect_valid(hwaddr addr, hwaddr len, bool is_write);
 
-/* Does [@addr, +@len) cross more than @limit bytes of one MMIO range? */
-bool topo_valid_walks_mmio(hwaddr addr, hwaddr len, hwaddr limit);
 
 /* Check one address_space_map() result and record the mapping. */
 void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
