@@ -310,7 +310,12 @@ static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
     void *p;
 
     p = mr->ops->map(mr->opaque, offset, &ml, is_write, attrs);
-    if (!p || ml == 0) {
+    if (p && ml == 0) {
+        /* Nothing usable, but something mapped: give it back. */
+        mr->ops->unmap(mr->opaque, p, offset, 0, is_write, 0);
+        p = NULL;
+    }
+    if (!p) {
         __atomic_fetch_add(&mr->stat_map_failures, 1, __ATOMIC_RELAXED);
         return NULL;
     }

@@ -99,7 +99,11 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
         void *p = mr->ops->map(mr->opaque, off, &ml, is_write,
                                MEMTXATTRS_UNSPECIFIED);
 
-        if (!p || ml == 0) {
+        if (p && ml == 0) {
+            mr->ops->unmap(mr->opaque, p, off, 0, is_write, 0);
+            p = NULL;
+        }
+        if (!p) {
             __atomic_fetch_add(&mr->stat_map_failures, 1, __ATOMIC_RELAXED);
             goto out;
         }

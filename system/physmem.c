@@ -25,7 +25,12 @@ static MemTxResult on_demand_map_copy(MemoryRegion *mr, hwaddr offset,
         hwaddr l = len;
         void *p = ops->map(mr->opaque, offset, &l, is_write, attrs);
 
-        if (!p || l == 0) {
+        if (p && l == 0) {
+            /* Nothing usable, but something mapped: give it back. */
+            ops->unmap(mr->opaque, p, offset, 0, is_write, 0);
+            p = NULL;
+        }
+        if (!p) {
             __atomic_fetch_add(&mr->stat_map_failures, 1, __ATOMIC_RELAXED);
             if (!is_write) {
                 memset(buf, 0, len);

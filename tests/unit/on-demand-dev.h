@@ -16,6 +16,7 @@ typedef struct OnDemandDev {
     size_t size;
     unsigned page_limit;        /* max pages per map(), 0 = no limit */
     bool fail;                  /* map() refuses */
+    bool empty;                 /* map() maps, but grants 0 bytes */
     int maps, unmaps, live, copies_in, copies_out;
     hwaddr last_addr, last_len, last_access_len;
     bool last_is_write;
@@ -41,6 +42,9 @@ static void *odd_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
         if (addr + len > end) {
             len = end - addr;
         }
+    }
+    if (d->empty) {
+        len = 0;
     }
     d->maps++;
     d->live++;

@@ -75,6 +75,24 @@ START_TEST(test_failed_map_leaks_nothing)
 }
 END_TEST
 
+START_TEST(test_zero_length_map_is_given_back)
+{
+    MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+    hwaddr len = 0x100;
+    uint8_t buf[8];
+
+    /* A map() that returns a pointer but 0 bytes must not leak it. */
+    make(&odd_ops_map_only);
+    dev.empty = true;
+    ck_assert_ptr_null(address_space_map(&as, BASE, &len, false, ATTRS));
+    ck_assert_uint_ne(address_space_read(&as, BASE, ATTRS, buf, 8),
+                      MEMTX_OK);
+    ck_assert_int_lt(address_space_cache_init(&c, &as, BASE, 8, false), 0);
+    ck_assert_int_eq(dev.maps, 3);
+    ck_assert_int_eq(dev.live, 0);
+}
+END_TEST
+
 START_TEST(test_mapping_outlives_removal)
 {
     hwaddr len = 0x100;
@@ -223,6 +241,7 @@ int main(void)
     tcase_add_test(tc, test_callbacks_get_right_arguments);
     tcase_add_test(tc, test_shortened_plen_honoured);
     tcase_add_test(tc, test_failed_map_leaks_nothing);
+    tcase_add_test(tc, test_zero_length_map_is_given_back);
     tcase_add_test(tc, test_mapping_outlives_removal);
     tcase_add_test(tc, test_rw_through_copy_ops);
     tcase_add_test(tc, test_rw_through_map_copy_unmap);
