@@ -11,7 +11,7 @@
 
 build=${1:-build}
 [ $# -gt 0 ] && shift
-dm="$build/programs/memcore-dm"
+dm="$build/programs/memcore-dm/memcore-dm"
 
 if [ ! -x "$dm" ]; then
     echo "demo: $dm not found; build first (make, or ninja -C $build)" >&2

@@ -207,7 +207,7 @@ def main():
         if only and name not in only:
             continue
         if name == 'bench-qtest':
-            dm = os.path.join(args.build, 'programs', 'memcore-dm')
+            dm = os.path.join(args.build, 'programs', 'memcore-dm', 'memcore-dm')
             qemu = shutil.which('qemu-system-x86_64')
             if not os.path.exists(dm) or not qemu:
                 print('run-bench: P7 skipped: needs memcore-dm and '

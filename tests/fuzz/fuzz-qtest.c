@@ -25,7 +25,7 @@
 
 #include "fuzz-input.h"
 #include "hw/xen/xen-emu.h"
-#include "qtest.h"
+#include "memcore-dm/qtest.h"
 
 static const char *const machine_argv[] = {
     "fuzz-qtest", "-machine", "xenvirt", "-accel", "xen-emu", "-m", "1M",

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "libmcqtest.h"
-#include "dm-machine.h"
+#include "memcore-dm/machine.h"
 
 #define REG(r)  (DM_DMA_TEST_BASE + (r))
 #define GFN(a)  ((a) >> 12)

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "libmcqtest.h"
-#include "dm-machine.h"
-#include "qtest.h"
+#include "memcore-dm/machine.h"
+#include "memcore-dm/qtest.h"
 
 static MCQTest *qts;
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "libmcqtest.h"
-#include "dm-machine.h"
+#include "memcore-dm/machine.h"
 
 static MCQTest *qts;
 

@@ -8,9 +8,9 @@
  */
 #include <stdio.h>
 
-#include "dm-demo.h"
-#include "dm-machine.h"
-#include "dm-options.h"
+#include "demo.h"
+#include "machine.h"
+#include "options.h"
 #include "qtest.h"
 
 static int usage_error(GError *err)

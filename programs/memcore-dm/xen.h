@@ -16,7 +16,7 @@
 
 #include "exec/memory.h"
 #include "hw/xen/xen-grant.h"
-#include "dm-options.h"
+#include "options.h"
 
 typedef struct DmXen DmXen;
 

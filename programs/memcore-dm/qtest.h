@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <glib.h>
 
-#include "dm-machine.h"
-#include "dm-options.h"
+#include "machine.h"
+#include "options.h"
 
 /* Largest read, write or b64 transfer one command may ask for. */
 #define QTEST_MAX_XFER      (16ULL << 20)

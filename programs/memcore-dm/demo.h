@@ -7,7 +7,7 @@
 #ifndef SYSTEM_DM_DEMO_H
 #define SYSTEM_DM_DEMO_H
 
-#include "dm-machine.h"
+#include "machine.h"
 
 /**
  * dm_demo_run() - run the workload on @m (an xenvirt machine).

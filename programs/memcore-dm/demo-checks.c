@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dm-demo-internal.h"
+#include "demo-internal.h"
 
 #define PAGE 4096ULL
 

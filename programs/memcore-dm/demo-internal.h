@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Shared by the files of memcore-dm's demo: dm-demo.c (the workload),
- * dm-demo-checks.c (refused accesses, MMIO) and dm-demo-report.c (output).
+ * Shared by the files of memcore-dm's demo: demo.c (the workload),
+ * demo-checks.c (refused accesses, MMIO) and demo-report.c (output).
  */
 #ifndef SYSTEM_DM_DEMO_INTERNAL_H
 #define SYSTEM_DM_DEMO_INTERNAL_H
@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "dm-machine.h"
+#include "machine.h"
 
 typedef struct DemoCtx {
     DmMachine *m;
@@ -37,7 +37,7 @@ typedef struct DemoRow {
     int64_t ns[2];
 } DemoRow;
 
-/* dm-demo.c */
+/* demo.c */
 uint64_t demo_dma(DemoCtx *d, uint64_t src, uint64_t dst, uint64_t len,
                   uint64_t cmd);
 uint64_t demo_dma_reg(DemoCtx *d, unsigned reg);
@@ -47,11 +47,11 @@ bool demo_guest_end(DemoCtx *d, const DemoGrant *g);
 void demo_fill_random(DemoCtx *d, uint64_t gpa, uint64_t len);
 bool demo_same_bytes(DemoCtx *d, uint64_t a, uint64_t b, uint64_t len);
 
-/* dm-demo-checks.c */
+/* demo-checks.c */
 void demo_refusals(DemoCtx *d, uint64_t page, uint64_t dev_buf);
 void demo_mmio(DemoCtx *d, uint64_t buf_a, uint64_t buf_b);
 
-/* dm-demo-report.c */
+/* demo-report.c */
 void demo_fail(DemoCtx *d, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 const char *demo_status_str(uint64_t status);
 void demo_print_intro(DemoCtx *d);

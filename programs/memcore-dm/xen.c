@@ -15,7 +15,7 @@
 
 #include "hw/xen/xen-emu.h"
 #include "hw/xen/xen-mapcache.h"
-#include "dm-xen.h"
+#include "xen.h"
 
 /* The backend runs in the privileged domain, as QEMU does in dom0. */
 #define DM_BACKEND_DOMID 0

@@ -4,7 +4,7 @@
  *
  * xenvirt:
  *   0x0000000000000000  RAM (-m)
- *   0x00000000fe000000  dma-test registers (4 KiB, see dm-dma-device.h)
+ *   0x00000000fe000000  dma-test registers (4 KiB, see dma-device.h)
  *   0x00000000fe010000  mmio-scratch (64 KiB of device memory, MMIO)
  *   0x00000000ffff0000  rom (64 KiB)
  *   0x8000000000000000  xen-grant, up to 2^64 (with a Xen accelerator)
@@ -15,10 +15,10 @@
 #define SYSTEM_DM_MACHINE_H
 
 #include "exec/memory.h"
-#include "dm-dma-device.h"
-#include "dm-options.h"
-#include "dm-scratch.h"
-#include "dm-xen.h"
+#include "dma-device.h"
+#include "options.h"
+#include "scratch.h"
+#include "xen.h"
 
 #define DM_DMA_TEST_BASE    0xfe000000ULL
 #define DM_SCRATCH_BASE     0xfe010000ULL

@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "dm-dma-device.h"
+#include "dma-device.h"
 
 #define DMA_CHUNK (1ULL << 20)
 

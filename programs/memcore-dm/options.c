@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "config-host.h"
-#include "dm-options.h"
+#include "options.h"
 
 #define DM_ERROR dm_error_quark()
 

@@ -5,7 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "dm-demo-internal.h"
+#include "demo-internal.h"
 
 void demo_fail(DemoCtx *d, const char *fmt, ...)
 {

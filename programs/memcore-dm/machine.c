@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Building memcore-dm's machines (layout in dm-machine.h).
+ * Building memcore-dm's machines (layout in machine.h).
  */
 #include <string.h>
 
-#include "dm-machine.h"
+#include "machine.h"
 
 #define DM_ERROR g_quark_from_static_string("memcore-dm-machine")
 

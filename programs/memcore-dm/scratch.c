@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "dm-scratch.h"
+#include "scratch.h"
 
 struct DmScratch {
     MemoryRegion mmio;

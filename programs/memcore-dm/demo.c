@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dm-demo.h"
-#include "dm-demo-internal.h"
+#include "demo.h"
+#include "demo-internal.h"
 
 /* Guest-physical layout of the workload's buffers (all in RAM). */
 #define BUF_A       0x100000ULL     /* guest source buffer */
