@@ -13,8 +13,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "hw/iommu/soft-iommu.h"
-#include "hw/iommu/soft-iommu-pgtable.h"
+#include "hw/models/soft-iommu.h"
+#include "hw/models/soft-iommu-pgtable.h"
 #include "tests/unit/unit-helpers.h"
 
 #define RAM_SIZE        (64ULL << 20)

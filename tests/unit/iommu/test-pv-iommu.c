@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#include "hw/iommu/pv-iommu.h"
-#include "hw/vfio-sim/vfio-sim.h"
+#include "hw/models/pv-iommu.h"
+#include "hw/models/vfio-sim.h"
 #include "tests/unit/unit-helpers.h"
 
 #define GUEST   5

@@ -10,8 +10,8 @@
 #include <inttypes.h>
 #include <sys/mman.h>
 
-#include "hw/vfio-sim/vfio-sim.h"
-#include "hw/vfio-sim/vfio-sim-bar.h"
+#include "hw/models/vfio-sim.h"
+#include "hw/models/vfio-sim-bar.h"
 #include "tests/unit/unit-helpers.h"
 
 #define BAR_ADDR    0xe0000000ULL

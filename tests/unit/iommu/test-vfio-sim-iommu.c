@@ -9,7 +9,7 @@
  */
 #include <inttypes.h>
 
-#include "hw/vfio-sim/vfio-sim.h"
+#include "hw/models/vfio-sim.h"
 #include "iommu-test.h"
 #include "fake-grants.h"
 

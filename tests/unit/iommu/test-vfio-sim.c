@@ -8,8 +8,8 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#include "hw/vfio-sim/vfio-sim.h"
-#include "hw/vfio-sim/vfio-sim-bar.h"
+#include "hw/models/vfio-sim.h"
+#include "hw/models/vfio-sim-bar.h"
 #include "tests/unit/unit-helpers.h"
 
 #define PG 0x1000ULL
@@ -89,7 +89,7 @@ static bool is_private(MemoryRegion *mr)
     return false;
 }
 
-/* From the flat view alone, by the rules in hw/vfio-sim/vfio-sim.h. */
+/* From the flat view alone, by the rules in include/hw/models/vfio-sim.h. */
 static GArray *oracle(AddressSpace *as, uint64_t pg)
 {
     GArray *want = g_array_new(false, false, sizeof(VFIOSimMapping));

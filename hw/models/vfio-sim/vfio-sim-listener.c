@@ -2,7 +2,7 @@
 /*
  * The mirroring MemoryListener: RAM sections of an address space become
  * host IOMMU mappings at their guest-physical address. What is mapped
- * and how is in include/hw/vfio-sim/vfio-sim.h.
+ * and how is in include/hw/models/vfio-sim.h.
  *
  * region_del never looks at the region's current state: the region may
  * have changed (become private, read-only, a ROM device out of romd)

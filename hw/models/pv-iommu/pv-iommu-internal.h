@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Private structures of the PV-IOMMU model (hw/iommu/pv-iommu*.c). Lock
- * rules are in include/hw/iommu/pv-iommu.h.
+ * Private structures of the PV-IOMMU model (hw/models/pv-iommu/). Lock
+ * rules are in include/hw/models/pv-iommu.h.
  */
 #ifndef HW_IOMMU_PV_IOMMU_INTERNAL_H
 #define HW_IOMMU_PV_IOMMU_INTERNAL_H
 
-#include "hw/iommu/pv-iommu.h"
+#include "hw/models/pv-iommu.h"
 
 #define PV_PAGE_SHIFT   12
 #define PV_PAGE_SIZE    (1ULL << PV_PAGE_SHIFT)

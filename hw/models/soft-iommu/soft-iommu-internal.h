@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Private structures of the reference software IOMMU (hw/iommu/soft-*.c).
- * Lock rules are stated in include/hw/iommu/soft-iommu.h.
+ * Private structures of the reference software IOMMU (hw/models/soft-iommu/).
+ * Lock rules are stated in include/hw/models/soft-iommu.h.
  */
 #ifndef HW_IOMMU_SOFT_IOMMU_INTERNAL_H
 #define HW_IOMMU_SOFT_IOMMU_INTERNAL_H
 
 #include "hw/iommu/iommu-dma.h"
-#include "hw/iommu/soft-iommu.h"
+#include "hw/models/soft-iommu.h"
 
 /* A root word: table address [51:12] | levels [2:0]; 0 = no tables. */
 #define SOFT_IOMMU_ROOT_LEVELS  0x7ULL

@@ -2,7 +2,7 @@
 /*
  * The PV-IOMMU model: machine memory, domains, ioservers, and the BFN
  * space as an IOMMU region. The hypercall-like operations are in
- * pv-iommu-ops.c. See include/hw/iommu/pv-iommu.h for the semantics and
+ * pv-iommu-ops.c. See include/hw/models/pv-iommu.h for the semantics and
  * lock rules.
  */
 #include <errno.h>

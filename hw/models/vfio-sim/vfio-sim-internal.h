@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Private structures of hw/vfio-sim. Lock rules are in
- * include/hw/vfio-sim/vfio-sim.h.
+ * Private structures of hw/models/vfio-sim. Lock rules are in
+ * include/hw/models/vfio-sim.h.
  */
 #ifndef HW_VFIO_SIM_VFIO_SIM_INTERNAL_H
 #define HW_VFIO_SIM_VFIO_SIM_INTERNAL_H
 
 #include <stddef.h>
 
-#include "hw/vfio-sim/vfio-sim.h"
+#include "hw/models/vfio-sim.h"
 
 #ifndef container_of
 #define container_of(ptr, type, member) \

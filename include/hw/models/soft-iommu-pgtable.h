@@ -15,7 +15,7 @@
 #ifndef HW_IOMMU_SOFT_IOMMU_PGTABLE_H
 #define HW_IOMMU_SOFT_IOMMU_PGTABLE_H
 
-#include "hw/iommu/soft-iommu.h"
+#include "hw/models/soft-iommu.h"
 
 /**
  * struct SoftIOMMUPageTable - one domain's tables, guest side.

@@ -4,7 +4,7 @@
  * fault log. Page-table walks are in soft-iommu-walk.c, shadows and
  * notifications in soft-iommu-sync.c, registers in soft-iommu-regs.c.
  *
- * Lock rules: see include/hw/iommu/soft-iommu.h. translate() runs on any
+ * Lock rules: see include/hw/models/soft-iommu.h. translate() runs on any
  * thread with no lock: it reads the device context and the domain root
  * with atomic loads; writers change them under s->lock.
  */

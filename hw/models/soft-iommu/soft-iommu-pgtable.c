@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The guest's side of the soft IOMMU: writing page tables into guest
- * memory. See include/hw/iommu/soft-iommu-pgtable.h.
+ * memory. See include/hw/models/soft-iommu-pgtable.h.
  *
  * Intermediate entries always grant R|W; leaves carry the permission, so
  * the AND along the path is the leaf's.
  */
 #include <errno.h>
 
-#include "hw/iommu/soft-iommu-pgtable.h"
+#include "hw/models/soft-iommu-pgtable.h"
 
 #define PG SOFT_IOMMU_PAGE_SIZE
 #define TABLE_FLAGS (SOFT_IOMMU_PTE_R | SOFT_IOMMU_PTE_W)

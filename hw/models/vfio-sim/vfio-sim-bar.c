@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * An assigned device's BAR with an emulated MSI-X table laid over it;
- * see include/hw/vfio-sim/vfio-sim-bar.h.
+ * see include/hw/models/vfio-sim-bar.h.
  *
  * Lock rules: bar->lock protects the table entries; table callbacks run
  * with no memcore lock held, on any vCPU thread.
@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "hw/vfio-sim/vfio-sim-bar.h"
+#include "hw/models/vfio-sim-bar.h"
 
 /* Table accesses are aligned DWORDs or QWORDs (PCI spec); QWORDs split. */
 static uint64_t msix_read(void *opaque, hwaddr addr, unsigned size)

@@ -2,7 +2,7 @@
 /*
  * The soft IOMMU's register block: how a guest programs device contexts
  * and domain roots, invalidates, and reads faults. The layout is in
- * include/hw/iommu/soft-iommu.h.
+ * include/hw/models/soft-iommu.h.
  *
  * Registers are 64 bits; a 4-byte access reaches one half. Commands run
  * when the low half of their register is written (8-byte writes include
