@@ -10,6 +10,8 @@
 
 BUILD ?= build
 MESON_TEST_ARGS ?=
+# Extra ./configure options for $(BUILD), e.g. CONFIGURE_FLAGS=--enable-werror
+CONFIGURE_FLAGS ?=
 
 .PHONY: all deps check demo bench install clean stress fuzz check-xen-real
 
@@ -21,7 +23,7 @@ deps:
 
 $(BUILD)/build.ninja:
 	@scripts/install-deps.sh --check || scripts/install-deps.sh
-	./configure --builddir=$(BUILD)
+	./configure --builddir=$(BUILD) $(CONFIGURE_FLAGS)
 
 check: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
