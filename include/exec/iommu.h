@@ -141,10 +141,22 @@ void memory_region_init_iommu(IOMMUMemoryRegion *iommu_mr,
                               const IOMMUMemoryRegionOps *ops, void *opaque,
                               void *owner, const char *name, uint64_t size);
 
-/** memory_region_get_iommu() - the IOMMU region behind @mr, or NULL. */
+/**
+ * memory_region_get_iommu() - the IOMMU region behind @mr, or NULL.
+ * @mr: the region.
+ */
 IOMMUMemoryRegion *memory_region_get_iommu(MemoryRegion *mr);
 
-/** iommu_notifier_init() - fill in a notifier before registering it. */
+/**
+ * iommu_notifier_init() - fill in a notifier before registering it.
+ * @n: the notifier.
+ * @fn: called for each event.
+ * @flags: which events (IOMMU_NOTIFIER_MAP, _UNMAP or both).
+ * @start: first IOVA of the range it watches.
+ * @end: last IOVA of the range, inclusive.
+ * @iommu_idx: which translation it follows (see
+ *             memory_region_iommu_attrs_to_index()).
+ */
 void iommu_notifier_init(IOMMUNotifier *n, IOMMUNotify fn,
                          IOMMUNotifierFlag flags, hwaddr start, hwaddr end,
                          int iommu_idx);
@@ -160,7 +172,11 @@ void iommu_notifier_init(IOMMUNotifier *n, IOMMUNotify fn,
 int memory_region_register_iommu_notifier(MemoryRegion *mr, IOMMUNotifier *n,
                                           GError **errp);
 
-/** memory_region_unregister_iommu_notifier() - stop hearing events. */
+/**
+ * memory_region_unregister_iommu_notifier() - stop hearing events.
+ * @mr: the region.
+ * @n: the notifier.
+ */
 void memory_region_unregister_iommu_notifier(MemoryRegion *mr,
                                              IOMMUNotifier *n);
 
@@ -177,21 +193,39 @@ void memory_region_unregister_iommu_notifier(MemoryRegion *mr,
 void memory_region_notify_iommu(IOMMUMemoryRegion *iommu_mr, int iommu_idx,
                                 IOMMUTLBEvent event);
 
-/** memory_region_notify_iommu_one() - deliver @event to @n only, cropped. */
+/**
+ * memory_region_notify_iommu_one() - deliver @event to @n only, cropped.
+ * @n: the notifier.
+ * @event: the mapping or unmapping; cropped to @n's range before delivery.
+ */
 void memory_region_notify_iommu_one(IOMMUNotifier *n, IOMMUTLBEvent *event);
 
-/** memory_region_iommu_replay() - send @n every current mapping. */
+/**
+ * memory_region_iommu_replay() - send @n every current mapping.
+ * @iommu_mr: the IOMMU region.
+ * @n: the notifier.
+ */
 void memory_region_iommu_replay(IOMMUMemoryRegion *iommu_mr,
                                 IOMMUNotifier *n);
 
-/** memory_region_iommu_get_min_page_size() - the smallest page. */
+/**
+ * memory_region_iommu_get_min_page_size() - the smallest page.
+ * @iommu_mr: the IOMMU region.
+ */
 uint64_t memory_region_iommu_get_min_page_size(IOMMUMemoryRegion *iommu_mr);
 
-/** memory_region_iommu_attrs_to_index() - translation index for @attrs. */
+/**
+ * memory_region_iommu_attrs_to_index() - translation index for @attrs.
+ * @iommu_mr: the IOMMU region.
+ * @attrs: the attributes of an access.
+ */
 int memory_region_iommu_attrs_to_index(IOMMUMemoryRegion *iommu_mr,
                                        MemTxAttrs attrs);
 
-/** memory_region_iommu_num_indexes() - how many translations exist. */
+/**
+ * memory_region_iommu_num_indexes() - how many translations exist.
+ * @iommu_mr: the IOMMU region.
+ */
 int memory_region_iommu_num_indexes(IOMMUMemoryRegion *iommu_mr);
 
 #endif /* EXEC_IOMMU_H */

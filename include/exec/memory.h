@@ -440,19 +440,39 @@ void memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
  */
 void memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion);
 
-/** memory_region_set_enabled() - a disabled region (and all below) vanishes. */
+/**
+ * memory_region_set_enabled() - a disabled region (and all below) vanishes.
+ * @mr: the region.
+ * @enabled: false hides it; true shows it again.
+ */
 void memory_region_set_enabled(MemoryRegion *mr, bool enabled);
 
-/** memory_region_set_readonly() - refuse writes here and in subregions. */
+/**
+ * memory_region_set_readonly() - refuse writes here and in subregions.
+ * @mr: the region.
+ * @readonly: true refuses writes; false allows them again.
+ */
 void memory_region_set_readonly(MemoryRegion *mr, bool readonly);
 
-/** memory_region_set_address() - move @mr inside its container. */
+/**
+ * memory_region_set_address() - move @mr inside its container.
+ * @mr: the region.
+ * @addr: its new offset inside the container.
+ */
 void memory_region_set_address(MemoryRegion *mr, hwaddr addr);
 
-/** memory_region_set_alias_offset() - change where an alias looks. */
+/**
+ * memory_region_set_alias_offset() - change where an alias looks.
+ * @mr: an alias.
+ * @offset: the new offset into the target.
+ */
 void memory_region_set_alias_offset(MemoryRegion *mr, hwaddr offset);
 
-/** memory_region_set_size() - resize; UINT64_MAX means 2^64. */
+/**
+ * memory_region_set_size() - resize; UINT64_MAX means 2^64.
+ * @mr: the region.
+ * @size: the new size in bytes.
+ */
 void memory_region_set_size(MemoryRegion *mr, uint64_t size);
 
 /**
@@ -497,31 +517,58 @@ void memory_region_set_reentrancy_guard(MemoryRegion *mr,
  */
 void memory_region_disable_reentrancy_guard(MemoryRegion *mr, bool disable);
 
-/** memory_region_size() - the size, saturated: 2^64 reads as UINT64_MAX. */
+/**
+ * memory_region_size() - the size, saturated: 2^64 reads as UINT64_MAX.
+ * @mr: the region.
+ */
 uint64_t memory_region_size(MemoryRegion *mr);
 
-/** memory_region_name() - the name given at init. */
+/**
+ * memory_region_name() - the name given at init.
+ * @mr: the region.
+ */
 const char *memory_region_name(const MemoryRegion *mr);
 
-/** memory_region_is_ram() - RAM, ROM, RAM device, or ROM device in romd. */
+/**
+ * memory_region_is_ram() - RAM, ROM, RAM device, or ROM device in romd.
+ * @mr: the region.
+ */
 bool memory_region_is_ram(MemoryRegion *mr);
 
-/** memory_region_is_ram_device() - made by ..._init_ram_device_ptr(). */
+/**
+ * memory_region_is_ram_device() - made by ..._init_ram_device_ptr().
+ * @mr: the region.
+ */
 bool memory_region_is_ram_device(MemoryRegion *mr);
 
-/** memory_region_is_rom() - read-only RAM made by memory_region_init_rom(). */
+/**
+ * memory_region_is_rom() - read-only RAM made by memory_region_init_rom().
+ * @mr: the region.
+ */
 bool memory_region_is_rom(MemoryRegion *mr);
 
-/** memory_region_is_romd() - a ROM device whose reads come from memory. */
+/**
+ * memory_region_is_romd() - a ROM device whose reads come from memory.
+ * @mr: the region.
+ */
 bool memory_region_is_romd(MemoryRegion *mr);
 
-/** memory_region_is_private() - RAM refused to device accesses. */
+/**
+ * memory_region_is_private() - RAM refused to device accesses.
+ * @mr: the region.
+ */
 bool memory_region_is_private(MemoryRegion *mr);
 
-/** memory_region_is_map_on_demand() - its ops have map()/unmap(). */
+/**
+ * memory_region_is_map_on_demand() - its ops have map()/unmap().
+ * @mr: the region.
+ */
 bool memory_region_is_map_on_demand(MemoryRegion *mr);
 
-/** memory_region_is_mapped() - it is inside a container. */
+/**
+ * memory_region_is_mapped() - it is inside a container.
+ * @mr: the region.
+ */
 bool memory_region_is_mapped(MemoryRegion *mr);
 
 /**
@@ -534,6 +581,7 @@ void *memory_region_get_ram_ptr(MemoryRegion *mr);
 
 /**
  * memory_region_outstanding_maps() - mappings and caches holding @mr now.
+ * @mr: the region.
  */
 int memory_region_outstanding_maps(MemoryRegion *mr);
 
@@ -572,7 +620,10 @@ typedef struct MemoryStats {
     uint64_t listener_calls;
 } MemoryStats;
 
-/** memory_get_stats() - read the global counters. */
+/**
+ * memory_get_stats() - read the global counters.
+ * @stats: filled in with a snapshot of the counters.
+ */
 void memory_get_stats(MemoryStats *stats);
 
 /* ---------------------------------------------------------------------- */
@@ -647,6 +698,14 @@ MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
 
 /**
  * address_space_rw() - address_space_read() or address_space_write().
+ * @as: the address space.
+ * @addr: start.
+ * @attrs: attributes of the access.
+ * @buf: where the bytes come from or go to.
+ * @len: how many.
+ * @is_write: true for address_space_write(), false for _read().
+ *
+ * Return: what the chosen call returns.
  */
 MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                              void *buf, hwaddr len, bool is_write);
@@ -816,7 +875,11 @@ typedef struct AddressSpaceStats {
     uint64_t writeback_errors;
 } AddressSpaceStats;
 
-/** address_space_get_stats() - read @as's counters. */
+/**
+ * address_space_get_stats() - read @as's counters.
+ * @as: the address space.
+ * @stats: filled in with a snapshot of the counters.
+ */
 void address_space_get_stats(AddressSpace *as, AddressSpaceStats *stats);
 
 /* ---------------------------------------------------------------------- */
@@ -869,19 +932,28 @@ struct MemoryRegionCache {
 int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
                                  hwaddr addr, hwaddr len, bool is_write);
 
-/** address_space_cache_init_empty() - make @cache hold nothing. */
+/**
+ * address_space_cache_init_empty() - make @cache hold nothing.
+ * @cache: the cache.
+ */
 void address_space_cache_init_empty(MemoryRegionCache *cache);
 
 /**
- * address_space_cache_invalidate() - note that [@addr, +@access_len) of
- * the cache was written through a pointer. Kept for QEMU familiarity: it
- * feeds dirty logging, which memcore does not track, so it only checks
- * bounds.
+ * address_space_cache_invalidate() - note a write through the cache's pointer.
+ * @cache: the cache.
+ * @addr: offset from the start of the cache.
+ * @access_len: how many bytes were written there.
+ *
+ * Kept for QEMU familiarity: it feeds dirty logging, which memcore does
+ * not track, so it only checks bounds.
  */
 void address_space_cache_invalidate(MemoryRegionCache *cache, hwaddr addr,
                                     hwaddr access_len);
 
-/** address_space_cache_destroy() - release the mapping; @cache is empty. */
+/**
+ * address_space_cache_destroy() - release the mapping; @cache is empty.
+ * @cache: the cache.
+ */
 void address_space_cache_destroy(MemoryRegionCache *cache);
 
 /**
@@ -896,7 +968,13 @@ void address_space_cache_destroy(MemoryRegionCache *cache);
 MemTxResult address_space_read_cached(MemoryRegionCache *cache, hwaddr addr,
                                       void *buf, hwaddr len);
 
-/** address_space_write_cached() - write through a cache; see above. */
+/**
+ * address_space_write_cached() - write through a cache; see above.
+ * @cache: the cache.
+ * @addr: offset from the start of the cache.
+ * @buf: the bytes to write.
+ * @len: how many.
+ */
 MemTxResult address_space_write_cached(MemoryRegionCache *cache, hwaddr addr,
                                        const void *buf, hwaddr len);
 
@@ -977,7 +1055,10 @@ struct MemoryListener {
  */
 void memory_listener_register(MemoryListener *listener, AddressSpace *as);
 
-/** memory_listener_unregister() - stop listening; no region_del replay. */
+/**
+ * memory_listener_unregister() - stop listening; no region_del replay.
+ * @listener: a registered listener.
+ */
 void memory_listener_unregister(MemoryListener *listener);
 
 /* ---------------------------------------------------------------------- */
@@ -1003,10 +1084,18 @@ void mtree_format_tree(GString *out, AddressSpace *as);
  */
 void mtree_format_flatview(GString *out, AddressSpace *as);
 
-/** mtree_print_tree() - mtree_format_tree() to a stdio stream. */
+/**
+ * mtree_print_tree() - mtree_format_tree() to a stdio stream.
+ * @f: the stdio stream to print to.
+ * @as: the address space.
+ */
 void mtree_print_tree(FILE *f, AddressSpace *as);
 
-/** mtree_print_flatview() - mtree_format_flatview() to a stdio stream. */
+/**
+ * mtree_print_flatview() - mtree_format_flatview() to a stdio stream.
+ * @f: the stdio stream to print to.
+ * @as: the address space.
+ */
 void mtree_print_flatview(FILE *f, AddressSpace *as);
 
 /**

@@ -72,7 +72,10 @@ void iommu_device_space_init(IOMMUDeviceSpace *ds, void *owner,
  */
 void iommu_device_space_set_bypass(IOMMUDeviceSpace *ds, bool bypass);
 
-/** iommu_device_space_get_bypass() - the current mode. */
+/**
+ * iommu_device_space_get_bypass() - the current mode.
+ * @ds: the device's DMA space.
+ */
 bool iommu_device_space_get_bypass(const IOMMUDeviceSpace *ds);
 
 /**

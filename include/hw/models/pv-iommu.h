@@ -104,7 +104,11 @@ typedef struct PVIOMMUStats {
     uint64_t swaps;
 } PVIOMMUStats;
 
-/** pv_iommu_new() - an IOMMU with no domains; NULL and @errp on error. */
+/**
+ * pv_iommu_new() - an IOMMU with no domains; NULL and @errp on error.
+ * @cfg: the machine's shape (domains are added later).
+ * @errp: where to put the error.
+ */
 PVIOMMU *pv_iommu_new(const PVIOMMUConfig *cfg, GError **errp);
 
 /**
@@ -128,13 +132,26 @@ void pv_iommu_free(PVIOMMU *p);
 int pv_iommu_add_domain(PVIOMMU *p, uint16_t domid, uint64_t nr_pages,
                         GError **errp);
 
-/** pv_iommu_domain_ram() - the guest's own view of its RAM, or NULL. */
+/**
+ * pv_iommu_domain_ram() - the guest's own view of its RAM, or NULL.
+ * @p: the PV-IOMMU.
+ * @domid: the guest.
+ */
 void *pv_iommu_domain_ram(PVIOMMU *p, uint16_t domid);
 
-/** pv_iommu_domain_mfn() - the machine frame of @gfn (ballooned or not). */
+/**
+ * pv_iommu_domain_mfn() - the machine frame of @gfn (ballooned or not).
+ * @p: the PV-IOMMU.
+ * @domid: the guest.
+ * @gfn: a frame number in the guest's physical space.
+ */
 uint64_t pv_iommu_domain_mfn(PVIOMMU *p, uint16_t domid, uint64_t gfn);
 
-/** pv_iommu_allow_domain() - give an unprivileged caller @domid. */
+/**
+ * pv_iommu_allow_domain() - give an unprivileged caller @domid.
+ * @p: the PV-IOMMU.
+ * @domid: the domain it may now act on.
+ */
 void pv_iommu_allow_domain(PVIOMMU *p, uint16_t domid);
 
 /**
@@ -149,7 +166,12 @@ void pv_iommu_allow_domain(PVIOMMU *p, uint16_t domid);
 int pv_iommu_add_ioserver(PVIOMMU *p, uint32_t id, PVIOMMUInvalidateFn *fn,
                           void *opaque);
 
-/** pv_iommu_add_reserved() - mark BFNs as an RMRR region: -EACCES there. */
+/**
+ * pv_iommu_add_reserved() - mark BFNs as an RMRR region: -EACCES there.
+ * @p: the PV-IOMMU.
+ * @first_bfn: the first reserved bus frame.
+ * @nr: how many frames.
+ */
 void pv_iommu_add_reserved(PVIOMMU *p, uint64_t first_bfn, uint64_t nr);
 
 /**
@@ -216,10 +238,19 @@ int pv_iommu_balloon_out(PVIOMMU *p, uint16_t domid, uint64_t gfn);
  */
 int pv_iommu_balloon_in(PVIOMMU *p, uint16_t domid, uint64_t gfn);
 
-/** pv_iommu_frame_refs() - references on @domid's frame @gfn. */
+/**
+ * pv_iommu_frame_refs() - references on @domid's frame @gfn.
+ * @p: the PV-IOMMU.
+ * @domid: the guest.
+ * @gfn: a frame number in the guest's physical space.
+ */
 unsigned pv_iommu_frame_refs(PVIOMMU *p, uint16_t domid, uint64_t gfn);
 
-/** pv_iommu_get_stats() - read the counters. */
+/**
+ * pv_iommu_get_stats() - read the counters.
+ * @p: the PV-IOMMU.
+ * @stats: filled in with a snapshot of the counters.
+ */
 void pv_iommu_get_stats(PVIOMMU *p, PVIOMMUStats *stats);
 
 /**
@@ -231,7 +262,10 @@ void pv_iommu_get_stats(PVIOMMU *p, PVIOMMUStats *stats);
  */
 IOMMUMemoryRegion *pv_iommu_bfn_region(PVIOMMU *p);
 
-/** pv_iommu_machine_as() - machine memory: every domain's frames. */
+/**
+ * pv_iommu_machine_as() - machine memory: every domain's frames.
+ * @p: the PV-IOMMU.
+ */
 AddressSpace *pv_iommu_machine_as(PVIOMMU *p);
 
 #endif /* HW_IOMMU_PV_IOMMU_H */

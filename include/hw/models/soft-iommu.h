@@ -234,10 +234,16 @@ SoftIOMMUDevice *soft_iommu_device_new(SoftIOMMU *s, uint16_t devid,
  */
 void soft_iommu_device_free(SoftIOMMUDevice *dev);
 
-/** soft_iommu_device_as() - the device's DMA address space. */
+/**
+ * soft_iommu_device_as() - the device's DMA address space.
+ * @dev: the device.
+ */
 AddressSpace *soft_iommu_device_as(SoftIOMMUDevice *dev);
 
-/** soft_iommu_device_iommu() - the device's IOMMU region. */
+/**
+ * soft_iommu_device_iommu() - the device's IOMMU region.
+ * @dev: the device.
+ */
 IOMMUMemoryRegion *soft_iommu_device_iommu(SoftIOMMUDevice *dev);
 
 /**
@@ -311,7 +317,11 @@ int soft_iommu_invalidate(SoftIOMMU *s, uint32_t domid, hwaddr iova,
  */
 bool soft_iommu_fault_pop(SoftIOMMU *s, SoftIOMMUFault *fault);
 
-/** soft_iommu_get_stats() - read the counters. */
+/**
+ * soft_iommu_get_stats() - read the counters.
+ * @s: the software IOMMU.
+ * @stats: filled in with a snapshot of the counters.
+ */
 void soft_iommu_get_stats(SoftIOMMU *s, SoftIOMMUStats *stats);
 
 /*

@@ -100,10 +100,16 @@ void vfio_sim_bar_set_msix_overlay(VFIOSimBar *bar, bool on);
  */
 void vfio_sim_bar_destroy(VFIOSimBar *bar);
 
-/** vfio_sim_bar_fd() - the memfd behind the BAR (the device's side). */
+/**
+ * vfio_sim_bar_fd() - the memfd behind the BAR (the device's side).
+ * @bar: the BAR.
+ */
 int vfio_sim_bar_fd(VFIOSimBar *bar);
 
-/** vfio_sim_bar_mmap() - the mapping of the BAR that guests reach. */
+/**
+ * vfio_sim_bar_mmap() - the mapping of the BAR that guests reach.
+ * @bar: the BAR.
+ */
 void *vfio_sim_bar_mmap(VFIOSimBar *bar);
 
 /**
@@ -117,7 +123,10 @@ void *vfio_sim_bar_mmap(VFIOSimBar *bar);
 bool vfio_sim_bar_msix_entry(VFIOSimBar *bar, unsigned vector,
                              VFIOSimMSIXEntry *entry);
 
-/** vfio_sim_bar_table_accesses() - guest accesses the emulation served. */
+/**
+ * vfio_sim_bar_table_accesses() - guest accesses the emulation served.
+ * @bar: the BAR.
+ */
 uint64_t vfio_sim_bar_table_accesses(VFIOSimBar *bar);
 
 #endif /* HW_VFIO_SIM_VFIO_SIM_BAR_H */

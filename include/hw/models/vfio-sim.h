@@ -93,10 +93,16 @@ typedef struct VFIOSimStats {
 VFIOSimContainer *vfio_sim_container_new(uint64_t pgsize,
                                          unsigned max_entries);
 
-/** vfio_sim_container_free() - destroy it and any mappings left. */
+/**
+ * vfio_sim_container_free() - destroy it and any mappings left.
+ * @c: the container.
+ */
 void vfio_sim_container_free(VFIOSimContainer *c);
 
-/** vfio_sim_container_pgsize() - the page size. */
+/**
+ * vfio_sim_container_pgsize() - the page size.
+ * @c: the container.
+ */
 uint64_t vfio_sim_container_pgsize(VFIOSimContainer *c);
 
 /**
@@ -151,7 +157,11 @@ int vfio_sim_device_dma(VFIOSimContainer *c, uint64_t iova, void *buf,
 VFIOSimMapping *vfio_sim_container_get_mappings(VFIOSimContainer *c,
                                                 size_t *n);
 
-/** vfio_sim_container_get_stats() - read the counters. */
+/**
+ * vfio_sim_container_get_stats() - read the counters.
+ * @c: the container.
+ * @stats: filled in with a snapshot of the counters.
+ */
 void vfio_sim_container_get_stats(VFIOSimContainer *c, VFIOSimStats *stats);
 
 typedef struct VFIOSimListener VFIOSimListener;

@@ -188,10 +188,19 @@ void virtqueue_unpop(VirtQueue *vq, VirtQueueElement *elem);
 void virtqueue_fill(VirtQueue *vq, VirtQueueElement *elem, uint32_t len,
                     unsigned idx);
 
-/** virtqueue_flush() - publish @count filled elements to the driver. */
+/**
+ * virtqueue_flush() - publish @count filled elements to the driver.
+ * @vq: the virtqueue.
+ * @count: how many elements virtqueue_fill() filled since the last flush.
+ */
 void virtqueue_flush(VirtQueue *vq, unsigned count);
 
-/** virtqueue_push() - virtqueue_fill() at 0, then virtqueue_flush(1). */
+/**
+ * virtqueue_push() - virtqueue_fill() at 0, then virtqueue_flush(1).
+ * @vq: the virtqueue.
+ * @elem: the element popped earlier; it is freed.
+ * @len: bytes the device wrote into its in-buffers.
+ */
 void virtqueue_push(VirtQueue *vq, VirtQueueElement *elem, uint32_t len);
 
 /**
@@ -210,10 +219,16 @@ bool virtqueue_should_notify(VirtQueue *vq);
  */
 void virtqueue_set_notification(VirtQueue *vq, bool enable);
 
-/** virtqueue_is_broken() - a malformed chain broke the queue. */
+/**
+ * virtqueue_is_broken() - a malformed chain broke the queue.
+ * @vq: the virtqueue.
+ */
 bool virtqueue_is_broken(VirtQueue *vq);
 
-/** virtqueue_broken_reason() - why, or NULL; valid until reset. */
+/**
+ * virtqueue_broken_reason() - why, or NULL; valid until reset.
+ * @vq: the virtqueue.
+ */
 const char *virtqueue_broken_reason(VirtQueue *vq);
 
 /**

@@ -37,18 +37,6 @@ typedef struct XenBackend XenBackend;
 #define XEN_BACKEND_MAX_COPY_SEGS  1024
 
 /**
- * struct XenGrantCopySegment - one piece of a batched grant copy.
- * @source: where the bytes come from: a local pointer (@virt) or, when
- *          @flags has GNTCOPY_source_gref, a grant of another domain.
- * @dest: where they go; a grant when @flags has GNTCOPY_dest_gref.
- * @len: bytes; the grant side must satisfy offset + len <= XEN_PAGE_SIZE.
- * @flags: GNTCOPY_source_gref and/or GNTCOPY_dest_gref.
- * @status: out: GNTST_* for this segment.
- *
- * The layout follows libxengnttab's segment; the libxen backend still
- * converts field by field rather than relying on that.
- */
-/**
  * union XenGrantCopyPtr - one side of a grant-copy segment.
  * @virt: a pointer in the backend's own memory;
  * @foreign: or byte @offset of grant @ref of domain @domid.
@@ -62,6 +50,18 @@ typedef union XenGrantCopyPtr {
     } foreign;
 } XenGrantCopyPtr;
 
+/**
+ * struct XenGrantCopySegment - one piece of a batched grant copy.
+ * @source: where the bytes come from: a local pointer (@virt) or, when
+ *          @flags has GNTCOPY_source_gref, a grant of another domain.
+ * @dest: where they go; a grant when @flags has GNTCOPY_dest_gref.
+ * @len: bytes; the grant side must satisfy offset + len <= XEN_PAGE_SIZE.
+ * @flags: GNTCOPY_source_gref and/or GNTCOPY_dest_gref.
+ * @status: out: GNTST_* for this segment.
+ *
+ * The layout follows libxengnttab's segment; the libxen backend still
+ * converts field by field rather than relying on that.
+ */
 typedef struct XenGrantCopySegment {
     XenGrantCopyPtr source, dest;
     uint16_t len;
@@ -133,7 +133,10 @@ XenBackend *xen_backend_open_libxen(GError **errp);
  */
 void xen_backend_close(XenBackend *be);
 
-/** xen_backend_name() - "libxen" or "emu". */
+/**
+ * xen_backend_name() - "libxen" or "emu".
+ * @be: the backend.
+ */
 const char *xen_backend_name(XenBackend *be);
 
 /**

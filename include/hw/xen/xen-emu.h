@@ -78,10 +78,17 @@ void xen_emu_free(XenEmu *emu);
 XenEmuDomain *xen_emu_domain_new(XenEmu *emu, uint16_t domid,
                                  uint64_t ram_bytes, GError **errp);
 
-/** xen_emu_domain_lookup() - the domain with @domid, or NULL. */
+/**
+ * xen_emu_domain_lookup() - the domain with @domid, or NULL.
+ * @emu: the emulated hypervisor.
+ * @domid: the domain's id.
+ */
 XenEmuDomain *xen_emu_domain_lookup(XenEmu *emu, uint16_t domid);
 
-/** xen_emu_domain_id() - the domain's domid. */
+/**
+ * xen_emu_domain_id() - the domain's domid.
+ * @dom: the domain.
+ */
 uint16_t xen_emu_domain_id(XenEmuDomain *dom);
 
 /**
@@ -93,7 +100,10 @@ uint16_t xen_emu_domain_id(XenEmuDomain *dom);
  */
 void *xen_emu_domain_ram(XenEmuDomain *dom);
 
-/** xen_emu_domain_ram_size() - bytes of RAM the domain was created with. */
+/**
+ * xen_emu_domain_ram_size() - bytes of RAM the domain was created with.
+ * @dom: the domain.
+ */
 uint64_t xen_emu_domain_ram_size(XenEmuDomain *dom);
 
 /**
@@ -210,7 +220,13 @@ typedef void XenEmuInvalidateFn(void *opaque, uint16_t domid);
 void xen_emu_add_invalidate_notifier(XenEmu *emu, uint16_t domid,
                                      XenEmuInvalidateFn *fn, void *opaque);
 
-/** xen_emu_remove_invalidate_notifier() - undo the registration above. */
+/**
+ * xen_emu_remove_invalidate_notifier() - undo the registration above.
+ * @emu: the emulated hypervisor.
+ * @domid: as registered.
+ * @fn: as registered.
+ * @opaque: as registered.
+ */
 void xen_emu_remove_invalidate_notifier(XenEmu *emu, uint16_t domid,
                                         XenEmuInvalidateFn *fn,
                                         void *opaque);
@@ -261,7 +277,11 @@ typedef struct XenEmuStats {
     uint64_t pages_foreign_mapped;
 } XenEmuStats;
 
-/** xen_emu_get_stats() - read the counters. */
+/**
+ * xen_emu_get_stats() - read the counters.
+ * @emu: the emulated hypervisor.
+ * @stats: filled in with a snapshot of the counters.
+ */
 void xen_emu_get_stats(XenEmu *emu, XenEmuStats *stats);
 
 #endif /* HW_XEN_XEN_EMU_H */

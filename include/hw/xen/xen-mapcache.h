@@ -76,9 +76,11 @@ MemoryRegion *xen_mapcache_region(XenMapCache *mc);
 void xen_mapcache_invalidate(XenMapCache *mc);
 
 /**
- * xen_mapcache_notify() - xen_mapcache_invalidate() as an xen-emu
- * invalidate notifier: pass it with @mc as opaque to
- * xen_emu_add_invalidate_notifier().
+ * xen_mapcache_notify() - xen_mapcache_invalidate() as an invalidate notifier.
+ * @mc: the XenMapCache, passed as the notifier's opaque.
+ * @domid: the domain whose memory changed (the cache serves only one).
+ *
+ * Register it with xen_emu_add_invalidate_notifier(), @mc as opaque.
  */
 void xen_mapcache_notify(void *mc, uint16_t domid);
 
@@ -104,7 +106,11 @@ typedef struct XenMapCacheStats {
     uint64_t failures;
 } XenMapCacheStats;
 
-/** xen_mapcache_get_stats() - read the counters of @mc. */
+/**
+ * xen_mapcache_get_stats() - read the counters of @mc.
+ * @mc: the mapcache.
+ * @stats: filled in with a snapshot of the counters.
+ */
 void xen_mapcache_get_stats(XenMapCache *mc, XenMapCacheStats *stats);
 
 /**
