@@ -39,14 +39,16 @@ install: all
 # Benchmarks (docs/devel/performance.rst): an optimised build of their own
 # (-O2 or more, NDEBUG), then every benchmark. results.json, the plots and
 # the logs go to $(BUILD)/bench/; a table is printed. P7 compares against
-# Debian's QEMU, so that and gnuplot are installed if missing.
+# Debian's QEMU, so that and gnuplot are installed if missing; the peer
+# comparison builds rust-vmm's vm-memory from Debian's packaged crate.
 # BENCH_ARGS=--quick gives a short smoke run.
 BENCH_BUILD ?= build-bench
 BENCH_ARGS ?=
+BENCH_PACKAGES = gnuplot-nox qemu-system-x86 cargo librust-vm-memory-dev
 
 bench:
-	@scripts/install-deps.sh --check gnuplot-nox qemu-system-x86 || \
-		scripts/install-deps.sh gnuplot-nox qemu-system-x86
+	@scripts/install-deps.sh --check $(BENCH_PACKAGES) || \
+		scripts/install-deps.sh $(BENCH_PACKAGES)
 	./configure --builddir=$(BENCH_BUILD) --enable-bench
 	ninja -C $(BENCH_BUILD) bench-programs
 	python3 tests/bench/run-bench.py --build $(BENCH_BUILD) \

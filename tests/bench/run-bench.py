@@ -36,10 +36,14 @@ PROGRAMS = [
     ('bench-grant', [], 180),
     ('bench-readers', [], 120),
     ('bench-qtest', None, 240),     # arguments depend on what is installed
+    ('bench-peer', [], 300),        # built only with cargo + vm-memory
 ]
 
-PLOTS = ['p2-scaling.gp', 'p4-render.gp', 'p5-grant-map.gp',
-         'p6-map-vs-copy.gp', 'p8-readers.gp']
+PLOTS = ['p1-p3-access.gp', 'p2-scaling.gp', 'p4-render.gp',
+         'p5-grant-map.gp', 'p6-map-vs-copy.gp', 'p8-readers.gp']
+
+# Records the access bar chart shows: P1-P3 and the vm-memory peer.
+ACCESS_PREFIXES = ('P1/', 'P2/read-spread', 'P3/', 'peer/read', 'peer/ldq')
 
 
 def sh(cmd):
@@ -156,6 +160,42 @@ def print_table(records):
             print('  '.join('-' * w for w in widths))
 
 
+def write_access_data(out, records):
+    """access.dat for p1-p3-access.gp: one bar per ratio record."""
+    path = os.path.join(out, 'data', 'access.dat')
+    with open(path, 'w') as f:
+        f.write('# index label median min max target\n')
+        i = 0
+        for r in records:
+            ra = r.get('ratio')
+            if not ra or not r['name'].startswith(ACCESS_PREFIXES):
+                continue
+            label = r['name']
+            p = r.get('params', {})
+            if 'regions' in p:
+                label += f"/{p['regions']}"
+            elif 'size' in p:
+                label += f"/{p['size']}B"
+            t = r.get('target')
+            i += 1
+            f.write(f"{i} {label} {ra['median']:.4f} {ra['min']:.4f} "
+                    f"{ra['max']:.4f} {t['value'] if t else 0}\n")
+
+
+def summarise(records):
+    """How many targets there are, how many were met, which were not."""
+    with_target = [r for r in records if r.get('target')]
+    missed = sorted({key_of(r) for r in with_target if not r.get('met')})
+    return {'targets': len(with_target),
+            'met': sum(1 for r in with_target if r.get('met')),
+            'missed': missed}
+
+
+def key_of(r):
+    p = r.get('params', {})
+    return r['name'] + ''.join(f' {k}={p[k]}' for k in sorted(p))
+
+
 def render_plots(out):
     gnuplot = shutil.which('gnuplot')
     if not gnuplot:
@@ -216,6 +256,13 @@ def main():
                 failed.append(name + ' (skipped)')
                 continue
             extra = ['--dm', dm, '--qemu', qemu]
+        if name == 'bench-peer' and not os.path.exists(
+                os.path.join(args.build, 'tests', 'bench', name)):
+            print('run-bench: the vm-memory peer skipped: it needs Debian\'s '
+                  'cargo and librust-vm-memory-dev at configure time',
+                  file=sys.stderr)
+            failed.append(name + ' (skipped)')
+            continue
         if not run_program(args.build, out, name, extra, timeout, common):
             failed.append(name)
 
@@ -232,12 +279,14 @@ def main():
         'seconds': round(time.monotonic() - started),
         'machine': info,
         'options': {'quick': args.quick, 'reps': args.reps},
+        'summary': summarise(records),
         'records': records,
     }
     with open(os.path.join(out, 'results.json'), 'w') as f:
         json.dump(result, f, indent=1)
         f.write('\n')
 
+    write_access_data(out, records)
     plots = render_plots(out)
     print()
     print_table(records)
@@ -250,6 +299,8 @@ def main():
     print(f'results: {os.path.join(out, "results.json")}')
     for p in plots:
         print(f'plot:    {p}')
+    summary = result['summary']
+    print(f"targets: {summary['met']} of {summary['targets']} met")
     if missed:
         print(f'{len(missed)} target(s) missed: ' +
               ', '.join(sorted({r["name"] for r in missed})))
