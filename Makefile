@@ -13,7 +13,8 @@ MESON_TEST_ARGS ?=
 # Extra ./configure options for $(BUILD), e.g. CONFIGURE_FLAGS=--enable-werror
 CONFIGURE_FLAGS ?=
 
-.PHONY: all deps check demo bench install clean stress fuzz check-xen-real
+.PHONY: all deps check demo bench bench-compare install clean stress fuzz \
+	check-xen-real
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -53,6 +54,13 @@ bench:
 	ninja -C $(BENCH_BUILD) bench-programs
 	python3 tests/bench/run-bench.py --build $(BENCH_BUILD) \
 		--out $(BUILD)/bench $(BENCH_ARGS)
+
+# What got faster or slower than an earlier run, beyond the noise:
+#   make bench-compare BASE=old/results.json [NEW=build/bench/results.json]
+NEW ?= $(BUILD)/bench/results.json
+bench-compare:
+	@test -n "$(BASE)" || { echo "make bench-compare: set BASE=old/results.json" >&2; exit 2; }
+	python3 tests/bench/compare-bench.py $(BASE) $(NEW)
 
 clean:
 	rm -rf $(BUILD)
