@@ -24,16 +24,6 @@
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-/*
- * API misuse by the embedding program: say what went wrong and abort.
- * Never used for anything a guest can cause.
- */
-#define memcore_misuse(fmt, ...)                                           \
-    do {                                                                   \
-        fprintf(stderr, "memcore: " fmt "\n", ##__VA_ARGS__);              \
-        abort();                                                           \
-    } while (0)
-
 /* ---- rcu.c --------------------------------------------------------- */
 
 extern __thread bool memcore_rcu_registered

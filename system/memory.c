@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "exec/memcore-error.h"
 #include "memory-internal.h"
 
 MemoryStats memory_stats;
@@ -101,7 +102,7 @@ static bool mr_alloc_ram(MemoryRegion *mr, uint64_t size, GError **errp)
     void *p;
 
     if (size == 0 || size == UINT64_MAX || size > SIZE_MAX / 2) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "%s: bad RAM size %" PRIu64, mr->name, size);
         return false;
     }

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "exec/memcore-error.h"
 #include "virtqueue-internal.h"
 
 #define USED_ELEM_SIZE 8
@@ -28,7 +29,7 @@ VirtQueue *virtqueue_new(AddressSpace *dma_as, const VirtQueueConfig *cfg,
 
     if (cfg->num == 0 || cfg->num > VIRTQUEUE_MAX_SIZE ||
         (cfg->num & (cfg->num - 1))) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "virtqueue: size %u is not a power of 2 in 1..%u",
                     cfg->num, VIRTQUEUE_MAX_SIZE);
         return NULL;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "exec/memcore-error.h"
 #include "xen-emu-internal.h"
 
 typedef struct EmuBackend {
@@ -346,7 +347,7 @@ XenBackend *xen_emu_backend_open(XenEmu *emu, uint16_t self_domid,
 
     xen_emu_assert_hv(emu, __func__);
     if (self_domid > XEN_EMU_DOMID_MAX) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "xen-emu: backend domid %u is reserved", self_domid);
         return NULL;
     }

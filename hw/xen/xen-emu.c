@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "exec/memcore-error.h"
 #include "xen-emu-internal.h"
 
 void xen_emu_assert_hv(XenEmu *emu, const char *func)
@@ -31,7 +32,7 @@ XenEmu *xen_emu_new(GError **errp)
 
     /* Backend mappings are mmap()s of single guest frames. */
     if (psz != XEN_PAGE_SIZE) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "xen-emu needs 4 KiB host pages, this host has %ld", psz);
         return NULL;
     }
@@ -96,7 +97,7 @@ static bool domain_check_args(XenEmu *emu, uint16_t domid,
                               uint64_t ram_bytes, GError **errp)
 {
     if (domid == 0 || domid > XEN_EMU_DOMID_MAX) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "xen-emu: domid %u is not a guest domid (1..%u)",
                     domid, XEN_EMU_DOMID_MAX);
         return false;
@@ -104,13 +105,13 @@ static bool domain_check_args(XenEmu *emu, uint16_t domid,
     /* Frames are 32-bit in a v1 grant entry, so RAM stops at 2^44. */
     if (ram_bytes == 0 || ram_bytes % XEN_PAGE_SIZE ||
         ram_bytes / XEN_PAGE_SIZE > UINT32_MAX) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "xen-emu: RAM size %" PRIu64 " is not a nonzero "
                     "multiple of 4 KiB below 2^44", ram_bytes);
         return false;
     }
     if (xen_emu_domain_lookup(emu, domid)) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_BUSY,
                     "xen-emu: domain %u already exists", domid);
         return false;
     }
@@ -203,7 +204,7 @@ XenEmuDomain *xen_emu_domain_new(XenEmu *emu, uint16_t domid,
         /* Lost a race with another thread creating the same domid. */
         g_mutex_unlock(&emu->lock);
         domain_free(dom);
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_BUSY,
                     "xen-emu: domain %u already exists", domid);
         return NULL;
     }

@@ -4,11 +4,12 @@
  * --disable-xen, or no libxen-dev found), so that callers link either way
  * and learn at run time why there is no Xen.
  */
+#include "exec/memcore-error.h"
 #include "hw/xen/xen-backend-ops.h"
 
 XenBackend *xen_backend_open_libxen(GError **errp)
 {
-    g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
+    g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_UNAVAILABLE,
                 "no Xen: memcore was built without libxen "
                 "(install libxen-dev and configure --enable-xen)");
     return NULL;

@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "exec/memcore-error.h"
 #include "hw/xen/xen-backend-ops.h"
 
 #define GNTDEV_PATH "/dev/xen/gntdev"
@@ -192,7 +193,7 @@ static bool probe_gntdev(GError **errp)
     int fd = open(GNTDEV_PATH, O_RDWR | O_CLOEXEC);
 
     if (fd < 0) {
-        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_UNAVAILABLE,
                     "no Xen: " GNTDEV_PATH ": %s", g_strerror(errno));
         return false;
     }
@@ -213,7 +214,7 @@ XenBackend *xen_backend_open_libxen(GError **errp)
         xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
     lb->xgt = xengnttab_open(lb->logger, 0);
     if (!lb->xgt) {
-        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_UNAVAILABLE,
                     "no Xen: " GNTDEV_PATH ": xengnttab_open: %s",
                     g_strerror(errno));
         libxen_close(&lb->be);

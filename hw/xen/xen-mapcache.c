@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "exec/memcore-error.h"
 #include "hw/xen/xen-mapcache.h"
 
 typedef struct MapCacheEntry {
@@ -263,13 +264,13 @@ static bool check_args(uint64_t ram_bytes, unsigned bucket_shift,
                        GError **errp)
 {
     if (ram_bytes == 0 || ram_bytes % XEN_PAGE_SIZE) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "xen-mapcache: RAM size %" PRIu64 " is not a nonzero "
                     "multiple of 4 KiB", ram_bytes);
         return false;
     }
     if (bucket_shift < XEN_PAGE_SHIFT || bucket_shift > 30) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "xen-mapcache: bucket shift %u is outside 12..30",
                     bucket_shift);
         return false;

@@ -26,6 +26,7 @@
 #include "exec/hwaddr.h"
 #include "exec/int128.h"
 #include "exec/memattrs.h"
+#include "exec/memcore-error.h"
 
 typedef struct MemoryRegion MemoryRegion;
 typedef struct MemoryRegionOps MemoryRegionOps;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "exec/memcore-error.h"
 #include "pv-iommu-internal.h"
 
 #define DEFAULT_NR_BFNS (1ULL << 20)
@@ -156,7 +157,7 @@ int pv_iommu_add_domain(PVIOMMU *p, uint16_t domid, uint64_t nr_pages,
     if (domid == 0 || domid >= PV_IOMMU_DOMID_SELF || !nr_pages ||
         nr_pages > (1ULL << 24) ||
         g_hash_table_contains(p->domains, GUINT_TO_POINTER(domid))) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "pv-iommu: cannot create domain %u", domid);
         return -EINVAL;
     }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "exec/memcore-error.h"
 #include "soft-iommu-internal.h"
 
 #define DEFAULT_NR_DOMAINS      256
@@ -128,7 +129,7 @@ static int soft_iommu_notify_flag_changed(void *opaque,
      * let a consumer silently miss mappings.
      */
     if (dev->s->cfg.no_caching_mode && (new_flags & IOMMU_NOTIFIER_MAP)) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_UNAVAILABLE,
                     "%s: MAP notifiers need caching mode", dev->name);
         return -ENOTSUP;
     }
@@ -149,7 +150,7 @@ static bool config_check(SoftIOMMUConfig *c, GError **errp)
     c->max_mappings = c->max_mappings ?: DEFAULT_MAX_MAPPINGS;
     c->walk_budget = c->walk_budget ?: DEFAULT_WALK_BUDGET;
     if (c->nr_domains > 65536) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "soft-iommu: %u domains; at most 65536", c->nr_domains);
         return false;
     }
@@ -232,7 +233,7 @@ SoftIOMMUDevice *soft_iommu_device_new(SoftIOMMU *s, uint16_t devid,
     g_mutex_unlock(&s->lock);
     if (taken) {
         g_mutex_unlock(&s->cfg_lock);
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_BUSY,
                     "soft-iommu: device %04x already plugged in", devid);
         return NULL;
     }

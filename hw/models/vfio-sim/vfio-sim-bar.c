@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "exec/memcore-error.h"
 #include "hw/models/vfio-sim-bar.h"
 
 /* Table accesses are aligned DWORDs or QWORDs (PCI spec); QWORDs split. */
@@ -79,7 +80,7 @@ static bool bar_check(uint64_t size, uint64_t msix_offset, unsigned vectors,
     if (size < 4096 || (size & (size - 1)) || (msix_offset & 7) ||
         vectors == 0 || vectors > 2048 || msix_offset > size ||
         (uint64_t)vectors * VFIO_SIM_MSIX_ENTRY_SIZE > size - msix_offset) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "vfio-sim: bad BAR (size %#" G_GINT64_MODIFIER "x, "
                     "MSI-X %u vectors at %#" G_GINT64_MODIFIER "x)",
                     size, vectors, msix_offset);

@@ -687,18 +687,23 @@ START_TEST(test_domain_errors)
 {
     GError *err = NULL;
 
+    /* Reserved domid, odd or empty RAM, domid out of range: invalid. */
     ck_assert_ptr_null(xen_emu_domain_new(env.emu, 0, XEN_PAGE_SIZE, &err));
-    ck_assert_ptr_nonnull(err);
+    ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
     g_clear_error(&err);
     ck_assert_ptr_null(xen_emu_domain_new(env.emu, GUEST_DOMID,
                                           XEN_PAGE_SIZE, &err));
     ck_assert(strstr(err->message, "already exists"));
+    ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_BUSY));
     g_clear_error(&err);
     ck_assert_ptr_null(xen_emu_domain_new(env.emu, 3, 100, &err));
+    ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
     g_clear_error(&err);
     ck_assert_ptr_null(xen_emu_domain_new(env.emu, 3, 0, &err));
+    ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
     g_clear_error(&err);
     ck_assert_ptr_null(xen_emu_domain_new(env.emu, 0x7ff0, 4096, &err));
+    ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
     g_clear_error(&err);
     ck_assert_ptr_eq(xen_emu_domain_lookup(env.emu, GUEST_DOMID), env.dom);
     ck_assert_ptr_null(xen_emu_domain_lookup(env.emu, 3));

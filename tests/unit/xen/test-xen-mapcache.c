@@ -273,11 +273,14 @@ START_TEST(test_new_errors)
     GError *err = NULL;
 
     ck_assert_ptr_null(xen_mapcache_new(env.be, 1, 0, SHIFT, 0, &err));
+    ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
     g_clear_error(&err);
     ck_assert_ptr_null(xen_mapcache_new(env.be, 1, 4096, 11, 0, &err));
+    ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
     g_clear_error(&err);
     ck_assert_ptr_null(xen_mapcache_new(env.be, 1, 4096, 31, 0, &err));
     ck_assert(strstr(err->message, "bucket shift"));
+    ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
     g_clear_error(&err);
 }
 END_TEST
