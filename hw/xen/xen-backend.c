@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "exec/memcore-error.h"
 #include "hw/xen/xen-backend-ops.h"
 
 static const char *const gntst_names[XEN_GNTST_NR] = {
@@ -20,12 +21,6 @@ const char *xen_gntst_name(int status)
         return "unknown";
     }
     return gntst_names[-status];
-}
-
-static void misuse(const char *func, const char *what)
-{
-    fprintf(stderr, "xen backend: %s(): %s\n", func, what);
-    abort();
 }
 
 void xen_backend_close(XenBackend *be)
@@ -45,7 +40,7 @@ void *xen_backend_grant_map(XenBackend *be, uint16_t domid, uint32_t count,
                             int16_t *status)
 {
     if (count == 0 || count > XEN_BACKEND_MAX_MAP_REFS) {
-        misuse(__func__, "count out of range");
+        memcore_misuse("%s(): count %u is out of range", __func__, count);
     }
     return be->ops->grant_map(be, domid, count, refs, writable, status);
 }
@@ -59,7 +54,7 @@ int xen_backend_grant_copy(XenBackend *be, uint32_t count,
                            XenGrantCopySegment *segs)
 {
     if (count == 0 || count > XEN_BACKEND_MAX_COPY_SEGS) {
-        misuse(__func__, "count out of range");
+        memcore_misuse("%s(): count %u is out of range", __func__, count);
     }
     return be->ops->grant_copy(be, count, segs);
 }
@@ -68,7 +63,7 @@ void *xen_backend_foreign_map(XenBackend *be, uint16_t domid, bool writable,
                               size_t count, const uint64_t *gfns, int *err)
 {
     if (count == 0) {
-        misuse(__func__, "count is 0");
+        memcore_misuse("%s(): count is 0", __func__);
     }
     return be->ops->foreign_map(be, domid, writable, count, gfns, err);
 }

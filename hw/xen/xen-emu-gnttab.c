@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-error.h"
 #include "xen-emu-internal.h"
 
 /* Would a pin of @s for @self be allowed? GNTST_okay or the code. */
@@ -122,7 +123,11 @@ void xen_emu_grant_unpin(XenEmuDomain *dom, uint32_t ref, bool write)
     uint32_t *pins = write ? &act->pin_rw : &act->pin_ro;
     uint16_t bits;
 
-    g_assert(*pins > 0);
+    if (*pins == 0) {
+        memcore_misuse("xen-emu: grant %u of dom%u unpinned for %s more "
+                       "often than pinned", ref, dom->domid,
+                       write ? "writing" : "reading");
+    }
     (*pins)--;
     bits = unused_bits(act);
     if (bits) {

@@ -18,10 +18,9 @@
 void xen_emu_assert_hv(XenEmu *emu, const char *func)
 {
     if (getpid() != emu->hv_pid) {
-        fprintf(stderr, "xen-emu: %s() called outside the hypervisor "
-                "process (pid %d, hypervisor %d)\n",
-                func, (int)getpid(), (int)emu->hv_pid);
-        abort();
+        memcore_misuse("xen-emu: %s() called outside the hypervisor "
+                       "process (pid %d, hypervisor %d)",
+                       func, (int)getpid(), (int)emu->hv_pid);
     }
 }
 
@@ -63,9 +62,8 @@ void xen_emu_free(XenEmu *emu)
     }
     xen_emu_assert_hv(emu, __func__);
     if (emu->backends_open) {
-        fprintf(stderr, "xen-emu: freed with %u backend(s) still open\n",
-                emu->backends_open);
-        abort();
+        memcore_misuse("xen-emu: freed with %u backend(s) still open",
+                       emu->backends_open);
     }
     g_hash_table_iter_init(&it, emu->domains);
     while (g_hash_table_iter_next(&it, NULL, &value)) {

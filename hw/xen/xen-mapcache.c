@@ -206,9 +206,8 @@ static void mapcache_unmap(void *opaque, void *host, hwaddr addr,
     g_mutex_lock(&mc->lock);
     e = g_hash_table_lookup(mc->by_base, base);
     if (!e || !e->locks) {
-        fprintf(stderr, "xen-mapcache: unmap of %p, which dom%u's mapcache "
-                "did not hand out\n", host, mc->domid);
-        abort();
+        memcore_misuse("xen-mapcache: unmap of %p, which dom%u's mapcache "
+                       "did not hand out", host, mc->domid);
     }
     if (--e->locks == 0) {
         mc->stats.locked--;
@@ -285,7 +284,9 @@ XenMapCache *xen_mapcache_new(XenBackend *be, uint16_t domid,
     XenMapCache *mc;
     char *name;
 
-    g_assert(be);
+    if (!be) {
+        memcore_misuse("xen_mapcache_new(): no backend");
+    }
     if (!check_args(ram_bytes, bucket_shift, errp)) {
         return NULL;
     }
@@ -324,7 +325,10 @@ void xen_mapcache_free(XenMapCache *mc)
     }
     memory_region_finalize(&mc->mr);    /* waits for every holder */
     xen_mapcache_invalidate(mc);
-    g_assert(g_hash_table_size(mc->by_base) == 0);
+    if (g_hash_table_size(mc->by_base) != 0) {
+        memcore_misuse("xen_mapcache_free(): %u bucket(s) still mapped "
+                       "after every holder went", g_hash_table_size(mc->by_base));
+    }
     g_hash_table_destroy(mc->buckets);
     g_hash_table_destroy(mc->by_base);
     g_mutex_clear(&mc->lock);

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include "xen-test.h"
+#include "tests/unit/unit-helpers.h"
 
 /* ---- the permission matrix: grant kind x map/copy x read/write ---- */
 
@@ -732,6 +733,40 @@ START_TEST(test_hypervisor_side_stays_home)
 }
 END_TEST
 
+static void map_no_refs(void *opaque)
+{
+    uint32_t ref = 8;
+    int16_t st;
+
+    xen_backend_grant_map(env.be, GUEST_DOMID, 0, &ref, false, &st);
+}
+
+static void copy_too_many(void *opaque)
+{
+    XenGrantCopySegment seg = { 0 };
+
+    xen_backend_grant_copy(env.be, XEN_BACKEND_MAX_COPY_SEGS + 1, &seg);
+}
+
+/* The fork is not the hypervisor process: that is misuse too. */
+static void free_from_another_process(void *opaque)
+{
+    xen_emu_free(env.emu);
+}
+
+/* hw/xen reports misuse through the library's one reporter. */
+START_TEST(test_misuse_is_reported)
+{
+    unit_expect_misuse(map_no_refs, NULL,
+                       "xen_backend_grant_map(): count 0 is out of range");
+    unit_expect_misuse(copy_too_many, NULL,
+                       "xen_backend_grant_copy(): count 1025 is out of range");
+    unit_expect_misuse(free_from_another_process, NULL,
+                       "xen-emu: xen_emu_free() called outside the "
+                       "hypervisor process");
+}
+END_TEST
+
 static Suite *xen_emu_suite(void)
 {
     Suite *s = suite_create("xen-emu");
@@ -777,6 +812,7 @@ static Suite *xen_emu_suite(void)
     tcase_add_test(tc, test_forked_guest);
     tcase_add_test(tc, test_domain_errors);
     tcase_add_test(tc, test_hypervisor_side_stays_home);
+    tcase_add_test(tc, test_misuse_is_reported);
     suite_add_tcase(s, tc);
     return s;
 }
