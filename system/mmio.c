@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "memory-internal.h"
+#include "trace.h"
 
 /*
  * Re-entrancy. Each thread keeps the guards of the devices whose callbacks
@@ -26,6 +27,8 @@ static bool depth_logged;
 
 static MemTxResult guard_refuse(MemoryRegion *mr, MemReentrancyGuard *g)
 {
+    trace_memory_region_reentrancy_refused(mr, g && g->name ? g->name : "",
+                                           mmio_depth);
     if (g) {
         __atomic_fetch_add(&g->refused, 1, __ATOMIC_RELAXED);
         if (!__atomic_exchange_n(&g->logged, true, __ATOMIC_RELAXED)) {
@@ -314,6 +317,7 @@ static inline MemTxResult dispatch_read(MemoryRegion *mr, hwaddr addr,
     }
     r = adjusted_read(mr, addr, data, size, attrs);
     guard_exit();
+    trace_memory_region_ops_read(mr, addr, *data, size, r);
     return r;
 }
 
@@ -332,6 +336,7 @@ static inline MemTxResult dispatch_write(MemoryRegion *mr, hwaddr addr,
     }
     r = adjusted_write(mr, addr, data, size, attrs);
     guard_exit();
+    trace_memory_region_ops_write(mr, addr, data, size, r);
     return r;
 }
 

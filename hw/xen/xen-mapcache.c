@@ -18,6 +18,7 @@
 
 #include "exec/memcore-error.h"
 #include "hw/xen/xen-mapcache.h"
+#include "xen-trace.h"
 
 typedef struct MapCacheEntry {
     uint64_t bucket;
@@ -109,6 +110,7 @@ static MapCacheEntry *bucket_map(XenMapCache *mc, uint64_t bucket)
     evict(mc);
     base = xen_backend_foreign_map(mc->be, mc->domid, true, npages, gfns,
                                    err);
+    trace_xen_mapcache_miss(mc->domid, bucket, npages, base != NULL);
     if (!base) {
         g_free(err);
         return NULL;
@@ -143,6 +145,7 @@ static MapCacheEntry *bucket_get(XenMapCache *mc, uint64_t bucket,
         e = NULL;
     }
     if (e) {
+        trace_xen_mapcache_hit(mc->domid, bucket);
         mc->stats.hits++;
         g_queue_unlink(&mc->lru, &e->lru_link);
         g_queue_push_tail_link(&mc->lru, &e->lru_link);
@@ -222,10 +225,14 @@ static void mapcache_unmap(void *opaque, void *host, hwaddr addr,
 
 void xen_mapcache_invalidate(XenMapCache *mc)
 {
+    unsigned dropped = 0;
+
     g_mutex_lock(&mc->lock);
     while (mc->lru.head) {
         entry_drop(mc, mc->lru.head->data);
+        dropped++;
     }
+    trace_xen_mapcache_invalidate(mc->domid, dropped);
     mc->stats.invalidations++;
     g_mutex_unlock(&mc->lock);
 }
