@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "qtest.h"
+#include "qtest-cmd.h"
 
 static DmXen *need_xen(DmMachine *m, const QTestCmd *c, GString *reply)
 {

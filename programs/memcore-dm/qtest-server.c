@@ -4,9 +4,10 @@
  * "-qtest unix:PATH" does, and what libqtest expects), or a unix socket
  * we listen on, serving one client after another.
  *
- * Input is split into lines here. A line longer than QTEST_MAX_LINE is
- * discarded up to its newline and answered with one ERR; a line cut off
- * by the peer closing is dropped, as QEMU drops it.
+ * Bytes read go to a qtest parser (qtest-parser.h), one reply at a time:
+ * each reply is written before more input is taken, so a client that
+ * does not read its replies is not read either. A line cut off by the
+ * peer closing is dropped, as QEMU drops it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,9 +27,7 @@ typedef struct QTestConn {
     int in_fd, out_fd;
     FILE *log;
     GTimer *timer;
-    GString *inbuf;
-    size_t scanned;             /* bytes of inbuf known to have no '\n' */
-    bool discarding;            /* inside an over-long line */
+    QTestParser *parser;
 } QTestConn;
 
 /* Set by SIGTERM/SIGINT in server mode; the pipe wakes up poll(). */
@@ -70,44 +69,41 @@ static bool send_reply(QTestConn *q, GString *reply)
     return write_all(q->out_fd, reply->str, reply->len);
 }
 
-static bool handle_line(QTestConn *q, const char *line, size_t len)
+static void conn_request(void *opaque, const char *line, size_t len)
+{
+    log_line(opaque, 'R', line, len);
+}
+
+static void conn_answer(void *opaque, const QTestCmd *c, GString *reply)
+{
+    QTestConn *q = opaque;
+
+    qtest_answer(q->m, c, reply);
+}
+
+static const QTestParserOps conn_parser_ops = {
+    .request = conn_request,
+    .answer = conn_answer,
+};
+
+/* Answer every complete line in @buf; false when the peer went away. */
+static bool process_input(QTestConn *q, const char *buf, size_t len)
 {
     g_autoptr(GString) reply = g_string_new(NULL);
 
-    log_line(q, 'R', line, len);
-    if (q->discarding) {
-        q->discarding = false;
-        g_string_append_printf(reply, "ERR request line longer than %u "
-                               "bytes, ignored\n", QTEST_MAX_LINE);
-    } else {
-        qtest_process_line(q->m, line, len, reply);
-    }
-    return send_reply(q, reply);
-}
+    while (len) {
+        size_t n = qtest_parser_feed(q->parser, buf, len, reply);
 
-/* Answer every complete line in inbuf; false when the peer went away. */
-static bool process_input(QTestConn *q)
-{
-    size_t start = 0;
-    char *nl;
-    bool ok = true;
-
-    while (ok && (nl = memchr(q->inbuf->str + q->scanned, '\n',
-                              q->inbuf->len - q->scanned))) {
-        size_t end = nl - q->inbuf->str;
-
-        ok = handle_line(q, q->inbuf->str + start, end - start);
-        start = q->scanned = end + 1;
+        buf += n;
+        len -= n;
+        if (reply->len) {
+            if (!send_reply(q, reply)) {
+                return false;
+            }
+            g_string_truncate(reply, 0);
+        }
     }
-    g_string_erase(q->inbuf, 0, start);
-    q->scanned = q->inbuf->len;
-    if (q->inbuf->len > QTEST_MAX_LINE) {
-        /* Keep nothing of it; answer once its newline arrives. */
-        q->discarding = true;
-        g_string_truncate(q->inbuf, 0);
-        q->scanned = 0;
-    }
-    return ok;
+    return true;
 }
 
 /* Wait for input or a stop request; false when asked to stop. */
@@ -130,10 +126,9 @@ static bool wait_readable(int fd)
 static bool serve(QTestConn *q)
 {
     char buf[65536];
+    bool go = true;
 
-    q->inbuf = g_string_new(NULL);
-    q->scanned = 0;
-    q->discarding = false;
+    q->parser = qtest_parser_new(&conn_parser_ops, q, QTEST_MAX_LINE);
     if (q->log) {
         fprintf(q->log, "[I %.6f] OPENED\n", g_timer_elapsed(q->timer, NULL));
     }
@@ -141,28 +136,26 @@ static bool serve(QTestConn *q)
         ssize_t n;
 
         if (!wait_readable(q->in_fd)) {
-            g_string_free(q->inbuf, TRUE);
-            return false;
+            go = false;
+            break;
         }
         n = read(q->in_fd, buf, sizeof(buf));
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
             continue;
         }
-        if (n <= 0) {
-            break;
-        }
-        g_string_append_len(q->inbuf, buf, n);
-        if (!process_input(q)) {
+        if (n <= 0 || !process_input(q, buf, n)) {
             break;
         }
     }
-    if (q->log) {
+    if (go && q->log) {
         fprintf(q->log, "[I +%.6f] CLOSED%s\n", g_timer_elapsed(q->timer, NULL),
-                q->inbuf->len ? " (an unterminated line was dropped)" : "");
+                qtest_parser_pending(q->parser) ?
+                " (an unterminated line was dropped)" : "");
         fflush(q->log);
     }
-    g_string_free(q->inbuf, TRUE);
-    return true;
+    qtest_parser_free(q->parser);
+    q->parser = NULL;
+    return go;
 }
 
 /* ---- sockets -------------------------------------------------------- */

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qtest.h"
+#include "qtest-cmd.h"
 
 #define ATTRS MEMTXATTRS_UNSPECIFIED
 
@@ -401,7 +401,7 @@ static const QTestCmdDef commands[] = {
     { "endianness", cmd_endianness },
 };
 
-static void dispatch(DmMachine *m, const QTestCmd *c, GString *reply)
+void qtest_answer(DmMachine *m, const QTestCmd *c, GString *reply)
 {
     g_autofree char *name = NULL;
     unsigned i;
@@ -420,29 +420,32 @@ static void dispatch(DmMachine *m, const QTestCmd *c, GString *reply)
     g_string_append_printf(reply, "FAIL Unknown command '%s'\n", name);
 }
 
+static void answer_on_machine(void *opaque, const QTestCmd *c,
+                              GString *reply)
+{
+    qtest_answer(opaque, c, reply);
+}
+
+static const QTestParserOps machine_parser_ops = {
+    .answer = answer_on_machine,
+};
+
+QTestParser *qtest_machine_parser_new(DmMachine *m)
+{
+    return qtest_parser_new(&machine_parser_ops, m, QTEST_MAX_LINE);
+}
+
 void qtest_process_line(DmMachine *m, const char *line, size_t len,
                         GString *reply)
 {
-    g_autofree char *copy = NULL;
-    g_auto(GStrv) words = NULL;
-    QTestCmd c;
+    QTestParser *p = qtest_machine_parser_new(m);
 
-    if (memchr(line, '\0', len)) {
-        g_string_append(reply, "ERR request contains a NUL byte\n");
-        return;
+    while (len) {
+        size_t n = qtest_parser_feed(p, line, len, reply);
+
+        line += n;
+        len -= n;
     }
-    /* Forgive CRLF line ends: QEMU would choke on them. */
-    if (len && line[len - 1] == '\r') {
-        len--;
-    }
-    if (!len) {
-        g_string_append(reply, "ERR empty request\n");
-        return;
-    }
-    copy = g_strndup(line, len);
-    words = g_strsplit(copy, " ", 0);
-    c.words = words;
-    c.name = words[0];
-    c.nwords = g_strv_length(words);
-    dispatch(m, &c, reply);
+    qtest_parser_feed(p, "\n", 1, reply);
+    qtest_parser_free(p);
 }

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Fuzz target 3: memcore-dm's qtest line handler.
+ * Fuzz target 3: memcore-dm's qtest protocol.
  *
- * The input is split into lines at '\n'; each line, whatever its bytes,
- * goes to qtest_process_line() of a xenvirt machine with the emulated
- * hypervisor (RAM, ROM, the DMA test device, the MMIO scratch buffer and
+ * The input goes, as the bytes a client sends, to the program's qtest
+ * parser (qtest-parser.h), whose requests are answered on a xenvirt
+ * machine with the emulated hypervisor (RAM, ROM, the DMA test device, the MMIO scratch buffer and
  * the grant region), so that the lines can reach every kind of memory,
  * program DMA, grant and revoke. Invariants:
  *  - nothing crashes, hangs or trips a sanitizer;
  *  - every request gets a reply of whole lines with no NUL byte, and its
  *    last line starts with "OK", "ERR" or "FAIL" (what clients rely on);
+ *    an input that does not end in '\n' gets one, so that its last line
+ *    is answered too;
  *  - when the input is done, nothing is left mapped: no map-path
  *    mapping, no bounce buffer, no grant mapping.
  *
@@ -117,11 +119,42 @@ static void note_grant(const char *line, size_t len, const GString *reply)
     }
 }
 
-static void run_line(const char *line, size_t len, GString *reply)
+/* The parser passes each request line here before it is answered. */
+static void fuzz_request(void *opaque, const char *line, size_t len)
 {
-    g_string_truncate(reply, 0);
-    qtest_process_line(machine, line, len, reply);
-    check_reply(line, len, reply);
+    GString *last = opaque;
+
+    g_string_truncate(last, 0);
+    g_string_append_len(last, line, len);
+}
+
+static void fuzz_answer(void *opaque, const QTestCmd *c, GString *reply)
+{
+    qtest_answer(machine, c, reply);
+}
+
+static const QTestParserOps fuzz_parser_ops = {
+    .request = fuzz_request,
+    .answer = fuzz_answer,
+};
+
+/* Feed @len bytes; check each reply and remember the refs it granted. */
+static void feed(QTestParser *p, GString *last, const char *data,
+                 size_t len, GString *reply)
+{
+    while (len) {
+        size_t n = qtest_parser_feed(p, data, len, reply);
+
+        fuzz_check(n >= 1 && n <= len, "the parser consumed %zu of %zu "
+                   "bytes", n, len);
+        data += n;
+        len -= n;
+        if (reply->len) {
+            check_reply(last->str, last->len, reply);
+            note_grant(last->str, last->len, reply);
+            g_string_truncate(reply, 0);
+        }
+    }
 }
 
 /* Nothing mapped, then back to the state the next input expects. */
@@ -165,23 +198,21 @@ static void check_and_reset(GString *reply)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *p = (const char *)data, *end = p + size;
     g_autoptr(GString) reply = g_string_new(NULL);
+    g_autoptr(GString) last = g_string_new(NULL);
+    QTestParser *p;
 
     if (!machine) {
         LLVMFuzzerInitialize(NULL, NULL);
     }
-    while (p < end) {
-        const char *nl = memchr(p, '\n', end - p);
-        size_t len = (nl ? nl : end) - p;
-
-        run_line(p, len, reply);
-        note_grant(p, len, reply);
-        if (!nl) {
-            break;
-        }
-        p = nl + 1;
+    p = qtest_parser_new(&fuzz_parser_ops, last, QTEST_MAX_LINE);
+    feed(p, last, (const char *)data, size, reply);
+    if (size && data[size - 1] != '\n') {
+        feed(p, last, "\n", 1, reply);
     }
+    fuzz_check(qtest_parser_pending(p) == 0, "the parser holds %zu bytes "
+               "after a newline", qtest_parser_pending(p));
+    qtest_parser_free(p);
     check_and_reset(reply);
     return 0;
 }
