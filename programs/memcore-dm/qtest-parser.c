@@ -53,24 +53,33 @@ static void reset_line(QTestParser *p)
     }
 }
 
-/* Split @s into words at single spaces, as QEMU's g_strsplit() does. */
-static GStrv split_words(char *s, size_t len, QTestCmd *c)
+/*
+ * Split @s (NUL-terminated, @len bytes, no NUL inside) into words at
+ * single spaces, as QEMU's g_strsplit(s, " ", 0) does, but in place and
+ * only as far as QTEST_MAX_WORDS words: the rest of the line is never
+ * looked at, however many spaces it holds.
+ */
+static void split_words(char *s, size_t len, QTestCmd *c)
 {
-    GStrv all = g_strsplit(s, " ", 0);
+    char *end = s + len, *sp;
 
-    for (c->nwords = 0; c->nwords < QTEST_MAX_WORDS && all[c->nwords];
-         c->nwords++) {
-        c->words[c->nwords] = all[c->nwords];
+    c->nwords = 0;
+    while (c->nwords < QTEST_MAX_WORDS) {
+        c->words[c->nwords++] = s;
+        sp = memchr(s, ' ', end - s);
+        if (!sp) {
+            break;
+        }
+        *sp = '\0';
+        s = sp + 1;
     }
     c->name = c->words[0];
-    return all;
 }
 
 static void answer_line(QTestParser *p, GString *reply)
 {
     char *s = p->line->str;
     size_t len = p->line->len;
-    GStrv words;
     QTestCmd c;
 
     if (p->ops->request) {
@@ -88,9 +97,8 @@ static void answer_line(QTestParser *p, GString *reply)
         g_string_append(reply, "ERR empty request\n");
         return;
     }
-    words = split_words(s, len, &c);
+    split_words(s, len, &c);
     p->ops->answer(p->opaque, &c, reply);
-    g_strfreev(words);
 }
 
 size_t qtest_parser_feed(QTestParser *p, const char *data, size_t len,

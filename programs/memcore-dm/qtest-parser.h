@@ -14,9 +14,11 @@
  * with a NUL byte and a line longer than the parser's limit get one
  * "ERR" reply each instead of an assertion, and the parser goes on.
  *
- * The parser holds at most one unterminated line, up to its limit.
- * Only the first QTEST_MAX_WORDS words reach the callback; the rest are
- * ignored, as QEMU ignores words after a command's last argument.
+ * Memory: the parser holds at most one unterminated line (up to its
+ * limit) and splits it in place, so a request costs O(its length) with a
+ * constant near 1, whatever its words. Only the first QTEST_MAX_WORDS
+ * words are split out; the rest of the line is never looked at, as QEMU
+ * ignores words after a command's last argument.
  */
 #ifndef MEMCORE_DM_QTEST_PARSER_H
 #define MEMCORE_DM_QTEST_PARSER_H

@@ -89,6 +89,25 @@ MCQTest *mcq_start_fd(int fd, GPid pid)
     return s;
 }
 
+GPid mcq_pid(MCQTest *s)
+{
+    return s->pid;
+}
+
+uint64_t mcq_peak_rss(MCQTest *s)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)s->pid);
+    g_autofree char *text = NULL;
+    const char *hwm;
+
+    ck_assert_int_gt(s->pid, 0);
+    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL),
+                  "cannot read %s", path);
+    hwm = strstr(text, "VmHWM:");
+    ck_assert_msg(hwm, "no VmHWM in %s", path);
+    return g_ascii_strtoull(hwm + 6, NULL, 10) << 10;     /* in kB */
+}
+
 static int wait_status(GPid pid)
 {
     int status;

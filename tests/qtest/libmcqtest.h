@@ -55,6 +55,15 @@ int mcq_quit(MCQTest *s);
  */
 void mcq_kill(MCQTest *s);
 
+/** mcq_pid() - the server's process id (0 if not started by us). */
+GPid mcq_pid(MCQTest *s);
+
+/**
+ * mcq_peak_rss() - the server's peak resident set (VmHWM), in bytes.
+ * Fails the test if it cannot be read.
+ */
+uint64_t mcq_peak_rss(MCQTest *s);
+
 /** mcq_send_raw() - write @len bytes exactly as given (no newline added). */
 void mcq_send_raw(MCQTest *s, const void *buf, size_t len);
 
