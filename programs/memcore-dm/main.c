@@ -11,7 +11,7 @@
 #include "demo.h"
 #include "machine.h"
 #include "options.h"
-#include "qtest.h"
+#include "serve.h"
 
 static int usage_error(GError *err)
 {
@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     if (o.demo) {
         ret = dm_demo_run(m);
     } else if (o.qtest != DM_QTEST_OFF) {
-        ret = qtest_server_run(&o, m);
+        ret = dm_serve(&o, m);
     }
     dm_machine_free(m);
     dm_options_clear(&o);

@@ -6,34 +6,31 @@
  *
  * Bytes read go to a qtest parser (qtest-parser.h), one reply at a time:
  * each reply is written before more input is taken, so a client that
- * does not read its replies is not read either. A line cut off by the
- * peer closing is dropped, as QEMU drops it.
+ * does not read its replies is not read either. Replies are written with
+ * dm_loop_write(), so such a client cannot hold off SIGTERM. A line cut
+ * off by the peer closing is dropped, as QEMU drops it.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "qtest.h"
+#include "sockets.h"
 
-typedef struct QTestConn {
+struct QTestServer {
+    DmLoop *loop;
     DmMachine *m;
-    int in_fd, out_fd;
     FILE *log;
     GTimer *timer;
+    int listen_fd;              /* -1 unless -qtest unix:PATH,server */
+    char *listen_path;
+    int in_fd, out_fd;          /* the connection; -1 when there is none */
     QTestParser *parser;
-} QTestConn;
+};
 
-/* Set by SIGTERM/SIGINT in server mode; the pipe wakes up poll(). */
-static int stop_pipe[2] = { -1, -1 };
-
-static void log_line(QTestConn *q, char dir, const char *s, size_t len)
+static void log_line(QTestServer *q, char dir, const char *s, size_t len)
 {
     if (q->log) {
         fprintf(q->log, "[%c +%.6f] %.*s\n", dir,
@@ -42,31 +39,23 @@ static void log_line(QTestConn *q, char dir, const char *s, size_t len)
     }
 }
 
-static bool write_all(int fd, const char *buf, size_t len)
+static void log_event(QTestServer *q, const char *what)
 {
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return false;       /* peer gone: EPIPE, SIGPIPE is ignored */
-        }
-        buf += n;
-        len -= n;
+    if (q->log) {
+        fprintf(q->log, "[I +%.6f] %s\n", g_timer_elapsed(q->timer, NULL),
+                what);
+        fflush(q->log);
     }
-    return true;
 }
 
-static bool send_reply(QTestConn *q, GString *reply)
+static bool send_reply(QTestServer *q, GString *reply)
 {
     const char *p = reply->str, *nl;
 
     for (; (nl = strchr(p, '\n')); p = nl + 1) {
         log_line(q, 'S', p, nl - p);
     }
-    return write_all(q->out_fd, reply->str, reply->len);
+    return dm_loop_write(q->loop, q->out_fd, reply->str, reply->len);
 }
 
 static void conn_request(void *opaque, const char *line, size_t len)
@@ -76,7 +65,7 @@ static void conn_request(void *opaque, const char *line, size_t len)
 
 static void conn_answer(void *opaque, const QTestCmd *c, GString *reply)
 {
-    QTestConn *q = opaque;
+    QTestServer *q = opaque;
 
     qtest_answer(q->m, c, reply);
 }
@@ -86,8 +75,34 @@ static const QTestParserOps conn_parser_ops = {
     .answer = conn_answer,
 };
 
+static bool on_listen(DmLoop *l, int fd, void *opaque);
+
+/* The client hung up: wait for the next one, or end the program. */
+static void close_conn(QTestServer *q)
+{
+    log_event(q, qtest_parser_pending(q->parser) ?
+              "CLOSED (an unterminated line was dropped)" : "CLOSED");
+    qtest_parser_free(q->parser);
+    q->parser = NULL;
+    if (q->listen_fd < 0) {
+        dm_loop_quit(q->loop, 0);
+        return;
+    }
+    close(q->in_fd);
+    q->in_fd = q->out_fd = -1;
+    dm_loop_add(q->loop, q->listen_fd, on_listen, q);
+}
+
+static void open_conn(QTestServer *q, int in_fd, int out_fd)
+{
+    q->in_fd = in_fd;
+    q->out_fd = out_fd;
+    q->parser = qtest_parser_new(&conn_parser_ops, q, QTEST_MAX_LINE);
+    log_event(q, "OPENED");
+}
+
 /* Answer every complete line in @buf; false when the peer went away. */
-static bool process_input(QTestConn *q, const char *buf, size_t len)
+static bool process_input(QTestServer *q, const char *buf, size_t len)
 {
     g_autoptr(GString) reply = g_string_new(NULL);
 
@@ -106,216 +121,96 @@ static bool process_input(QTestConn *q, const char *buf, size_t len)
     return true;
 }
 
-/* Wait for input or a stop request; false when asked to stop. */
-static bool wait_readable(int fd)
+static bool on_readable(DmLoop *l, int fd, void *opaque)
 {
-    struct pollfd p[2] = {
-        { .fd = fd, .events = POLLIN },
-        { .fd = stop_pipe[0], .events = POLLIN },
-    };
-
-    while (poll(p, stop_pipe[0] >= 0 ? 2 : 1, -1) < 0) {
-        if (errno != EINTR) {
-            return false;
-        }
-    }
-    return !(p[1].revents & POLLIN) || stop_pipe[0] < 0;
-}
-
-/* Serve one connection until EOF; false if a stop was requested. */
-static bool serve(QTestConn *q)
-{
+    QTestServer *q = opaque;
     char buf[65536];
-    bool go = true;
+    ssize_t n = read(fd, buf, sizeof(buf));
 
-    q->parser = qtest_parser_new(&conn_parser_ops, q, QTEST_MAX_LINE);
-    if (q->log) {
-        fprintf(q->log, "[I %.6f] OPENED\n", g_timer_elapsed(q->timer, NULL));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return true;
     }
-    for (;;) {
-        ssize_t n;
-
-        if (!wait_readable(q->in_fd)) {
-            go = false;
-            break;
-        }
-        n = read(q->in_fd, buf, sizeof(buf));
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
-            continue;
-        }
-        if (n <= 0 || !process_input(q, buf, n)) {
-            break;
-        }
+    if (n > 0 && process_input(q, buf, n)) {
+        return true;
     }
-    if (go && q->log) {
-        fprintf(q->log, "[I +%.6f] CLOSED%s\n", g_timer_elapsed(q->timer, NULL),
-                qtest_parser_pending(q->parser) ?
-                " (an unterminated line was dropped)" : "");
-        fflush(q->log);
+    if (!dm_loop_stopping(l)) {
+        close_conn(q);
     }
-    qtest_parser_free(q->parser);
-    q->parser = NULL;
-    return go;
+    return false;
 }
 
-/* ---- sockets -------------------------------------------------------- */
-
-static bool fill_sockaddr(struct sockaddr_un *sa, const char *path)
+/* One client at a time: the socket is not watched while one is served. */
+static bool on_listen(DmLoop *l, int fd, void *opaque)
 {
-    memset(sa, 0, sizeof(*sa));
-    sa->sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof(sa->sun_path)) {
-        fprintf(stderr, "memcore-dm: -qtest: socket path too long: %s\n",
-                path);
-        return false;
+    QTestServer *q = opaque;
+    int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+
+    if (cfd < 0) {
+        return true;            /* EINTR, or a client that gave up */
     }
-    strcpy(sa->sun_path, path);
-    return true;
+    open_conn(q, cfd, cfd);
+    dm_loop_add(l, cfd, on_readable, q);
+    return false;
 }
 
-static int unix_connect(const char *path)
+QTestServer *qtest_server_start(DmLoop *l, const DmOptions *o, DmMachine *m)
 {
-    struct sockaddr_un sa;
+    QTestServer *q = g_new0(QTestServer, 1);
     int fd;
 
-    if (!fill_sockaddr(&sa, path)) {
-        return -1;
-    }
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        fprintf(stderr, "memcore-dm: -qtest: cannot connect to %s: %s\n",
-                path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-        }
-        return -1;
-    }
-    return fd;
-}
-
-/* Someone accepts connections on @sa: a live server, not a stale file. */
-static bool socket_alive(const struct sockaddr_un *sa)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool alive = fd >= 0 &&
-                 connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
-
-    if (fd >= 0) {
-        close(fd);
-    }
-    return alive;
-}
-
-static int unix_listen(const char *path)
-{
-    struct sockaddr_un sa;
-    struct stat st;
-    int fd;
-
-    if (!fill_sockaddr(&sa, path)) {
-        return -1;
-    }
-    /*
-     * A socket left by a run that died is replaced. A live server's
-     * socket, or any other file, is not ours to take.
-     */
-    if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-        if (socket_alive(&sa)) {
-            fprintf(stderr, "memcore-dm: -qtest: cannot listen on %s: "
-                    "another server is listening there\n", path);
-            return -1;
-        }
-        unlink(path);
-    }
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        listen(fd, 1) < 0) {
-        fprintf(stderr, "memcore-dm: -qtest: cannot listen on %s: %s\n",
-                path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-        }
-        return -1;
-    }
-    return fd;
-}
-
-static void on_stop_signal(int sig)
-{
-    int saved = errno;
-    char c = sig;
-
-    if (write(stop_pipe[1], &c, 1) < 0) {
-        /* The pipe is full: a stop is already pending. */
-    }
-    errno = saved;
-}
-
-static bool install_stop_handler(void)
-{
-    struct sigaction sa = { .sa_handler = on_stop_signal };
-
-    if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-        perror("memcore-dm: pipe");
-        return false;
-    }
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    return true;
-}
-
-static int serve_listening(QTestConn *q, const char *path)
-{
-    int lfd, cfd;
-    bool go = true;
-
-    if (!install_stop_handler() || (lfd = unix_listen(path)) < 0) {
-        return 1;
-    }
-    while (go && wait_readable(lfd)) {
-        cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-        if (cfd < 0) {
-            continue;           /* EINTR, or a client that gave up */
-        }
-        q->in_fd = q->out_fd = cfd;
-        go = serve(q);
-        close(cfd);
-    }
-    close(lfd);
-    unlink(path);
-    return 0;
-}
-
-int qtest_server_run(const DmOptions *o, DmMachine *m)
-{
-    QTestConn q = { .m = m, .in_fd = 0, .out_fd = 1 };
-    int ret = 0;
-
+    q->loop = l;
+    q->m = m;
+    q->listen_fd = q->in_fd = q->out_fd = -1;
+    q->timer = g_timer_new();
     if (o->qtest_log) {
-        q.log = fopen(o->qtest_log, "w");
-        if (!q.log) {
+        q->log = fopen(o->qtest_log, "w");
+        if (!q->log) {
             fprintf(stderr, "memcore-dm: -qtest-log: cannot open %s: %s\n",
                     o->qtest_log, strerror(errno));
-            return 1;
+            qtest_server_free(q);
+            return NULL;
         }
     }
-    q.timer = g_timer_new();
-    signal(SIGPIPE, SIG_IGN);
     if (o->qtest == DM_QTEST_STDIO) {
-        serve(&q);
+        open_conn(q, 0, 1);
+        dm_loop_add(l, 0, on_readable, q);
     } else if (o->qtest_server) {
-        ret = serve_listening(&q, o->qtest_path);
-    } else if ((q.in_fd = unix_connect(o->qtest_path)) >= 0) {
-        q.out_fd = q.in_fd;
-        serve(&q);
-        close(q.in_fd);
+        q->listen_fd = dm_unix_listen("-qtest", o->qtest_path);
+        if (q->listen_fd < 0) {
+            qtest_server_free(q);
+            return NULL;
+        }
+        q->listen_path = g_strdup(o->qtest_path);
+        dm_loop_add(l, q->listen_fd, on_listen, q);
     } else {
-        ret = 1;
+        fd = dm_unix_connect("-qtest", o->qtest_path);
+        if (fd < 0) {
+            qtest_server_free(q);
+            return NULL;
+        }
+        open_conn(q, fd, fd);
+        dm_loop_add(l, fd, on_readable, q);
     }
-    g_timer_destroy(q.timer);
-    if (q.log) {
-        fclose(q.log);
+    return q;
+}
+
+void qtest_server_free(QTestServer *q)
+{
+    if (!q) {
+        return;
     }
-    return ret;
+    if (q->in_fd > 1) {
+        close(q->in_fd);
+    }
+    if (q->listen_fd >= 0) {
+        close(q->listen_fd);
+        unlink(q->listen_path);
+    }
+    qtest_parser_free(q->parser);
+    g_free(q->listen_path);
+    g_timer_destroy(q->timer);
+    if (q->log) {
+        fclose(q->log);
+    }
+    g_free(q);
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <glib.h>
 
+#include "loop.h"
 #include "machine.h"
 #include "options.h"
 #include "qtest-parser.h"
@@ -51,13 +52,23 @@ QTestParser *qtest_machine_parser_new(DmMachine *m);
 void qtest_process_line(DmMachine *m, const char *line, size_t len,
                         GString *reply);
 
+typedef struct QTestServer QTestServer;
+
 /**
- * qtest_server_run() - serve the protocol as -qtest asked.
+ * qtest_server_start() - serve the protocol on @l as -qtest asked: stdio,
+ * unix:PATH (connect) or unix:PATH,server (listen, one client after
+ * another).
  *
- * Return: the process exit status: 0 when the client went away (stdio,
- * unix client) or on SIGTERM/SIGINT (server), 1 when the channel could
- * not be set up.
+ * When a client of stdio or unix:PATH hangs up, the loop is told to end
+ * with status 0; a server waits for the next client.
+ *
+ * Return: NULL after a one-line message if the channel or the log could
+ * not be opened.
  */
-int qtest_server_run(const DmOptions *opts, DmMachine *m);
+QTestServer *qtest_server_start(DmLoop *l, const DmOptions *opts,
+                                DmMachine *m);
+
+/** qtest_server_free() - close, and remove a socket we listened on. */
+void qtest_server_free(QTestServer *q);
 
 #endif /* MEMCORE_DM_QTEST_H */

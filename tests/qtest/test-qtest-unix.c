@@ -119,6 +119,88 @@ START_TEST(test_server_sigterm_while_connected)
 }
 END_TEST
 
+/*
+ * Wait for @pid for up to @seconds (generous: the promise is one second,
+ * the machine may be loaded); kill it and fail if it is still there.
+ */
+static int reap_within(GPid pid, unsigned seconds)
+{
+    int status;
+    unsigned i;
+
+    for (i = 0; i < seconds * 100; i++) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+
+        ck_assert_int_ge(r, 0);
+        if (r == pid) {
+            return WIFEXITED(status) ? WEXITSTATUS(status) :
+                   128 + WTERMSIG(status);
+        }
+        g_usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    ck_abort_msg("memcore-dm ignored SIGTERM for %u s", seconds);
+    return -1;
+}
+
+/*
+ * Ask for replies far bigger than a socket buffer and never read them:
+ * memcore-dm ends up blocked writing. SIGTERM must still end it, with
+ * status 0, as qtest.rst promises and libqtest expects.
+ */
+static void stall_and_terminate(MCQTest *c, GPid pid)
+{
+    unsigned i;
+
+    for (i = 0; i < 4; i++) {
+        mcq_send_raw(c, "read 0 0x1000000\n", 17);
+    }
+    g_usleep(300000);           /* let it fill the buffer and block */
+    kill(pid, SIGTERM);
+    ck_assert_int_eq(reap_within(pid, 10), 0);
+}
+
+START_TEST(test_server_sigterm_while_blocked_writing)
+{
+    g_autofree char *arg = g_strdup_printf("unix:%s,server", sock_path);
+    GPid pid = spawn(arg);
+    MCQTest *c = mcq_start_fd(connect_retry(sock_path), 0);
+
+    stall_and_terminate(c, pid);
+    ck_assert_int_ne(access(sock_path, F_OK), 0);
+    mcq_quit(c);
+}
+END_TEST
+
+START_TEST(test_client_sigterm_while_blocked_writing)
+{
+    struct sockaddr_un sa = addr_of(sock_path);
+    g_autofree char *arg = g_strdup_printf("unix:%s", sock_path);
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    MCQTest *c;
+    GPid pid;
+
+    /* libqtest's way: it listens, memcore-dm connects, SIGTERM ends it. */
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    ck_assert_int_eq(listen(lfd, 1), 0);
+    pid = spawn(arg);
+    c = mcq_start_fd(accept(lfd, NULL, NULL), 0);
+    close(lfd);
+    stall_and_terminate(c, pid);
+    mcq_quit(c);
+}
+END_TEST
+
+START_TEST(test_stdio_sigterm_while_blocked_writing)
+{
+    MCQTest *c = mcq_start("-accel none");
+
+    stall_and_terminate(c, mcq_pid(c));
+    mcq_quit(c);                /* only frees: it was reaped */
+}
+END_TEST
+
 START_TEST(test_server_replaces_stale_socket_only)
 {
     struct sockaddr_un sa = addr_of(sock_path);
@@ -198,6 +280,9 @@ static Suite *unix_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_server_serves_clients_in_turn);
     tcase_add_test(tc, test_server_sigterm_while_connected);
+    tcase_add_test(tc, test_server_sigterm_while_blocked_writing);
+    tcase_add_test(tc, test_client_sigterm_while_blocked_writing);
+    tcase_add_test(tc, test_stdio_sigterm_while_blocked_writing);
     tcase_add_test(tc, test_server_replaces_stale_socket_only);
     tcase_add_test(tc, test_client_mode);
     tcase_add_test(tc, test_client_mode_nobody_listening);
