@@ -196,40 +196,33 @@ static void cmd_read(DmMachine *m, const QTestCmd *c, GString *reply)
     g_string_append_c(reply, '\n');
 }
 
-/*
- * QEMU's "write" skips two characters (the "0x") and zero-fills when the
- * data is shorter than SIZE, as its documentation promises. Data it would
- * turn into garbage (non-hex digits) or silently drop (more than SIZE) is
- * refused here.
- */
-static bool decode_hex(const QTestCmd *c, const char *s, uint8_t *data,
-                       uint64_t len, GString *reply)
+/* QEMU's hex2nib(): the digit's value, -1 for anything else. */
+static int hex_nibble(char ch)
 {
-    size_t n = strlen(s + 2), i;
+    return g_ascii_isxdigit(ch) ? g_ascii_xdigit_value(ch) : -1;
+}
 
-    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
-        qtest_err(reply, c, "DATA must start with 0x");
-        return false;
+/*
+ * DATA of "write", decoded into @len bytes exactly as QEMU decodes it, so
+ * that every reply and every byte written agree with QEMU's:
+ *  - the first two characters are skipped unchecked (meant to be "0x");
+ *  - byte i comes from the hex pair at 2 + 2i when that pair is complete;
+ *    bytes past the last full pair are 0, so short data is zero-filled
+ *    and an odd trailing digit is ignored;
+ *  - pairs past SIZE are ignored;
+ *  - a character that is not a hex digit is taken as QEMU's hex2nib()
+ *    makes it count, -1: as the high digit it gives 0xf0, as the low
+ *    digit 0xff.
+ */
+static void decode_hex(const char *s, size_t n, uint8_t *data, uint64_t len)
+{
+    uint64_t i;
+
+    for (i = 0; i < len && 2 * i + 4 <= n; i++) {
+        int hi = hex_nibble(s[2 * i + 2]), lo = hex_nibble(s[2 * i + 3]);
+
+        data[i] = lo < 0 ? 0xff : (hi < 0 ? 0xf0 : hi << 4) | lo;
     }
-    s += 2;
-    if (n % 2) {
-        qtest_err(reply, c, "DATA has an odd number of hex digits (%zu)", n);
-        return false;
-    }
-    if (n / 2 > len) {
-        qtest_err(reply, c, "DATA holds %zu bytes, more than SIZE (%" PRIu64
-                  ")", n / 2, len);
-        return false;
-    }
-    for (i = 0; i < n; i++) {
-        if (!g_ascii_isxdigit(s[i])) {
-            qtest_err(reply, c, "DATA has a non-hex character at digit %zu",
-                      i);
-            return false;
-        }
-        data[i / 2] = (data[i / 2] << 4) | g_ascii_xdigit_value(s[i]);
-    }
-    return true;
 }
 
 static void cmd_write(DmMachine *m, const QTestCmd *c, GString *reply)
@@ -249,9 +242,7 @@ static void cmd_write(DmMachine *m, const QTestCmd *c, GString *reply)
         return;
     }
     data = g_malloc0(len ? len : 1);
-    if (!decode_hex(c, hex, data, len, reply)) {
-        return;
-    }
+    decode_hex(hex, strlen(hex), data, len);
     r = address_space_write(&m->as, addr, ATTRS, data, len);
     if (r) {
         tx_err(reply, c, r, addr, len);

@@ -7,6 +7,8 @@
  *
  * Only requests QEMU answers without asserting are sent, and only to RAM
  * that both machines have: [1 MiB, 64 MiB) avoids the PC's legacy holes.
+ * "write" DATA comes in every form QEMU decodes without complaint (short,
+ * odd, long, no "0x", not hex), since its bytes must match too.
  */
 #include <check.h>
 #include <stdio.h>
@@ -36,6 +38,39 @@ static char *hex_data(GRand *r, unsigned n)
                                g_rand_int_range(r, 0, 256));
     }
     return g_string_free(s, FALSE);
+}
+
+/*
+ * DATA for "write ADDR @n DATA": well-formed, or any of the forms QEMU
+ * decodes without complaint: short, an odd number of digits, longer than
+ * SIZE, no "0x", characters that are not hex digits.
+ */
+static char *write_data(GRand *r, unsigned n)
+{
+    static const char junk[] = "gGxz-+ :";
+    char *d = hex_data(r, g_rand_int_range(r, 1, n + 4));
+    size_t len = strlen(d);
+    char *odd;
+
+    switch (g_rand_int_range(r, 0, 6)) {
+    case 0:
+        odd = g_strdup_printf("%s%x", d, g_rand_int_range(r, 0, 16));
+        g_free(d);
+        return odd;
+    case 1:
+        d[0] = junk[g_rand_int_range(r, 0, 8)];
+        d[1] = junk[g_rand_int_range(r, 0, 8)];
+        return d;
+    case 2:
+        /* Not a space: that would split the word. */
+        d[g_rand_int_range(r, 2, len)] = junk[g_rand_int_range(r, 0, 6)];
+        return d;
+    case 3:
+        d[3] = '\0';           /* "0x" and one digit */
+        return d;
+    default:
+        return d;
+    }
 }
 
 static char *b64_data(GRand *r, unsigned n)
@@ -68,7 +103,7 @@ static char *script_line(GRand *r, uint64_t *last)
         return g_strdup_printf("write%c %" PRIu64 " %u", c, a, g_rand_int(r));
     case 2:
         *last = a;
-        d = hex_data(r, g_rand_int_range(r, 1, n + 1));
+        d = write_data(r, n);
         return g_strdup_printf("write 0x%" PRIx64 " %u %s", a, n, d);
     case 3:
         *last = a;

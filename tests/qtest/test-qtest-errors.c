@@ -84,10 +84,9 @@ START_TEST(test_bad_hex)
     g_autofree char *r = mcq_cmd(qts, "write 0x1000 4 0x");
 
     ck_assert_str_eq(r, "ERR invalid argument size");
-    expect_err("write 0x1000 4 abcd", "must start with 0x");
-    expect_err("write 0x1000 4 0x123", "odd number of hex digits");
-    expect_err("write 0x1000 4 0x12zz", "non-hex character at digit 2");
-    expect_err("write 0x1000 2 0x112233", "more than SIZE");
+    /* The rest of QEMU's decoding never fails (test-qtest-proto.c). */
+    expect_err("write 0x1000 4", "missing argument DATA");
+    expect_err("write 0x1000 0x1000001 0x00", "over the limit");
 }
 END_TEST
 

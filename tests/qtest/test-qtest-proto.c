@@ -76,9 +76,32 @@ START_TEST(test_read_write_hex)
     /* Shorter data is zero-filled, as QEMU documents. */
     expect("write 0x3000 4 0xaabb", "OK");
     expect("read 0x3000 4", "OK 0xaabb0000");
-    /* More data than SIZE: QEMU drops the rest silently, we refuse. */
-    g_free(mcq_expect_err(qts, "write 0x3000 1 0x1122"));
-    expect("read 0x3000 1", "OK 0xaa");
+    /* More data than SIZE: the rest is ignored, as in QEMU. */
+    expect("write 0x3000 1 0x1122", "OK");
+    expect("read 0x3000 2", "OK 0x11bb");
+}
+END_TEST
+
+/*
+ * DATA that QEMU decodes without complaint is decoded the same way
+ * (test-qemu-oracle.c compares with QEMU itself): an odd trailing digit
+ * is ignored and its byte is 0, the "0x" is not checked, and a character
+ * that is not a hex digit counts as -1 (0xf0 high, 0xff low).
+ */
+START_TEST(test_write_hex_as_qemu)
+{
+    expect("write 0x3000 4 0xffffffff", "OK");
+    expect("write 0x3000 4 0x123", "OK");
+    expect("read 0x3000 4", "OK 0x12000000");
+    expect("write 0x3000 3 0x1", "OK");
+    expect("read 0x3000 4", "OK 0x00000000");
+    expect("write 0x3000 2 zz5a6b", "OK");
+    expect("read 0x3000 2", "OK 0x5a6b");
+    expect("write 0x3000 4 0xg1a1gz", "OK");
+    expect("read 0x3000 4", "OK 0xf1a1ff00");
+    /* Fewer than three characters is QEMU's one refusal. */
+    expect("write 0x3000 4 0x", "ERR invalid argument size");
+    expect("write 0x3000 0 0x12", "OK");
 }
 END_TEST
 
@@ -219,6 +242,7 @@ static Suite *proto_suite(void)
     tcase_add_test(tc, test_writex_truncates);
     tcase_add_test(tc, test_number_bases);
     tcase_add_test(tc, test_read_write_hex);
+    tcase_add_test(tc, test_write_hex_as_qemu);
     tcase_add_test(tc, test_b64);
     tcase_add_test(tc, test_memset);
     tcase_add_test(tc, test_big_transfers);
