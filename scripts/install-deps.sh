@@ -10,7 +10,7 @@
 
 set -e
 packages="build-essential meson ninja-build pkg-config libglib2.0-dev
-liburcu-dev check libxen-dev systemtap-sdt-dev"
+liburcu-dev check libxen-dev systemtap-sdt-dev libjson-glib-dev"
 mode=install
 case "$1" in
 --check) mode=check; shift ;;

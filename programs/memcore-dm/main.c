@@ -64,7 +64,7 @@ int main(int argc, char **argv)
     print_mtree(&o, m);
     if (o.demo) {
         ret = dm_demo_run(m);
-    } else if (o.qtest != DM_QTEST_OFF) {
+    } else if (o.qtest != DM_QTEST_OFF || o.qmp_path) {
         ret = dm_serve(&o, m);
     }
     dm_machine_free(m);

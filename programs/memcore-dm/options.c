@@ -14,11 +14,9 @@
 #include <string.h>
 
 #include "config-host.h"
-#include "options.h"
+#include "options-internal.h"
 
-#define DM_ERROR dm_error_quark()
-
-static GQuark dm_error_quark(void)
+GQuark dm_error_quark(void)
 {
     return g_quark_from_static_string("memcore-dm-options");
 }
@@ -84,9 +82,30 @@ char *dm_format_size(uint64_t size)
 
 /* ---- option handlers ------------------------------------------------ */
 
+static bool opt_accel(DmOptions *o, const char *opt, const char *arg,
+                      GError **errp);
+
+/* -machine NAME[,accel=A]: the one property harnesses still pass. */
 static bool opt_machine(DmOptions *o, const char *opt, const char *arg,
                         GError **errp)
 {
+    g_auto(GStrv) parts = g_strsplit(arg, ",", 0);
+    unsigned i;
+
+    for (i = 1; parts[0] && parts[i]; i++) {
+        if (!g_str_has_prefix(parts[i], "accel=")) {
+            g_set_error(errp, DM_ERROR, 0, "%s: unknown machine property "
+                        "'%s' (only accel=NAME)", opt, parts[i]);
+            return false;
+        }
+        if (!opt_accel(o, opt, parts[i] + 6, errp)) {
+            return false;
+        }
+    }
+    arg = parts[0] ? parts[0] : "";
+    if (g_str_has_prefix(arg, "type=")) {
+        arg += 5;
+    }
     if (!strcmp(arg, "help")) {
         o->info = DM_INFO_MACHINES;
     } else if (!strcmp(arg, "xenvirt")) {
@@ -138,8 +157,8 @@ static bool parse_domid(const char *opt, const char *prop, uint16_t *domid,
     return true;
 }
 
-static bool opt_accel(DmOptions *o, const char *opt, const char *arg,
-                      GError **errp)
+static bool parse_accel(DmOptions *o, const char *opt, const char *arg,
+                        GError **errp)
 {
     g_auto(GStrv) parts = g_strsplit(arg, ",", 0);
     unsigned i;
@@ -175,6 +194,28 @@ static bool opt_accel(DmOptions *o, const char *opt, const char *arg,
                     "-accel xen,domid=N", opt);
         return false;
     }
+    return true;
+}
+
+/*
+ * QEMU tries the accelerators it is given in order and keeps the first
+ * that starts. memcore-dm's always start (or the program fails), so the
+ * first one wins: libqtest's trailing "-accel qtest" does not undo an
+ * earlier "-accel xen-emu". A later one is still checked.
+ */
+static bool opt_accel(DmOptions *o, const char *opt, const char *arg,
+                      GError **errp)
+{
+    DmOptions later = { .accel = o->accel, .domid = o->domid };
+
+    if (!o->accel_given) {
+        o->accel_given = true;
+        return parse_accel(o, opt, arg, errp);
+    }
+    if (!parse_accel(&later, opt, arg, errp)) {
+        return false;
+    }
+    o->info = later.info ? later.info : o->info;
     return true;
 }
 
@@ -268,16 +309,17 @@ static bool opt_flag(DmOptions *o, const char *opt, const char *arg,
         o->info = DM_INFO_HELP;
     } else if (!strcmp(name, "version")) {
         o->info = DM_INFO_VERSION;
+    } else if (!strcmp(name, "S")) {
+        o->start_paused = true;     /* only query-status can tell */
     }
-    /* -nodefaults, -nographic, -S: there is nothing to turn off or stop. */
+    /* -nodefaults, -nographic: there is nothing to turn off. */
     return true;
 }
 
 typedef struct DmOptionDef {
     const char *name;
     bool has_arg;
-    bool (*handle)(DmOptions *o, const char *opt, const char *arg,
-                   GError **errp);
+    DmOptionHandler handle;
 } DmOptionDef;
 
 static const DmOptionDef option_defs[] = {
@@ -299,6 +341,11 @@ static const DmOptionDef option_defs[] = {
     { "nodefaults", false, opt_flag },
     { "nographic", false, opt_flag },
     { "S", false, opt_flag },
+    /* What QEMU's libqtest passes besides the above (docs/devel/qtest.rst) */
+    { "audio", true, opt_only_none },
+    { "chardev", true, dm_opt_chardev },
+    { "mon", true, dm_opt_mon },
+    { "qmp", true, dm_opt_qmp },
 };
 
 static const DmOptionDef *find_option(const char *arg)
@@ -332,14 +379,19 @@ static bool check_combination(const DmOptions *o, GError **errp)
                     "-accel xen-emu or -accel none, not xen");
         return false;
     }
+    if (o->demo && o->qmp_path) {
+        g_set_error(errp, DM_ERROR, 0, "-demo and a QMP monitor cannot be "
+                    "combined: the demo runs to its end and exits");
+        return false;
+    }
     if (o->qtest_log && o->qtest == DM_QTEST_OFF) {
         g_set_error(errp, DM_ERROR, 0, "-qtest-log needs -qtest");
         return false;
     }
     if (!o->info && !o->demo && !o->mtree && !o->mtree_flat &&
-        o->qtest == DM_QTEST_OFF) {
-        g_set_error(errp, DM_ERROR, 0, "nothing to do: give -qtest, -demo, "
-                    "-mtree or -mtree-flat (see -help)");
+        o->qtest == DM_QTEST_OFF && !o->qmp_path) {
+        g_set_error(errp, DM_ERROR, 0, "nothing to do: give -qtest, -qmp, "
+                    "-demo, -mtree or -mtree-flat (see -help)");
         return false;
     }
     return true;
@@ -377,11 +429,12 @@ bool dm_options_parse(DmOptions *o, int argc, char **argv, GError **errp)
             return true;        /* -help and friends win over the rest */
         }
     }
-    return check_combination(o, errp);
+    return dm_options_check_monitor(o, errp) && check_combination(o, errp);
 }
 
 void dm_options_clear(DmOptions *o)
 {
+    dm_options_clear_monitor(o);
     g_free(o->qtest_path);
     g_free(o->qtest_log);
     o->qtest_path = NULL;
@@ -399,7 +452,8 @@ static const char help_text[] =
 "                       an MMIO scratch buffer, Xen grants at 2^63;\n"
 "                       none: RAM only. -machine help lists them.\n"
 "  -m SIZE              guest RAM, e.g. 128M, 1G (no suffix: MiB; default 128M)\n"
-"  -accel NAME          xen-emu[,domid=N] (default): emulated hypervisor with\n"
+"  -accel NAME          (the first -accel given wins, as in QEMU)\n"
+"                       xen-emu[,domid=N] (default): emulated hypervisor with\n"
 "                       one guest domain (domid 1 unless given);\n"
 "                       xen,domid=N: real Xen through libxengnttab;\n"
 "                       none (or qtest): no hypervisor, no grants\n"
@@ -410,6 +464,13 @@ static const char help_text[] =
 "  -qtest unix:PATH,server\n"
 "                       listen on PATH, serve one client after another\n"
 "  -qtest-log FILE      log requests and replies (none: no log)\n"
+"  -chardev socket,id=ID,path=PATH[,server=on|off]\n"
+"  -mon chardev=ID,mode=control\n"
+"                       a QMP monitor on a unix socket: connect to PATH\n"
+"                       (what QEMU's libqtest expects) or listen on it\n"
+"  -qmp unix:PATH[,server=on|off]\n"
+"                       the same in one option\n"
+"  -S                   start paused (query-status: prelaunch)\n"
 "  -mtree               print the memory region tree and exit\n"
 "  -mtree-flat          print the flat view and exit\n"
 "  -demo                run the built-in guest workload (grant DMA) and\n"
@@ -417,7 +478,8 @@ static const char help_text[] =
 "  -help, -version\n"
 "\n"
 "Accepted for QEMU compatibility, doing nothing: -display none,\n"
-"-monitor none, -serial none, -nodefaults, -nographic, -S.\n"
+"-audio none, -monitor none, -serial none, -nodefaults, -nographic;\n"
+"-machine NAME,accel=A is -machine NAME -accel A.\n"
 "\n"
 "Bad options exit with status 2. docs/devel/qtest.rst describes the\n"
 "protocol and the devices.\n";

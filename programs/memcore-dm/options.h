@@ -54,6 +54,15 @@ typedef struct DmOptions {
     bool mtree_flat;
     bool demo;
     DmInfoRequest info;
+
+    /* The QMP monitor (options-monitor.c) */
+    char *qmp_path;             /* NULL: no monitor */
+    bool qmp_server;            /* listen on qmp_path instead of connecting */
+    const char *qmp_what;       /* "-mon" or "-qmp", for messages */
+    bool start_paused;          /* -S: query-status says "prelaunch" */
+    bool accel_given;           /* the first -accel wins, as in QEMU */
+    GPtrArray *chardevs;        /* while parsing: the -chardev sockets */
+    char *mon_chardev;          /* while parsing: -mon chardev=ID */
 } DmOptions;
 
 /**

@@ -62,6 +62,42 @@ START_TEST(test_bad_options)
 }
 END_TEST
 
+/* The monitor options as libqtest and people spell them, refused by name. */
+START_TEST(test_bad_monitor_options)
+{
+    expect_usage_error(ARGS("-chardev", "stdio,id=c"),
+                       "unsupported backend 'stdio'");
+    expect_usage_error(ARGS("-chardev", "socket,path=/tmp/x"),
+                       "needs id=ID and path=PATH");
+    expect_usage_error(ARGS("-chardev", "socket,id=c,path=/x,telnet=on"),
+                       "unknown socket property 'telnet=on'");
+    expect_usage_error(ARGS("-chardev", "socket,id=c,path=/x,server=maybe"),
+                       "invalid 'server=maybe'");
+    expect_usage_error(ARGS("-chardev", "socket,id=c,path=/x", "-chardev",
+                            "socket,id=c,path=/y"), "duplicate id 'c'");
+    expect_usage_error(ARGS("-chardev", "socket,id=c,path=/x", "-mtree"),
+                       "id 'c' is not used by -mon");
+    expect_usage_error(ARGS("-mon", "chardev=c"), "needs mode=control");
+    expect_usage_error(ARGS("-mon", "chardev=c,mode=readline"),
+                       "unsupported property 'mode=readline'");
+    expect_usage_error(ARGS("-mon", "mode=control"), "needs chardev=ID");
+    expect_usage_error(ARGS("-mon", "chardev=c,mode=control"),
+                       "no -chardev with id 'c'");
+    expect_usage_error(ARGS("-qmp", "tcp:localhost:4444"),
+                       "unsupported backend 'tcp:localhost:4444'");
+    expect_usage_error(ARGS("-qmp", "unix:/x", "-qmp", "unix:/y"),
+                       "only one monitor");
+    expect_usage_error(ARGS("-qmp", "unix:/x,bogus"),
+                       "unknown socket property 'bogus'");
+    expect_usage_error(ARGS("-qmp", "unix:/x", "-demo"), "cannot be combined");
+    expect_usage_error(ARGS("-audio", "pa"), "only 'none'");
+    expect_usage_error(ARGS("-machine", "none,dump-guest-core=on"),
+                       "unknown machine property 'dump-guest-core=on'");
+    expect_usage_error(ARGS("-machine", "none,accel=kvm"),
+                       "unknown accelerator 'kvm'");
+}
+END_TEST
+
 START_TEST(test_help_and_version)
 {
     g_autofree char *out = NULL, *err = NULL;
@@ -132,6 +168,22 @@ START_TEST(test_qemu_harness_flags)
                                   "-nographic", "-accel", "qtest",
                                   "-M", "xenvirt", "--mtree"), &out, NULL), 0);
     ck_assert_ptr_nonnull(strstr(out, "dma-test"));
+    g_clear_pointer(&out, g_free);
+    /* QEMU 10's libqtest adds -audio none; old harnesses -machine X,accel=Y */
+    ck_assert_int_eq(mcq_run(ARGS("-audio", "none", "-machine",
+                                  "type=none,accel=qtest", "-mtree-flat"),
+                             &out, NULL), 0);
+    ck_assert_ptr_null(strstr(out, "dma-test"));
+    ck_assert_ptr_nonnull(strstr(out, "ram"));
+    g_clear_pointer(&out, g_free);
+    /* As in QEMU, the first accelerator wins: libqtest appends its own. */
+    ck_assert_int_eq(mcq_run(ARGS("-accel", "xen-emu", "-mtree-flat",
+                                  "-accel", "qtest"), &out, NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "xen-grants"));
+    g_clear_pointer(&out, g_free);
+    ck_assert_int_eq(mcq_run(ARGS("-accel", "qtest", "-mtree-flat",
+                                  "-accel", "xen-emu"), &out, NULL), 0);
+    ck_assert_ptr_null(strstr(out, "xen-grants"));
 }
 END_TEST
 
@@ -197,6 +249,7 @@ static Suite *cli_suite(void)
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_bad_options);
+    tcase_add_test(tc, test_bad_monitor_options);
     tcase_add_test(tc, test_help_and_version);
     tcase_add_test(tc, test_mtree);
     tcase_add_test(tc, test_qemu_harness_flags);
