@@ -14,7 +14,7 @@ MESON_TEST_ARGS ?=
 CONFIGURE_FLAGS ?=
 
 .PHONY: all deps check demo bench bench-compare install clean stress fuzz \
-	check-xen-real
+	check-xen-real check-libqtest
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -73,6 +73,13 @@ XENREAL_BUILD ?= build-xenreal
 check-xen-real:
 	tests/xen-real/build-image.sh --memcore $(XENREAL_BUILD) $(XENREAL_BUILD)/xen-real
 	tests/xen-real/boot.sh $(XENREAL_BUILD)/xen-real
+
+# QEMU's own libqtest against memcore-dm, QEMU 10.0 and Debian's QEMU
+# (docs/devel/qtest.rst). Builds QEMU 10.0 with qemu/build.sh the first
+# time (about 15 minutes on two cores); cached after that.
+check-libqtest: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+	tests/qtest/libqtest/run.sh $(BUILD)
 
 # Fuzzing and stress (docs/devel/security.rst).
 #   make fuzz     each libFuzzer target for FUZZ_TIME seconds (clang, ASan,
