@@ -89,7 +89,7 @@ check-libqtest: deps $(BUILD)/build.ninja
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME ?= 300
 FUZZ_JOBS ?= 1
-FUZZ_TARGETS ?= topology grant qtest
+FUZZ_TARGETS ?= topology grant qtest qmp
 STRESS_SECONDS ?= 60
 
 fuzz: deps

@@ -399,11 +399,43 @@ def qtest_seeds():
     return {k: v.encode() for k, v in q.items()}
 
 
+# ---- fuzz-qmp --------------------------------------------------------------
+
+def qmp_seeds():
+    neg = b'{"execute": "qmp_capabilities"}'
+    return {
+        'negotiate': neg,
+        'run-state': neg + b'{"execute": "query-status"}{"execute": "cont"}'
+                     b'{"execute": "stop", "id": [1]}{"execute": "cont"}'
+                     b'{"execute": "system_reset"}{"execute": "quit"}',
+        'queries': neg + b'\n{"execute": "query-machines"}\n'
+                   b'{"execute": "query-commands"}\r\n'
+                   b'{"execute": "qom-list-types", "arguments": '
+                   b'{"implements": "accel", "abstract": false}}'
+                   b'{"execute": "query-version"}',
+        'grants': neg + b'{"execute": "x-memcore-xen-grant", "arguments": '
+                  b'{"gfn": 16, "count": 3, "readonly": true}}'
+                  b'{"execute": "x-memcore-xen-end", "arguments": '
+                  b'{"ref": 8}}{"execute": "x-memcore-xen-grant", '
+                  b'"arguments": {"gfn": 32}}',
+        'errors': b'{"execute": "stop"}' + neg + neg +
+                  b'garbage {"execute": } [1] "s" {} {"execute": 1}'
+                  b'{"execute": "stop", "arguments": 1}'
+                  b'{"execute": "stop", "x": 1}{"execute": "nope"}'
+                  b"{'execute': 'query-status'}"
+                  b'{"execute": "x-memcore-xen-end", "arguments": '
+                  b'{"ref": "8"}}}]',
+        'deep': neg + b'{"a": ' + b'[' * 70 + b']' * 70 + b'}',
+        'strings': neg + b'{"execute": "q\\"}{", "id": "\\u0041}"}',
+    }
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else 'tests/fuzz/corpus'
     for target, seeds in (('topology', topology_seeds()),
                           ('grant', grant_seeds()),
-                          ('qtest', qtest_seeds())):
+                          ('qtest', qtest_seeds()),
+                          ('qmp', qmp_seeds())):
         os.makedirs(os.path.join(out, target), exist_ok=True)
         for name, data in seeds.items():
             with open(os.path.join(out, target, 'seed-' + name), 'wb') as f:

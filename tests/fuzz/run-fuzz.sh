@@ -35,7 +35,7 @@ if ! $merge; then
     seconds=${1:?usage: run-fuzz.sh BUILDDIR SECONDS [TARGET...]}
     shift
 fi
-targets=${*:-topology grant qtest}
+targets=${*:-topology grant qtest qmp}
 
 if [ ! -f "$build/build.ninja" ]; then
     (cd "$srcdir" &&
