@@ -113,11 +113,33 @@ print_result() {
 exec 8>"$dir/.lock"
 flock 8
 
+# The +ds tarball strips firmware; qtests that boot a pc machine need
+# SeaBIOS, the iPXE option ROMs and the small blobs of qemu-system-data.
+# Link Debian's into the build's qemu-bundle, where QEMU looks first,
+# without replacing anything the build made itself.
+link_firmware() {
+    local datadir share f
+    datadir=$(sed -n 's/^#define CONFIG_QEMU_DATADIR "\(.*\)"$/\1/p' \
+        "$tree/build/config-host.h")
+    [ -n "$datadir" ] || die "no CONFIG_QEMU_DATADIR in $tree/build/config-host.h"
+    share=$tree/build/qemu-bundle$datadir
+    mkdir -p "$share"
+    for f in /usr/share/qemu/* /usr/share/seabios/* /usr/lib/ipxe/qemu/*; do
+        [ -e "$f" ] || continue
+        [ -e "$share/$(basename "$f")" ] || ln -s "$f" "$share/$(basename "$f")"
+    done
+}
+
 stamp() {
     [ -f "$dir/$1.stamp" ] && [ "$(cat "$dir/$1.stamp")" = "$key" ]
 }
 
-if stamp built || { [ -z "$do_build" ] && stamp configured; }; then
+if stamp built; then
+    link_firmware
+    print_result
+    exit 0
+fi
+if [ -z "$do_build" ] && stamp configured; then
     print_result
     exit 0
 fi
@@ -199,15 +221,7 @@ if [ -n "$do_build" ]; then
     fi
     say "built in $(($(date +%s) - start)) s"
 
-    # The +ds tarball strips firmware; qtests that boot a pc machine need
-    # SeaBIOS, iPXE option ROMs and the small blobs Debian ships.
-    bundle=$tree/build/qemu-bundle/usr
-    mkdir -p "$bundle/share/qemu" "$bundle/lib"
-    for f in /usr/share/qemu/*; do
-        [ -e "$bundle/share/qemu/$(basename "$f")" ] ||
-            ln -s "$f" "$bundle/share/qemu/$(basename "$f")"
-    done
-    [ -e "$bundle/lib/ipxe" ] || ln -s /usr/lib/ipxe "$bundle/lib/ipxe"
+    link_firmware
     echo "$key" >"$dir/built.stamp"
 fi
 
