@@ -109,6 +109,20 @@ bool dm_loop_stopping(DmLoop *l)
     return l->quit || stop_pending();
 }
 
+static bool watched(DmLoop *l, const DmLoopWatch *w)
+{
+    guint i;
+
+    for (i = 0; i < l->watches->len; i++) {
+        const DmLoopWatch *x = &g_array_index(l->watches, DmLoopWatch, i);
+
+        if (x->fd == w->fd && x->fn == w->fn && x->opaque == w->opaque) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int dm_loop_run(DmLoop *l)
 {
     while (!l->quit) {
@@ -134,11 +148,17 @@ int dm_loop_run(DmLoop *l)
             dm_loop_quit(l, 0);
             break;
         }
-        /* Handlers may add and remove watches: dispatch from a copy. */
+        /*
+         * Handlers may add and remove watches: dispatch from a copy, and
+         * skip a watch an earlier handler removed in the meantime.
+         */
         w = g_new(DmLoopWatch, n);
         memcpy(w, l->watches->data, n * sizeof(*w));
         for (i = 0; i < n && !l->quit; i++) {
-            if (p[i + 1].revents && !w[i].fn(l, w[i].fd, w[i].opaque)) {
+            if (!p[i + 1].revents || !watched(l, &w[i])) {
+                continue;
+            }
+            if (!w[i].fn(l, w[i].fd, w[i].opaque)) {
                 dm_loop_remove(l, w[i].fd);
             }
         }

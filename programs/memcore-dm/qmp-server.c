@@ -51,6 +51,9 @@ static bool on_readable(DmLoop *l, int fd, void *opaque)
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
         return true;
     }
+    if (n <= 0) {
+        goto hangup;            /* the client went away */
+    }
     while (n > 0) {
         size_t used = qmp_session_feed(q->session, p, n, out);
 
@@ -58,7 +61,7 @@ static bool on_readable(DmLoop *l, int fd, void *opaque)
         n -= used;
         if (out->len) {
             if (!dm_loop_write(l, fd, out->str, out->len)) {
-                break;
+                goto hangup;
             }
             g_string_truncate(out, 0);
         }
@@ -67,9 +70,9 @@ static bool on_readable(DmLoop *l, int fd, void *opaque)
             return true;
         }
     }
-    if (!n) {
-        return true;
-    }
+    return true;
+
+hangup:
     if (!dm_loop_stopping(l)) {
         close_conn(q);
     }

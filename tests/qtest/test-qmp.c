@@ -506,6 +506,79 @@ START_TEST(test_qmp_server_quit)
 }
 END_TEST
 
+/* Connect to @path, retrying while the server starts; a FILE for QMP. */
+static FILE *qmp_connect(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd, i;
+
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    for (i = 0; i < 1000; i++) {
+        fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+            return fdopen(fd, "r+");
+        }
+        close(fd);
+        g_usleep(10000);
+    }
+    ck_abort_msg("nobody listens on %s", path);
+    return NULL;
+}
+
+static char *qmp_exchange(FILE *f, const char *req)
+{
+    g_autoptr(JsonObject) o = NULL;
+
+    fputs(req, f);
+    fflush(f);
+    o = qmp_recv(f);
+    return json_to_string(json_object_get_member(o, json_object_has_member(
+                          o, "return") ? "return" : "error"), FALSE);
+}
+
+/*
+ * A monitor client that hangs up is not the end: the next one is greeted
+ * and negotiates afresh, the run state is the machine's, and the qtest
+ * channel served all along.
+ */
+START_TEST(test_qmp_reconnect)
+{
+    g_autofree char *ms = g_build_filename(tmpdir, "m.qmp", NULL);
+    g_autofree char *arg = g_strdup_printf("unix:%s,server=on,wait=off", ms);
+    const char *argv[] = { mcq_binary(), "-qtest", "stdio", "-qmp", arg,
+                           "-m", "8M", NULL };
+    g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL;
+    MCQTest *q = mcq_start_argv(argv);
+    FILE *f;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        g_autoptr(JsonObject) greeting = NULL;
+
+        f = qmp_connect(ms);
+        greeting = qmp_recv(f);
+        ck_assert(json_object_has_member(greeting, "QMP"));
+        g_free(r1);
+        r1 = qmp_exchange(f, "{\"execute\": \"query-status\"}");
+        ck_assert_msg(strstr(r1, "CommandNotFound"), "%s", r1);
+        g_free(qmp_exchange(f, "{\"execute\": \"qmp_capabilities\"}"));
+        if (!i) {
+            g_free(qmp_exchange(f, "{\"execute\": \"stop\"}"));
+        }
+        g_free(r2);
+        r2 = qmp_exchange(f, "{\"execute\": \"query-status\"}");
+        ck_assert_str_eq(r2, "{\"running\":false,\"status\":\"paused\"}");
+        fclose(f);
+        mcq_writel(q, 0x1000, i);
+        ck_assert_uint_eq(mcq_readl(q, 0x1000), i);
+    }
+    r3 = mcq_cmd(q, "endianness");
+    ck_assert_str_eq(r3, "OK little");
+    ck_assert_int_eq(mcq_quit(q), 0);
+    ck_assert_int_ne(access(ms, F_OK), 0);
+}
+END_TEST
+
 static Suite *qmp_suite(void)
 {
     Suite *s = suite_create("qmp");
@@ -526,6 +599,7 @@ static Suite *qmp_suite(void)
     tcase_set_timeout(proc, 30);
     tcase_add_test(proc, test_libqtest_launch);
     tcase_add_test(proc, test_qmp_server_quit);
+    tcase_add_test(proc, test_qmp_reconnect);
     suite_add_tcase(s, proc);
     return s;
 }
