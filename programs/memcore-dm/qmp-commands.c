@@ -225,16 +225,7 @@ static void cmd_quit(QmpMonitor *mon, JsonObject *args, QmpResult *res)
 static void cmd_query_version(QmpMonitor *mon, JsonObject *args,
                               QmpResult *res)
 {
-    JsonObject *v = json_object_new(), *q = json_object_new();
-    unsigned major = 0, minor = 0, micro = 0;
-
-    sscanf(MEMCORE_VERSION, "%u.%u.%u", &major, &minor, &micro);
-    json_object_set_int_member(q, "major", major);
-    json_object_set_int_member(q, "minor", minor);
-    json_object_set_int_member(q, "micro", micro);
-    json_object_set_object_member(v, "qemu", q);
-    json_object_set_string_member(v, "package", "memcore-dm " MEMCORE_VERSION);
-    ret_object(res, v);
+    ret_object(res, qmp_version_info());
 }
 
 static void cmd_query_machines(QmpMonitor *mon, JsonObject *args,

@@ -108,9 +108,8 @@ static void append_return(GString *out, JsonNode *id, JsonNode *ret)
     append_object(out, reply);
 }
 
-void qmp_session_greeting(QmpSession *s, GString *out)
+JsonObject *qmp_version_info(void)
 {
-    JsonObject *greeting = json_object_new(), *qmp = json_object_new();
     JsonObject *version = json_object_new(), *qemu = json_object_new();
     unsigned major = 0, minor = 0, micro = 0;
 
@@ -122,7 +121,14 @@ void qmp_session_greeting(QmpSession *s, GString *out)
     json_object_set_object_member(version, "qemu", qemu);
     json_object_set_string_member(version, "package",
                                   "memcore-dm " MEMCORE_VERSION);
-    json_object_set_object_member(qmp, "version", version);
+    return version;
+}
+
+void qmp_session_greeting(QmpSession *s, GString *out)
+{
+    JsonObject *greeting = json_object_new(), *qmp = json_object_new();
+
+    json_object_set_object_member(qmp, "version", qmp_version_info());
     json_object_set_array_member(qmp, "capabilities", json_array_new());
     json_object_set_object_member(greeting, "QMP", qmp);
     append_object(out, greeting);

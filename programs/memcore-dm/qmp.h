@@ -65,6 +65,12 @@ void qmp_session_greeting(QmpSession *s, GString *out);
 size_t qmp_session_feed(QmpSession *s, const char *data, size_t len,
                         GString *out);
 
+/**
+ * qmp_version_info() - {"qemu": {"major", "minor", "micro"}, "package"}:
+ * memcore-dm's own version, for the greeting and query-version.
+ */
+JsonObject *qmp_version_info(void);
+
 /** qmp_append_event() - append event @name with @data (may be NULL). */
 void qmp_append_event(GString *out, const char *name, JsonNode *data);
 
