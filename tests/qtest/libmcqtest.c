@@ -21,6 +21,17 @@ struct MCQTest {
     GPid pid;                   /* 0: not ours to wait for */
 };
 
+int mcq_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 const char *mcq_binary(void)
 {
     const char *p = getenv("MEMCORE_DM");

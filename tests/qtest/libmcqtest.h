@@ -15,9 +15,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <inttypes.h>
+#include <check.h>
 #include <glib.h>
 
 typedef struct MCQTest MCQTest;
+
+/**
+ * mcq_run_suite() - run every test of @s (Check's fork mode), print the
+ * results and free it.
+ *
+ * Return: the exit status for main(): EXIT_SUCCESS if nothing failed.
+ */
+int mcq_run_suite(Suite *s);
 
 /** mcq_binary() - path of memcore-dm from $MEMCORE_DM; aborts if unset. */
 const char *mcq_binary(void);

@@ -428,11 +428,5 @@ static Suite *dma_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(dma_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mcq_run_suite(dma_suite());
 }

@@ -191,10 +191,8 @@ END_TEST
 int main(void)
 {
     const char *env = getenv("MEMCORE_QEMU");
-    SRunner *sr;
     Suite *s;
     TCase *tc;
-    int failed;
 
     qemu_path = env ? g_strdup(env) :
                       g_find_program_in_path("qemu-system-x86_64");
@@ -207,9 +205,5 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_same_replies_as_qemu);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mcq_run_suite(s);
 }

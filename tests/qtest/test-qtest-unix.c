@@ -173,20 +173,31 @@ START_TEST(test_server_sigterm_while_blocked_writing)
 }
 END_TEST
 
-START_TEST(test_client_sigterm_while_blocked_writing)
+/*
+ * As libqtest does: the test listens on sock_path, memcore-dm connects.
+ * Returns the connection; *pid is the program.
+ */
+static int start_client_mode(GPid *pid)
 {
     struct sockaddr_un sa = addr_of(sock_path);
     g_autofree char *arg = g_strdup_printf("unix:%s", sock_path);
-    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-    MCQTest *c;
-    GPid pid;
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0), fd;
 
-    /* libqtest's way: it listens, memcore-dm connects, SIGTERM ends it. */
     ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     ck_assert_int_eq(listen(lfd, 1), 0);
-    pid = spawn(arg);
-    c = mcq_start_fd(accept(lfd, NULL, NULL), 0);
+    *pid = spawn(arg);
+    fd = accept(lfd, NULL, NULL);
     close(lfd);
+    ck_assert_int_ge(fd, 0);
+    return fd;
+}
+
+START_TEST(test_client_sigterm_while_blocked_writing)
+{
+    GPid pid;
+    MCQTest *c = mcq_start_fd(start_client_mode(&pid), 0);
+
+    /* libqtest's way to end it: SIGTERM, then waitpid(). */
     stall_and_terminate(c, pid);
     mcq_quit(c);
 }
@@ -239,18 +250,10 @@ END_TEST
 
 START_TEST(test_client_mode)
 {
-    struct sockaddr_un sa = addr_of(sock_path);
-    g_autofree char *arg = g_strdup_printf("unix:%s", sock_path);
-    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-    MCQTest *c;
     GPid pid;
+    int fd = start_client_mode(&pid);
+    MCQTest *c = mcq_start_fd(fd, pid);
 
-    /* As libqtest does: the test listens, the program connects. */
-    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    ck_assert_int_eq(listen(lfd, 1), 0);
-    pid = spawn(arg);
-    c = mcq_start_fd(accept(lfd, NULL, NULL), pid);
-    close(lfd);
     mcq_writeq(c, 0x2000, 0x0123456789abcdefULL);
     ck_assert_uint_eq(mcq_readq(c, 0x2000), 0x0123456789abcdefULL);
     /* Hanging up ends the program, successfully. */
@@ -292,11 +295,5 @@ static Suite *unix_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(unix_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return mcq_run_suite(unix_suite());
 }
