@@ -15,15 +15,11 @@
 #define SYSTEM_DM_MACHINE_H
 
 #include "exec/memory.h"
+#include "machine-layout.h"
 #include "dma-device.h"
 #include "options.h"
 #include "scratch.h"
 #include "xen.h"
-
-#define DM_DMA_TEST_BASE    0xfe000000ULL
-#define DM_SCRATCH_BASE     0xfe010000ULL
-#define DM_ROM_BASE         0xffff0000ULL
-#define DM_ROM_SIZE         0x10000ULL
 
 /* RAM must stay below the devices on xenvirt. */
 #define DM_XENVIRT_RAM_MAX  (3ULL << 30)
