@@ -72,3 +72,8 @@ int xen_backend_foreign_unmap(XenBackend *be, void *addr, size_t count)
 {
     return be->ops->foreign_unmap(be, addr, count);
 }
+
+int xen_backend_restrict(XenBackend *be, uint16_t domid)
+{
+    return be->ops->restrict_to(be, domid);
+}

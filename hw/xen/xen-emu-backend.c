@@ -21,6 +21,7 @@ typedef struct EmuBackend {
     XenBackend be;
     XenEmu *emu;
     uint16_t self;
+    int restricted_to;          /* -1, or the only domid foreign maps reach */
     /* Under emu->lock: */
     GHashTable *grant_maps;     /* host address -> EmuGrantMap * */
     GHashTable *foreign_maps;   /* host address -> EmuForeignMap * */
@@ -247,6 +248,11 @@ static void *emu_foreign_map(XenBackend *be, uint16_t domid, bool writable,
     void *base;
 
     xen_emu_assert_hv(emu, __func__);
+    /* As privcmd does once restricted: other domains are refused. */
+    if (eb->restricted_to >= 0 && domid != eb->restricted_to) {
+        errno = EPERM;
+        return NULL;
+    }
     /* Only the privileged domain may map memory it was not granted. */
     if (eb->self != 0) {
         errno = EPERM;
@@ -330,6 +336,17 @@ static void emu_close(XenBackend *be)
     g_free(eb);
 }
 
+static int emu_restrict(XenBackend *be, uint16_t domid)
+{
+    EmuBackend *eb = to_emu(be);
+
+    if (eb->restricted_to >= 0 && eb->restricted_to != domid) {
+        return -EPERM;          /* a restriction is never widened */
+    }
+    eb->restricted_to = domid;
+    return 0;
+}
+
 static const XenBackendOps emu_backend_ops = {
     .name = "emu",
     .close = emu_close,
@@ -338,6 +355,7 @@ static const XenBackendOps emu_backend_ops = {
     .grant_copy = emu_grant_copy,
     .foreign_map = emu_foreign_map,
     .foreign_unmap = emu_foreign_unmap,
+    .restrict_to = emu_restrict,
 };
 
 XenBackend *xen_emu_backend_open(XenEmu *emu, uint16_t self_domid,
@@ -355,6 +373,7 @@ XenBackend *xen_emu_backend_open(XenEmu *emu, uint16_t self_domid,
     eb->be.ops = &emu_backend_ops;
     eb->emu = emu;
     eb->self = self_domid;
+    eb->restricted_to = -1;
     eb->grant_maps = g_hash_table_new(g_direct_hash, g_direct_equal);
     eb->foreign_maps = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_mutex_lock(&emu->lock);

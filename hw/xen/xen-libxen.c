@@ -156,6 +156,16 @@ static int libxen_foreign_unmap(XenBackend *be, void *addr, size_t count)
     return xenforeignmemory_unmap(lb->fmem, addr, count) ? -errno : 0;
 }
 
+static int libxen_restrict(XenBackend *be, uint16_t domid)
+{
+    LibxenBackend *lb = to_libxen(be);
+
+    if (!lb->fmem) {
+        return -ENODEV;
+    }
+    return xenforeignmemory_restrict(lb->fmem, domid) ? -errno : 0;
+}
+
 static void libxen_close(XenBackend *be)
 {
     LibxenBackend *lb = to_libxen(be);
@@ -181,6 +191,7 @@ static const XenBackendOps libxen_backend_ops = {
     .grant_copy = libxen_grant_copy,
     .foreign_map = libxen_foreign_map,
     .foreign_unmap = libxen_foreign_unmap,
+    .restrict_to = libxen_restrict,
 };
 
 /*

@@ -83,6 +83,8 @@ typedef struct XenGrantCopySegment {
  *               range; @err[i] gets 0 or a negative errno per page. Pages
  *               with an error are left inaccessible.
  * @foreign_unmap: unmap a range exactly as @foreign_map returned it.
+ * @restrict_to: from now on, refuse foreign maps of any domain but @domid
+ *               (EPERM); return 0 or -errno.
  *
  * Implementations return -errno from the int-valued calls and set errno
  * when a pointer-valued call returns NULL.
@@ -98,6 +100,7 @@ typedef struct XenBackendOps {
     void *(*foreign_map)(XenBackend *be, uint16_t domid, bool writable,
                          size_t count, const uint64_t *gfns, int *err);
     int (*foreign_unmap)(XenBackend *be, void *addr, size_t count);
+    int (*restrict_to)(XenBackend *be, uint16_t domid);
 } XenBackendOps;
 
 /**
@@ -213,5 +216,23 @@ void *xen_backend_foreign_map(XenBackend *be, uint16_t domid, bool writable,
  * Return: 0 or a negative errno.
  */
 int xen_backend_foreign_unmap(XenBackend *be, void *addr, size_t count);
+
+/**
+ * xen_backend_restrict() - limit foreign-memory access to one domain.
+ * @be: the backend.
+ * @domid: the only domain xen_backend_foreign_map() may reach from now on.
+ *
+ * What a deprivileged device model does once set up, as libxl's
+ * dm_restrict has QEMU do: with libxen this is xenforeignmemory_restrict()
+ * (privcmd refuses every other domain with EPERM, for the life of the
+ * handle). Grant maps and copies are not affected: gntdev only reaches
+ * grants that were made to this domain. The emulated backend refuses the
+ * same way. A restriction cannot be widened: restricting again to another
+ * domain fails with -EPERM.
+ *
+ * Return: 0, or a negative errno (-ENODEV: the backend has no
+ * foreign-memory device, so there is nothing to restrict).
+ */
+int xen_backend_restrict(XenBackend *be, uint16_t domid);
 
 #endif /* HW_XEN_XEN_BACKEND_OPS_H */

@@ -532,6 +532,50 @@ START_TEST(test_foreign_map_needs_privilege)
 }
 END_TEST
 
+/*
+ * A restricted backend maps its own guest and nothing else, as privcmd
+ * does after xenforeignmemory_restrict(); grants are not affected.
+ */
+START_TEST(test_foreign_map_restricted)
+{
+    uint32_t ref = xen_emu_grant_access(env.dom, BACKEND_DOMID, GFN, false);
+    uint64_t gfn = 4;
+    int16_t st;
+    int err;
+    void *p;
+
+    ck_assert_int_eq(xen_backend_restrict(env.be, OTHER_DOMID), 0);
+    errno = 0;
+    ck_assert_ptr_null(xen_backend_foreign_map(env.be, GUEST_DOMID, false,
+                                               1, &gfn, &err));
+    ck_assert_int_eq(errno, EPERM);
+    /* Never widened: not to the guest, not back to everything. */
+    ck_assert_int_eq(xen_backend_restrict(env.be, GUEST_DOMID), -EPERM);
+    ck_assert_int_eq(xen_backend_restrict(env.be, OTHER_DOMID), 0);
+    p = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &ref, false, &st);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(xen_backend_grant_unmap(env.be, p, 1), 0);
+    ck_assert_int_eq(xen_emu_end_access(env.dom, ref), 0);
+}
+END_TEST
+
+START_TEST(test_foreign_map_restricted_to_guest)
+{
+    uint64_t gfn = 4;
+    int err;
+    void *p;
+
+    ck_assert_int_eq(xen_backend_restrict(env.be, GUEST_DOMID), 0);
+    p = xen_backend_foreign_map(env.be, GUEST_DOMID, false, 1, &gfn, &err);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(xen_backend_foreign_unmap(env.be, p, 1), 0);
+    errno = 0;
+    ck_assert_ptr_null(xen_backend_foreign_map(env.be, BACKEND_DOMID, false,
+                                               1, &gfn, &err));
+    ck_assert_int_eq(errno, EPERM);
+}
+END_TEST
+
 /* The grant a driver domain gets is for it alone. */
 START_TEST(test_driver_domain_grants)
 {
@@ -802,6 +846,8 @@ static Suite *xen_emu_suite(void)
     tcase_add_checked_fixture(tc, xen_test_setup, xen_test_teardown);
     tcase_add_test(tc, test_foreign_map);
     tcase_add_test(tc, test_foreign_map_needs_privilege);
+    tcase_add_test(tc, test_foreign_map_restricted);
+    tcase_add_test(tc, test_foreign_map_restricted_to_guest);
     tcase_add_test(tc, test_driver_domain_grants);
     tcase_add_test(tc, test_balloon_notifies);
     tcase_add_test(tc, test_balloon_from_child);
