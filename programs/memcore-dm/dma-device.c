@@ -100,8 +100,16 @@ static hwaddr copy_chunk(DmaTestDevice *d, hwaddr src, hwaddr dst,
         r = address_space_write(d->as, dst, attrs, s, n);
         out->err = r ? DMA_TEST_ERR_DST : 0;
     } else if (p) {
-        r = address_space_read(d->as, src, attrs, p, n);
+        /*
+         * Never read straight into the destination: a failed read fills
+         * its buffer (zeroes for a refused grant), and a refused source
+         * must leave the destination as it was.
+         */
+        r = address_space_read(d->as, src, attrs, buf, n);
         out->err = r ? DMA_TEST_ERR_SRC : 0;
+        if (!r) {
+            memcpy(p, buf, n);
+        }
     } else {
         r = address_space_read(d->as, src, attrs, buf, n);
         out->err = r ? DMA_TEST_ERR_SRC : 0;

@@ -7,6 +7,7 @@
  * requests that must be refused without touching anything.
  */
 #include <check.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "hw/xen/xen-emu.h"
@@ -189,6 +190,33 @@ START_TEST(test_dma_to_grant)
                       DMA_TEST_STATUS_DONE);
     ck_assert(same(0x8000, 0x10000, 4096));
     ck_assert_int_eq(dm_xen_end(m->xen, ref), 0);
+}
+END_TEST
+
+/* A refused source moves nothing: the RAM destination keeps its bytes. */
+START_TEST(test_dma_refused_source)
+{
+    int64_t ref = dm_xen_grant(m->xen, 0x20, 1, false);
+    uint64_t gaddr, cmd;
+
+    ck_assert_int_ge(ref, 0);
+    ck_assert_int_eq(dm_xen_end(m->xen, ref), 0);
+    gaddr = XEN_GRANT_ADDR_OFF | (uint64_t)ref << 12;
+    for (cmd = DMA_TEST_CMD_COPY; cmd; cmd = cmd & DMA_TEST_CMD_NO_MAP ? 0 :
+         DMA_TEST_CMD_COPY | DMA_TEST_CMD_NO_MAP) {
+        ram_fill(0x9000, 4096, 4);
+        ram_fill(0xa000, 4096, 4);
+        wr(DMA_REG(DMA_TEST_REG_SRC), 8, gaddr);
+        wr(DMA_REG(DMA_TEST_REG_DST), 8, 0x9000);
+        wr(DMA_REG(DMA_TEST_REG_LEN), 8, 4096);
+        wr(DMA_REG(DMA_TEST_REG_CMD), 8, cmd);
+        ck_assert(rd(DMA_REG(DMA_TEST_REG_STATUS), 8) &
+                  DMA_TEST_STATUS_ERROR);
+        ck_assert((rd(DMA_REG(DMA_TEST_REG_STATUS), 8) >>
+                   DMA_TEST_STATUS_ERR_SHIFT & 0xff) == DMA_TEST_ERR_SRC);
+        ck_assert_msg(same(0x9000, 0xa000, 4096), "cmd %#" PRIx64
+                      ": the destination changed", cmd);
+    }
 }
 END_TEST
 
@@ -406,6 +434,7 @@ static Suite *ioreq_suite(void)
     tcase_add_test(tc, test_repeat_value);
     tcase_add_test(tc, test_data_is_pointer);
     tcase_add_test(tc, test_dma_to_grant);
+    tcase_add_test(tc, test_dma_refused_source);
     tcase_add_test(tc, test_other_types);
     tcase_add_test(tc, test_slot_protocol);
     tcase_add_test(tc, test_buffered);
