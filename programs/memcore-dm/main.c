@@ -12,6 +12,7 @@
 #include "machine.h"
 #include "options.h"
 #include "serve.h"
+#include "xen-serve.h"
 
 static int usage_error(GError *err)
 {
@@ -54,6 +55,11 @@ int main(int argc, char **argv)
         dm_options_clear(&o);
         return 0;
     }
+    if (dm_options_serve_xen(&o) && !dm_xen_serve_block_signals()) {
+        fprintf(stderr, "memcore-dm: cannot block SIGTERM\n");
+        dm_options_clear(&o);
+        return 1;
+    }
     m = dm_machine_new(&o, &err);
     if (!m) {
         fprintf(stderr, "memcore-dm: %s\n", err->message);
@@ -66,6 +72,8 @@ int main(int argc, char **argv)
         ret = dm_demo_run(m);
     } else if (o.qtest != DM_QTEST_OFF || o.qmp_path) {
         ret = dm_serve(&o, m);
+    } else if (dm_options_serve_xen(&o)) {
+        ret = dm_xen_serve(m, &o);
     }
     dm_machine_free(m);
     dm_options_clear(&o);

@@ -316,6 +316,49 @@ static bool opt_flag(DmOptions *o, const char *opt, const char *arg,
     return true;
 }
 
+/* ---- options of the Xen device model (-accel xen) -------------------- */
+
+static bool opt_xen_dm(DmOptions *o, const char *opt, const char *arg,
+                       GError **errp)
+{
+    const char *name = opt + strspn(opt, "-");
+    char **slot = NULL;
+
+    if (!strcmp(name, "xen-domid-restrict")) {
+        o->xen_restrict = true;
+        return true;
+    }
+    slot = !strcmp(name, "runas") ? &o->runas : &o->chroot_dir;
+    if (!arg[0]) {
+        g_set_error(errp, DM_ERROR, 0, "%s needs a non-empty value", opt);
+        return false;
+    }
+    g_free(*slot);
+    *slot = g_strdup(arg);
+    return true;
+}
+
+bool dm_options_serve_xen(const DmOptions *o)
+{
+    return o->accel == DM_ACCEL_XEN && o->qtest == DM_QTEST_OFF &&
+           !o->qmp_path && !o->mtree && !o->mtree_flat && !o->demo;
+}
+
+static bool check_xen_dm(const DmOptions *o, GError **errp)
+{
+    const char *given = o->xen_restrict ? "-xen-domid-restrict" :
+                        o->runas ? "-runas" :
+                        o->chroot_dir ? "-chroot" : NULL;
+
+    if (given && !dm_options_serve_xen(o)) {
+        g_set_error(errp, DM_ERROR, 0, "%s only applies when serving a Xen "
+                    "guest: -accel xen,domid=N without -qtest, -qmp or -mtree",
+                    given);
+        return false;
+    }
+    return true;
+}
+
 typedef struct DmOptionDef {
     const char *name;
     bool has_arg;
@@ -346,6 +389,9 @@ static const DmOptionDef option_defs[] = {
     { "chardev", true, dm_opt_chardev },
     { "mon", true, dm_opt_mon },
     { "qmp", true, dm_opt_qmp },
+    { "xen-domid-restrict", false, opt_xen_dm },
+    { "runas", true, opt_xen_dm },
+    { "chroot", true, opt_xen_dm },
 };
 
 static const DmOptionDef *find_option(const char *arg)
@@ -389,12 +435,14 @@ static bool check_combination(const DmOptions *o, GError **errp)
         return false;
     }
     if (!o->info && !o->demo && !o->mtree && !o->mtree_flat &&
-        o->qtest == DM_QTEST_OFF && !o->qmp_path) {
+        o->qtest == DM_QTEST_OFF && !o->qmp_path &&
+        !dm_options_serve_xen(o)) {
         g_set_error(errp, DM_ERROR, 0, "nothing to do: give -qtest, -qmp, "
-                    "-demo, -mtree or -mtree-flat (see -help)");
+                    "-demo, -mtree, -mtree-flat or -accel xen,domid=N "
+                    "(see -help)");
         return false;
     }
-    return true;
+    return check_xen_dm(o, errp);
 }
 
 bool dm_options_parse(DmOptions *o, int argc, char **argv, GError **errp)
@@ -437,8 +485,12 @@ void dm_options_clear(DmOptions *o)
     dm_options_clear_monitor(o);
     g_free(o->qtest_path);
     g_free(o->qtest_log);
+    g_free(o->runas);
+    g_free(o->chroot_dir);
     o->qtest_path = NULL;
     o->qtest_log = NULL;
+    o->runas = NULL;
+    o->chroot_dir = NULL;
 }
 
 static const char help_text[] =
@@ -476,6 +528,15 @@ static const char help_text[] =
 "  -demo                run the built-in guest workload (grant DMA) and\n"
 "                       report; exit status 0 only if every byte checked out\n"
 "  -help, -version\n"
+"\n"
+"Device model of a real Xen guest (-accel xen,domid=N with none of the\n"
+"above): an ioreq server traps the guest's accesses to the machine's\n"
+"devices; memcore-dm serves them until the guest dies or SIGTERM, then\n"
+"exits 0 (docs/devel/xen-dm.rst):\n"
+"  -xen-domid-restrict  once set up, restrict every Xen handle to the guest\n"
+"                       (and check that domain 0 is refused)\n"
+"  -runas USER[:GROUP]  then drop root (names or numbers)\n"
+"  -chroot DIR          then confine the process to DIR\n"
 "\n"
 "Accepted for QEMU compatibility, doing nothing: -display none,\n"
 "-audio none, -monitor none, -serial none, -nodefaults, -nographic;\n"

@@ -63,6 +63,10 @@ typedef struct DmOptions {
     bool accel_given;           /* the first -accel wins, as in QEMU */
     GPtrArray *chardevs;        /* while parsing: the -chardev sockets */
     char *mon_chardev;          /* while parsing: -mon chardev=ID */
+    /* Serving a real Xen guest (-accel xen with nothing else to do): */
+    bool xen_restrict;          /* -xen-domid-restrict */
+    char *runas;                /* -runas USER[:GROUP], checked later */
+    char *chroot_dir;           /* -chroot DIR */
 } DmOptions;
 
 /**
@@ -76,6 +80,14 @@ typedef struct DmOptions {
  * prints the information and exits 0.
  */
 bool dm_options_parse(DmOptions *opts, int argc, char **argv, GError **errp);
+
+/**
+ * dm_options_serve_xen() - is this run the device model of a real Xen
+ * guest? True for -accel xen,domid=N without -qtest, -qmp, -mtree or
+ * -mtree-flat: memcore-dm then runs an ioreq server for the guest until
+ * it dies (xen-serve.h).
+ */
+bool dm_options_serve_xen(const DmOptions *opts);
 
 /** dm_options_clear() - free what dm_options_parse() allocated. */
 void dm_options_clear(DmOptions *opts);

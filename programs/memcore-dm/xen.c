@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 
+#include "hw/xen/xen-backend-ops.h"
 #include "hw/xen/xen-emu.h"
 #include "hw/xen/xen-mapcache.h"
 #include "xen.h"
@@ -178,6 +179,39 @@ void dm_xen_format_stats(DmXen *x, GString *out)
         "\nhv_copy_segments %" PRIu64 "\n", es.grant_maps,
         es.grant_map_failures, es.grant_unmaps, es.refs_mapped,
         es.copy_segments);
+}
+
+void dm_xen_invalidate(DmXen *x)
+{
+    if (x->mapcache) {
+        xen_mapcache_invalidate(x->mapcache);
+    }
+}
+
+bool dm_xen_restrict(DmXen *x, GError **errp)
+{
+    int r = xen_backend_restrict(x->be, x->domid);
+
+    if (r) {
+        g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(-r),
+                    "restricting foreign-memory access to domain %u: %s",
+                    x->domid, g_strerror(-r));
+        return false;
+    }
+    return true;
+}
+
+int dm_xen_probe_foreign_map(DmXen *x, uint16_t domid)
+{
+    uint64_t gfn = 0;
+    int err = 0;
+    void *p = xen_backend_foreign_map(x->be, domid, false, 1, &gfn, &err);
+
+    if (!p) {
+        return errno ? errno : EIO;
+    }
+    xen_backend_foreign_unmap(x->be, p, 1);
+    return err ? -err : 0;
 }
 
 char *dm_xen_describe(DmXen *x)

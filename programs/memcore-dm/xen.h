@@ -81,6 +81,29 @@ void dm_xen_grant_stats(DmXen *x, XenGrantStats *stats);
 /** dm_xen_format_stats() - "name value" lines of hypervisor counters. */
 void dm_xen_format_stats(DmXen *x, GString *out);
 
+/**
+ * dm_xen_invalidate() - the guest's physmap changed (a balloon-out, an
+ * IOREQ_TYPE_INVALIDATE): drop cached guest RAM mappings. Nothing to do
+ * with the emulated hypervisor, whose RAM is the machine's.
+ */
+void dm_xen_invalidate(DmXen *x);
+
+/**
+ * dm_xen_restrict() - restrict guest-RAM (foreign) mapping to the guest.
+ *
+ * Return: false with @errp set when the backend refused.
+ */
+bool dm_xen_restrict(DmXen *x, GError **errp);
+
+/**
+ * dm_xen_probe_foreign_map() - try to map one frame of domain @domid
+ * (frame 0), and unmap it at once if that worked.
+ *
+ * Return: 0 if it mapped, else the errno of the refusal (EPERM once
+ * restricted to another domain).
+ */
+int dm_xen_probe_foreign_map(DmXen *x, uint16_t domid);
+
 /** dm_xen_describe() - one line saying what the accelerator is. */
 char *dm_xen_describe(DmXen *x);
 
