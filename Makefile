@@ -65,13 +65,15 @@ bench-compare:
 clean:
 	rm -rf $(BUILD)
 
-# Boot a real Xen 4.17 hypervisor with a Linux PV dom0 under QEMU (TCG) and
-# run the grant tests inside dom0 (tests/xen-real/README.md). Downloads the
-# boot packages from Debian on first use; about a minute after that.
+# Boot a real Xen 4.17 hypervisor with a Linux PV dom0 under QEMU (TCG),
+# run the grant tests inside dom0, then a PVH guest served by memcore-dm as
+# its (restricted, unprivileged) device model (tests/xen-real/README.md).
+# Downloads the boot packages from Debian on first use.
 XENREAL_BUILD ?= build-xenreal
 
 check-xen-real:
-	tests/xen-real/build-image.sh --memcore $(XENREAL_BUILD) $(XENREAL_BUILD)/xen-real
+	tests/xen-real/build-image.sh --memcore $(XENREAL_BUILD) --domu \
+		$(XENREAL_BUILD)/xen-real
 	tests/xen-real/boot.sh $(XENREAL_BUILD)/xen-real
 
 # QEMU's own libqtest against memcore-dm, QEMU 10.0 and Debian's QEMU

@@ -5,7 +5,8 @@
 # hypervisor with a Linux PV dom0 under QEMU, and run our grant tests in
 # that dom0.
 #
-#   tests/xen-real/build-image.sh [--memcore MESONDIR] BUILDDIR [PROGRAM...]
+#   tests/xen-real/build-image.sh [--memcore MESONDIR [--domu]] BUILDDIR
+#                                 [PROGRAM...]
 #
 # It makes, in BUILDDIR:
 #   xen             Debian's xen-hypervisor-4.17-amd64, gunzipped (a 32-bit
@@ -20,6 +21,13 @@
 # With --memcore MESONDIR, test-memcore-xen.c is built against the static
 # libmemcore of the meson build in MESONDIR (set up and built if needed).
 # Any PROGRAM given is added too; it must be statically linked.
+#
+# With --domu (needs --memcore), dom0 also gets the Xen toolstack
+# (add-toolstack.sh), a static memcore-dm from MESONDIR, and a PVH guest to
+# serve: the same kernel, an initramfs from build-domu.sh with the static
+# guest-dma test program, and its xl config. domu-dm.sh, run last from
+# /tests, creates the guest paused, starts memcore-dm for it restricted and
+# unprivileged, and unpauses it (docs/devel/xen-dm.rst).
 #
 # Missing Debian packages are installed (apt-get); the boot packages are
 # only downloaded and unpacked (dpkg-deb), so no boot hooks run. When the
@@ -41,13 +49,18 @@ die() {
 }
 
 usage() {
-    echo "usage: $0 [--memcore MESONDIR] BUILDDIR [STATIC-PROGRAM...]" >&2
+    echo "usage: $0 [--memcore MESONDIR [--domu]] BUILDDIR [STATIC-PROGRAM...]" >&2
     exit 2
 }
 
 memcore_build=
+domu=
 while [ $# -gt 0 ]; do
     case "$1" in
+    --domu)
+        domu=yes
+        shift
+        ;;
     --memcore)
         [ $# -ge 2 ] || usage
         memcore_build=$2
@@ -65,6 +78,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ $# -ge 1 ] || usage
+if [ -n "$domu" ] && [ -z "$memcore_build" ]; then
+    usage
+fi
 
 srcdir=$(cd "$(dirname "$0")" && pwd)
 topdir=$(cd "$srcdir/../.." && pwd)
@@ -226,6 +242,10 @@ fetch_deb "$kpkg"
 kernel_deb=$deb
 fetch_deb busybox-static
 busybox_deb=$deb
+if [ -n "$domu" ]; then
+    fetch_deb xen-utils-4.17
+    xenutils_deb=$deb
+fi
 say "xen:     $(basename "$xen_deb")"
 say "kernel:  $(basename "$kernel_deb")"
 say "busybox: $(basename "$busybox_deb")"
@@ -274,6 +294,17 @@ if [ -n "$memcore_build" ]; then
         "$out/test-memcore-xen"
     set -- "$@" "$out/test-memcore-xen"
 fi
+if [ -n "$domu" ]; then
+    say "building memcore-dm-static and guest-dma"
+    ninja -C "$memcore_build" programs/memcore-dm/memcore-dm-static ||
+        die "building memcore-dm-static failed"
+    cp "$memcore_build/programs/memcore-dm/memcore-dm-static" \
+        "$out/memcore-dm"
+    say "memcore-dm (static): $(wc -c <"$out/memcore-dm") bytes"
+    # shellcheck disable=SC2046 # pkg-config prints several words
+    "$CC" -O2 -g -Wall -Wextra -static -I"$topdir/programs/memcore-dm" \
+        -o "$out/guest-dma" "$srcdir/guest-dma.c" $(static_libs xengnttab)
+fi
 
 # --- initramfs ----------------------------------------------------------
 root=$out/initramfs
@@ -298,6 +329,21 @@ for m in xen-evtchn xen-privcmd xenfs xen-gntdev xen-gntalloc; do
 done
 say "modules: $(cd "$root/modules" && echo ./*.ko | sed 's|\./||g')"
 
+if [ -n "$domu" ]; then
+    "$srcdir/add-toolstack.sh" "$root" "$xenutils_deb"
+    cp "$out/memcore-dm" "$root/bin/memcore-dm"
+    cp "$out/vmlinuz" "$root/vmlinuz"
+    cp "$srcdir/memcore-guest.cfg" "$root/etc/xen/memcore-guest.cfg"
+    "$srcdir/build-domu.sh" "$root/domu-initrd.cpio.gz" "$unpack/kernel" \
+        "$busybox" "$out/guest-dma"
+    # The unprivileged user memcore-dm drops to (-runas 1001:1001).
+    mkdir -p "$root/etc"
+    echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
+    echo 'memcore-dm:x:1001:1001:device model:/var/empty:/bin/false' \
+        >>"$root/etc/passwd"
+    printf 'root:x:0:\nmemcore-dm:x:1001:\n' >"$root/etc/group"
+fi
+
 n=10
 tests=
 for prog in "$@"; do
@@ -311,6 +357,12 @@ for prog in "$@"; do
     tests="$tests $name"
     n=$((n + 10))
 done
+if [ -n "$domu" ]; then
+    # Last: the guest domain served by memcore-dm.
+    cp "$srcdir/domu-dm.sh" "$root/tests/90-domu-dm"
+    chmod 755 "$root/tests/90-domu-dm"
+    tests="$tests domu-dm"
+fi
 say "tests:$tests"
 
 (cd "$root" && find . | sort | "$busybox" cpio -o -H newc 2>/dev/null) |

@@ -19,6 +19,9 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /tmp
+# xenconsoled needs ptys, or xl create times out on the guest's console.
+mkdir -p /dev/pts
+mount -t devpts devpts /dev/pts
 
 # Keep kernel messages from splitting our lines; warnings still show.
 dmesg -n 5 || true
@@ -52,6 +55,28 @@ while [ ! -c /dev/xen/gntdev ] || [ ! -c /dev/xen/gntalloc ]; do
     sleep 0.1
 done
 
+# The toolstack, when the image has it (build-image.sh --domu): xenstored,
+# then xen-init-dom0, then xenconsoled logging guest consoles to files.
+start_toolstack() {
+    mkdir -p /var/run/xen /var/run/xenstored /var/lib/xen \
+             /var/log/xen/console /var/lock
+    xenstored || return 1
+    n=0
+    while [ ! -S /var/run/xenstored/socket ] && [ "$n" -lt 50 ]; do
+        n=$((n + 1))
+        sleep 0.1
+    done
+    xen-init-dom0 >/tmp/xen-init-dom0.log 2>&1 || return 1
+    xenconsoled --log=guest --log-dir=/var/log/xen/console || return 1
+}
+if [ -x /bin/xl ]; then
+    if start_toolstack; then
+        echo "XEN-REAL: init: toolstack up after $(cut -d' ' -f1 /proc/uptime) s"
+    else
+        echo "XEN-REAL: init: starting the toolstack failed"
+    fi
+fi
+
 tests=0
 failed=0
 for t in /tests/*; do
@@ -61,7 +86,7 @@ for t in /tests/*; do
     echo "XEN-REAL: run $name"
     start="$(cut -d' ' -f1 /proc/uptime)"
     rc=0
-    timeout 300 "$t" || rc=$?
+    timeout 420 "$t" || rc=$?
     end="$(cut -d' ' -f1 /proc/uptime)"
     echo "XEN-REAL: $name exit $rc (started at ${start} s, ended at ${end} s)"
     if [ "$rc" -ne 0 ]; then
