@@ -23,7 +23,10 @@
                                          * address_space_read/write */
 #define DMA_TEST_REG_SHORT_MAPS 0x50    /* ro: maps that gave less than asked */
 #define DMA_TEST_REG_MAP_FAILS  0x58    /* ro: maps that gave nothing */
-#define DMA_TEST_NR_REGS        12
+#define DMA_TEST_REG_MSI_ADDR   0x60    /* rw: MSI address; 0 = no MSI */
+#define DMA_TEST_REG_MSI_DATA   0x68    /* rw: MSI data (low 32 bits) */
+#define DMA_TEST_REG_MSIS       0x70    /* ro: MSIs sent */
+#define DMA_TEST_NR_REGS        15
 
 #define DMA_TEST_ID             0x31414d44434d0001ULL  /* "\1\0MCDMA1" */
 

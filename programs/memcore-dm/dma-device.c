@@ -18,7 +18,8 @@
 
 enum {
     R_ID, R_SRC, R_DST, R_LEN, R_PATTERN, R_CMD, R_STATUS, R_DONE,
-    R_MAPPED, R_FALLBACK, R_SHORT_MAPS, R_MAP_FAILS,
+    R_MAPPED, R_FALLBACK, R_SHORT_MAPS, R_MAP_FAILS, R_MSI_ADDR, R_MSI_DATA,
+    R_MSIS,
 };
 
 struct DmaTestDevice {
@@ -27,6 +28,8 @@ struct DmaTestDevice {
     AddressSpace *as;
     GMutex lock;                /* registers; held while a command runs */
     uint64_t regs[DMA_TEST_NR_REGS];
+    DmaTestMsiFn msi;           /* under lock */
+    void *msi_opaque;
 };
 
 /* Where a chunk failed, and with what. */
@@ -242,6 +245,12 @@ static void dma_run(DmaTestDevice *d, uint64_t cmd)
         (out.err ? DMA_TEST_STATUS_ERROR : 0) |
         ((uint64_t)out.err << DMA_TEST_STATUS_ERR_SHIFT) |
         ((uint64_t)(out.tx & 0xff) << DMA_TEST_STATUS_TX_SHIFT);
+    /* Completion: one MSI per command, when the guest asked for it. */
+    if (d->msi && d->regs[R_MSI_ADDR]) {
+        d->msi(d->msi_opaque, d->regs[R_MSI_ADDR],
+               (uint32_t)d->regs[R_MSI_DATA]);
+        d->regs[R_MSIS]++;
+    }
 }
 
 /* ---- registers ------------------------------------------------------ */
@@ -276,6 +285,8 @@ static void dma_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     case R_DST:
     case R_LEN:
     case R_PATTERN:
+    case R_MSI_ADDR:
+    case R_MSI_DATA:
         d->regs[reg] = (d->regs[reg] & ~mask) | ((val << shift) & mask);
         break;
     case R_CMD:
@@ -314,6 +325,14 @@ DmaTestDevice *dma_test_device_new(AddressSpace *as)
                           DMA_TEST_MMIO_SIZE);
     memory_region_set_reentrancy_guard(&d->mmio, &d->guard);
     return d;
+}
+
+void dma_test_device_set_msi(DmaTestDevice *d, DmaTestMsiFn fn, void *opaque)
+{
+    g_mutex_lock(&d->lock);
+    d->msi = fn;
+    d->msi_opaque = opaque;
+    g_mutex_unlock(&d->lock);
 }
 
 MemoryRegion *dma_test_device_mmio(DmaTestDevice *d)

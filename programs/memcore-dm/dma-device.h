@@ -28,6 +28,26 @@ DmaTestDevice *dma_test_device_new(AddressSpace *as);
 /** dma_test_device_mmio() - its register region. */
 MemoryRegion *dma_test_device_mmio(DmaTestDevice *d);
 
+/**
+ * typedef DmaTestMsiFn - how the device signals an MSI.
+ * @opaque: what dma_test_device_set_msi() was given.
+ * @addr: the MSI address the guest programmed (MSI_ADDR).
+ * @data: the MSI data (low half of MSI_DATA).
+ */
+typedef void (*DmaTestMsiFn)(void *opaque, uint64_t addr, uint32_t data);
+
+/**
+ * dma_test_device_set_msi() - where the device's completion MSI goes.
+ * @d: the device.
+ * @fn: called once after every command when MSI_ADDR is not 0, with the
+ *      device's lock held; NULL: no MSI (the default).
+ * @opaque: for @fn.
+ *
+ * With real Xen, the ioreq server injects it into the guest
+ * (xendevicemodel_inject_msi); MSIS counts what was sent.
+ */
+void dma_test_device_set_msi(DmaTestDevice *d, DmaTestMsiFn fn, void *opaque);
+
 /** dma_test_device_free() - after its region was removed from the tree. */
 void dma_test_device_free(DmaTestDevice *d);
 

@@ -340,6 +340,13 @@ int dm_ioreq_server_probe_other_domain(DmIoreqServer *s)
     return xendevicemodel_nr_vcpus(s->dmod, other, &n) ? errno : 0;
 }
 
+int dm_ioreq_server_inject_msi(DmIoreqServer *s, uint64_t addr,
+                               uint32_t data)
+{
+    return xendevicemodel_inject_msi(s->dmod, s->domid, addr, data) ?
+           errno : 0;
+}
+
 unsigned dm_ioreq_server_nr_vcpus(DmIoreqServer *s)
 {
     return s->nr_vcpus;
@@ -430,6 +437,12 @@ bool dm_ioreq_server_restrict(DmIoreqServer *s, GError **errp)
 }
 
 int dm_ioreq_server_probe_other_domain(DmIoreqServer *s)
+{
+    return ENOSYS;
+}
+
+int dm_ioreq_server_inject_msi(DmIoreqServer *s, uint64_t addr,
+                               uint32_t data)
 {
     return ENOSYS;
 }

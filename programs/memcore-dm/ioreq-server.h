@@ -77,6 +77,21 @@ bool dm_ioreq_server_restrict(DmIoreqServer *s, GError **errp);
  */
 int dm_ioreq_server_probe_other_domain(DmIoreqServer *s);
 
+/**
+ * dm_ioreq_server_inject_msi() - deliver an MSI to the guest.
+ * @s: the server.
+ * @addr: the MSI address (0xfeeXXXXX: destination in bits 12-19).
+ * @data: the MSI data (vector, delivery mode).
+ *
+ * xendevicemodel_inject_msi(): Xen delivers it to the guest's emulated
+ * LAPIC, which HVM and PVH guests both have (a PVH guest has no emulated
+ * IOAPIC or PIC, so INTx lines would reach nothing).
+ *
+ * Return: 0, or the errno of the refusal.
+ */
+int dm_ioreq_server_inject_msi(DmIoreqServer *s, uint64_t addr,
+                               uint32_t data);
+
 /** dm_ioreq_server_nr_vcpus() - vCPUs served. */
 unsigned dm_ioreq_server_nr_vcpus(DmIoreqServer *s);
 

@@ -34,11 +34,25 @@ typedef struct DmServe {
     DmIoreqServer *server;
     int sigfd;
     struct xs_handle *xs;       /* NULL when restricted */
+    uint64_t msis, msi_errors;  /* injected, refused */
 } DmServe;
 
 static void invalidate_ram(void *opaque)
 {
     dm_xen_invalidate(opaque);
+}
+
+/* The DMA device's completion MSI, into the guest's LAPIC. */
+static void inject_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+    DmServe *d = opaque;
+    int err = dm_ioreq_server_inject_msi(d->server, addr, data);
+
+    if (err) {
+        d->msi_errors++;
+    } else {
+        d->msis++;
+    }
 }
 
 static int report(GError *err)
@@ -151,6 +165,9 @@ static bool setup(DmServe *d, const DmOptions *o, GError **errp)
     if (!d->server) {
         return false;
     }
+    if (d->m->dma) {
+        dma_test_device_set_msi(d->m->dma, inject_msi, d);
+    }
     if (o->xen_restrict) {
         if (!restrict_to_guest(d, errp)) {
             return false;
@@ -209,9 +226,11 @@ static void print_stats(DmServe *d, const char *why)
     fprintf(stderr, "memcore-dm: %s; served %" PRIu64 " requests (%" PRIu64
             " buffered, %" PRIu64 " malformed, %" PRIu64 " failed accesses,"
             " %" PRIu64 " invalidates); %" PRIu64 " grant maps, %" PRIu64
-            " grant copies, %" PRIu64 " grant mappings outstanding\n", why,
+            " grant copies, %" PRIu64 " grant mappings outstanding; %" PRIu64
+            " MSIs injected, %" PRIu64 " refused\n", why,
             st->served, st->buffered, st->malformed, st->tx_errors,
-            st->invalidates, gs.maps, gs.copies, gs.outstanding);
+            st->invalidates, gs.maps, gs.copies, gs.outstanding, d->msis,
+            d->msi_errors);
 }
 
 int dm_xen_serve(DmMachine *m, const DmOptions *o)
@@ -229,6 +248,9 @@ int dm_xen_serve(DmMachine *m, const DmOptions *o)
     }
     if (!setup(&d, o, &err)) {
         close_xenstore(&d);
+        if (m->dma) {
+            dma_test_device_set_msi(m->dma, NULL, NULL);
+        }
         dm_ioreq_server_free(d.server);
         close(d.sigfd);
         return report(err);
@@ -253,6 +275,9 @@ int dm_xen_serve(DmMachine *m, const DmOptions *o)
                     end == SIGNALLED ? "stopped by a signal" :
                     "the event channel failed");
     close_xenstore(&d);
+    if (m->dma) {
+        dma_test_device_set_msi(m->dma, NULL, NULL);
+    }
     dm_ioreq_server_free(d.server);
     close(d.sigfd);
     return end == BROKEN ? 1 : 0;

@@ -220,6 +220,49 @@ START_TEST(test_dma_refused_source)
 }
 END_TEST
 
+/* The completion MSI: programmed and started by ioreq writes. */
+static unsigned msis;
+static uint64_t msi_addr;
+static uint32_t msi_data;
+
+static void record_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+    msis++;
+    msi_addr = addr;
+    msi_data = data;
+}
+
+static void fill_cmd(void)
+{
+    wr(DMA_REG(DMA_TEST_REG_DST), 8, 0xb000);
+    wr(DMA_REG(DMA_TEST_REG_LEN), 8, 64);
+    wr(DMA_REG(DMA_TEST_REG_CMD), 8, DMA_TEST_CMD_FILL);
+}
+
+START_TEST(test_dma_msi)
+{
+    msis = 0;
+    dma_test_device_set_msi(m->dma, record_msi, NULL);
+    fill_cmd();
+    ck_assert_uint_eq(msis, 0);                 /* MSI_ADDR 0: none */
+    wr(DMA_REG(DMA_TEST_REG_MSI_ADDR), 8, 0xfee00000);
+    wr(DMA_REG(DMA_TEST_REG_MSI_DATA), 4, 0x4d7);
+    fill_cmd();
+    ck_assert_uint_eq(msis, 1);
+    ck_assert_uint_eq(msi_addr, 0xfee00000);
+    ck_assert_uint_eq(msi_data, 0x4d7);
+    ck_assert_uint_eq(rd(DMA_REG(DMA_TEST_REG_MSIS), 8), 1);
+    /* A failed command completes too, so it signals too. */
+    wr(DMA_REG(DMA_TEST_REG_LEN), 8, DMA_TEST_MAX_LEN + 1);
+    wr(DMA_REG(DMA_TEST_REG_CMD), 8, DMA_TEST_CMD_FILL);
+    ck_assert_uint_eq(msis, 2);
+    dma_test_device_set_msi(m->dma, NULL, NULL);
+    fill_cmd();
+    ck_assert_uint_eq(msis, 2);
+    ck_assert_uint_eq(rd(DMA_REG(DMA_TEST_REG_MSIS), 8), 2);
+}
+END_TEST
+
 START_TEST(test_other_types)
 {
     DmIoreq r = mmio(0x60, 1, true, 0);
@@ -435,6 +478,7 @@ static Suite *ioreq_suite(void)
     tcase_add_test(tc, test_data_is_pointer);
     tcase_add_test(tc, test_dma_to_grant);
     tcase_add_test(tc, test_dma_refused_source);
+    tcase_add_test(tc, test_dma_msi);
     tcase_add_test(tc, test_other_types);
     tcase_add_test(tc, test_slot_protocol);
     tcase_add_test(tc, test_buffered);

@@ -18,7 +18,9 @@
  *    every byte, inside and around the destination;
  *  - provokes the refusals (a write to a read-only grant, a grant that was
  *    ended, refs never granted) and checks each is refused with nothing
- *    moved.
+ *    moved;
+ *  - asks for the device's completion MSI, which memcore-dm injects into
+ *    this guest's LAPIC, and sees the kernel take it.
  * Prints "XEN-DOMU: ok ..." per check and one "XEN-DOMU: PASS|FAIL" line.
  */
 #include <errno.h>
@@ -361,6 +363,63 @@ static void test_grants(xengntshr_handle *xgs)
           "unshare every page (the device model holds no mapping)");
 }
 
+/* ---- the completion MSI ----------------------------------------------- */
+
+/*
+ * A vector no driver of this small guest owns: Linux then logs "CPU.VEC
+ * No irq handler for vector" when it arrives, which is how the guest can
+ * tell memcore-dm's MSI (xendevicemodel_inject_msi) reached its LAPIC.
+ */
+#define MSI_VECTOR  0xd7u
+#define MSI_ADDR    0xfee00000u     /* fixed delivery to APIC ID 0 */
+
+static bool kmsg_has(int fd, const char *what)
+{
+    char rec[1024];
+    ssize_t n;
+    bool seen = false;
+
+    while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+        if (n > 0) {
+            rec[n] = '\0';
+            seen |= strstr(rec, what) != NULL;
+        }
+    }
+    return seen;
+}
+
+static void test_msi(void)
+{
+    int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+    uint64_t gpa, st, msis;
+    uint8_t *ram = ram_page(&gpa);
+    char want[64];
+    bool seen = false;
+    int i;
+
+    if (!check(kmsg >= 0 && ram, "open /dev/kmsg and a RAM page")) {
+        return;
+    }
+    lseek(kmsg, 0, SEEK_END);
+    snprintf(want, sizeof(want), ".%u No irq handler for vector", MSI_VECTOR);
+    reg_write(DMA_TEST_REG_MSI_ADDR, MSI_ADDR);
+    reg_write(DMA_TEST_REG_MSI_DATA, MSI_VECTOR);
+    st = dma(DMA_TEST_CMD_FILL, 0, gpa, 64);
+    msis = reg_read(DMA_TEST_REG_MSIS);
+    reg_write(DMA_TEST_REG_MSI_ADDR, 0);
+    for (i = 0; i < 30 && !seen; i++) {
+        seen = kmsg_has(kmsg, want);
+        if (!seen) {
+            usleep(100000);
+        }
+    }
+    close(kmsg);
+    check(st == DMA_TEST_STATUS_DONE && msis == 1 && seen,
+          "MSI: the device's completion MSI (vector %#x) was injected by "
+          "memcore-dm and taken by this guest's kernel (MSIS %" PRIu64
+          ", kernel log %s)", MSI_VECTOR, msis, seen ? "has it" : "silent");
+}
+
 int main(void)
 {
     xengntshr_handle *xgs;
@@ -395,6 +454,7 @@ int main(void)
         test_grants(xgs);
         xengntshr_close(xgs);
     }
+    test_msi();
     if (failures) {
         printf("XEN-DOMU: FAIL guest-dma: %d of %d checks failed\n",
                failures, checks);
