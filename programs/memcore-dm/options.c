@@ -477,7 +477,11 @@ bool dm_options_parse(DmOptions *o, int argc, char **argv, GError **errp)
             return true;        /* -help and friends win over the rest */
         }
     }
-    return dm_options_check_monitor(o, errp) && check_combination(o, errp);
+    if (!dm_options_check_monitor(o, errp) || !check_combination(o, errp)) {
+        return false;
+    }
+    /* A user that does not exist is a bad command line, found at once. */
+    return !o->runas || dm_parse_runas(o->runas, &o->runas_ids, errp);
 }
 
 void dm_options_clear(DmOptions *o)

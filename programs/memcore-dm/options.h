@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <glib.h>
 
+#include "privsep.h"
+
 typedef enum DmMachineType {
     DM_MACHINE_XENVIRT,
     DM_MACHINE_NONE,
@@ -65,7 +67,8 @@ typedef struct DmOptions {
     char *mon_chardev;          /* while parsing: -mon chardev=ID */
     /* Serving a real Xen guest (-accel xen with nothing else to do): */
     bool xen_restrict;          /* -xen-domid-restrict */
-    char *runas;                /* -runas USER[:GROUP], checked later */
+    char *runas;                /* -runas USER[:GROUP] as given */
+    DmRunAs runas_ids;          /* ... resolved while parsing */
     char *chroot_dir;           /* -chroot DIR */
 } DmOptions;
 

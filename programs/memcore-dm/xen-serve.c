@@ -156,8 +156,6 @@ static bool restrict_to_guest(DmServe *d, GError **errp)
 
 static bool setup(DmServe *d, const DmOptions *o, GError **errp)
 {
-    DmRunAs runas;
-
     d->target.as = &d->m->as;
     d->target.invalidate = invalidate_ram;
     d->target.opaque = d->m->xen;
@@ -175,10 +173,8 @@ static bool setup(DmServe *d, const DmOptions *o, GError **errp)
     } else {
         open_xenstore(d);
     }
-    if (o->runas && !dm_parse_runas(o->runas, &runas, errp)) {
-        return false;
-    }
-    if (!dm_drop_privileges(o->chroot_dir, o->runas ? &runas : NULL, errp)) {
+    if (!dm_drop_privileges(o->chroot_dir, o->runas ? &o->runas_ids : NULL,
+                            errp)) {
         return false;
     }
     if (o->runas || o->chroot_dir) {

@@ -57,6 +57,48 @@ START_TEST(test_options)
     ck_assert(!parse(&err, "-accel", "xen-emu", NULL));
     ck_assert(g_str_has_prefix(err->message, "nothing to do"));
     g_clear_error(&err);
+    /* -runas is resolved while parsing: a bad user is a bad command line. */
+    ck_assert(!parse(&err, "-accel", "xen,domid=3", "-runas",
+                     "no-such-user-memcore", NULL));
+    ck_assert_str_eq(err->message, "-runas: no user 'no-such-user-memcore' "
+                     "in /etc/passwd");
+    g_clear_error(&err);
+    ck_assert(!parse(&err, "-accel", "xen,domid=3", "-runas", "0:5", NULL));
+    g_clear_error(&err);
+}
+END_TEST
+
+/*
+ * The program: a bad -runas exits 2 before touching Xen; without Xen,
+ * serving a guest fails with 1 and says why.
+ */
+START_TEST(test_program)
+{
+    const char *dm = g_getenv("MEMCORE_DM");
+    g_autofree char *out = NULL, *err = NULL;
+    GError *gerr = NULL;
+    int status;
+    char *bad_user[] = { (char *)dm, "-accel", "xen,domid=3", "-runas",
+                         "no-such-user-memcore", NULL };
+    char *serve[] = { (char *)dm, "-accel", "xen,domid=3",
+                      "-xen-domid-restrict", NULL };
+
+    ck_assert_ptr_nonnull(dm);
+    ck_assert(g_spawn_sync(NULL, bad_user, NULL, 0, NULL, NULL, &out, &err,
+                           &status, &gerr));
+    ck_assert_int_eq(WEXITSTATUS(status), 2);
+    ck_assert_str_eq(err, "memcore-dm: -runas: no user "
+                     "'no-such-user-memcore' in /etc/passwd\n");
+    if (g_file_test("/dev/xen/gntdev", G_FILE_TEST_EXISTS)) {
+        return;                 /* a real Xen: tests/xen-real serves one */
+    }
+    g_free(out);
+    g_free(err);
+    ck_assert(g_spawn_sync(NULL, serve, NULL, 0, NULL, NULL, &out, &err,
+                           &status, &gerr));
+    ck_assert_int_eq(WEXITSTATUS(status), 1);
+    ck_assert_msg(g_str_has_prefix(err, "memcore-dm: -accel xen: no Xen: "
+                                   "/dev/xen/gntdev: "), "%s", err);
 }
 END_TEST
 
@@ -158,6 +200,7 @@ int main(void)
     int failed;
 
     tcase_add_test(tc, test_options);
+    tcase_add_test(tc, test_program);
     tcase_add_test(tc, test_runas_parse);
     tcase_add_test(tc, test_drop);
     tcase_add_test(tc, test_restrict_backend);
