@@ -19,7 +19,13 @@
 MemoryStats memory_stats;
 
 static GRecMutex topology_lock;
-static GThread *topology_owner;     /* valid while depth > 0 */
+/*
+ * Any thread may ask whether it holds the lock, so topology_owner is read
+ * without it (atomically). Only the holder stores itself there, and it
+ * clears it before letting go: a thread that finds itself there holds
+ * the lock. topology_depth belongs to the holder.
+ */
+static GThread *topology_owner;
 static unsigned topology_depth;
 static unsigned transaction_depth;
 static bool update_pending;
@@ -28,7 +34,7 @@ static uint64_t add_seq_counter;
 void memory_topology_lock(void)
 {
     g_rec_mutex_lock(&topology_lock);
-    topology_owner = g_thread_self();
+    __atomic_store_n(&topology_owner, g_thread_self(), __ATOMIC_RELAXED);
     topology_depth++;
 }
 
@@ -36,14 +42,15 @@ void memory_topology_unlock(void)
 {
     g_assert(topology_depth > 0);
     if (--topology_depth == 0) {
-        topology_owner = NULL;
+        __atomic_store_n(&topology_owner, NULL, __ATOMIC_RELAXED);
     }
     g_rec_mutex_unlock(&topology_lock);
 }
 
 bool memory_topology_locked(void)
 {
-    return topology_depth > 0 && topology_owner == g_thread_self();
+    return __atomic_load_n(&topology_owner, __ATOMIC_RELAXED) ==
+           g_thread_self();
 }
 
 void memory_region_update_pending(void)
