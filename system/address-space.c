@@ -20,7 +20,7 @@ void address_space_set_flatview(AddressSpace *as, FlatView *fv)
     flatview_ref(fv);
     /* Listeners hear of the change before readers can see it, as in QEMU. */
     listeners_notify_topology(as, old, fv);
-    rcu_assign_pointer(as->current_map, fv);
+    mc_rcu_assign_pointer(as->current_map, fv);
     memory_stats.views_published++;
     if (old) {
         flatview_unref(old);
@@ -76,7 +76,7 @@ void address_space_destroy(AddressSpace *as)
     address_spaces = g_list_delete_link(address_spaces, as->link);
     as->link = NULL;
     fv = as->current_map;
-    rcu_assign_pointer(as->current_map, NULL);
+    mc_rcu_assign_pointer(as->current_map, NULL);
     memory_region_transaction_commit();
 
     flatview_unref(fv);

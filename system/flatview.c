@@ -370,6 +370,7 @@ static void grave_rcu(struct rcu_head *head)
     Grave *g = caa_container_of(head, Grave, rcu);
     FlatView *fv;
 
+    mc_tsan_grace_period_ended();
     g_mutex_lock(&grave_lock);
     fv = g->fv;
     if (fv) {
@@ -393,6 +394,7 @@ void flatview_reap(void)
     g_mutex_unlock(&grave_lock);
     /* Every view buried up to now is unreachable after this. */
     synchronize_rcu();
+    mc_tsan_grace_period_ended();
 
     g_mutex_lock(&grave_lock);
     while ((g = g_queue_peek_head(&graves)) && g->seq <= upto) {

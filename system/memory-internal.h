@@ -31,6 +31,46 @@ extern __thread bool memcore_rcu_registered
 void memcore_rcu_register_slow(void);
 
 /*
+ * ThreadSanitizer cannot see liburcu's ordering (Debian's liburcu is not
+ * instrumented, and its inline primitives are a compiler barrier and
+ * volatile accesses). Two edges are real, and memcore states them where
+ * they arise, so that TSan checks everything else as usual:
+ *  - publication: rcu_assign_pointer() of a view is a release, and
+ *    rcu_dereference() of it is ordered after it. In a TSan build they
+ *    become a release store and an acquire load, which TSan understands.
+ *  - the grace period: every reader's use of a view happens before the
+ *    writer whose synchronize_rcu(), or call_rcu() callback, waited for
+ *    it. Every read-side unlock releases memcore_tsan_grace_period, and
+ *    the code after a grace period acquires it. (That also orders read
+ *    sections that ended during the grace period but began after it
+ *    started: harmless, they ended before the writer went on.)
+ * Without TSan the macros are liburcu's own, or nothing.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define MC_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MC_TSAN 1
+#endif
+#endif
+
+#ifdef MC_TSAN
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+extern char memcore_tsan_grace_period;
+#define mc_tsan_grace_period_ended() __tsan_acquire(&memcore_tsan_grace_period)
+#define mc_tsan_reader_done()        __tsan_release(&memcore_tsan_grace_period)
+#define mc_rcu_assign_pointer(p, v) \
+    __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#define mc_rcu_dereference(p)        __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#else
+#define mc_tsan_grace_period_ended() do { } while (0)
+#define mc_tsan_reader_done()        do { } while (0)
+#define mc_rcu_assign_pointer(p, v)  rcu_assign_pointer(p, v)
+#define mc_rcu_dereference(p)        rcu_dereference(p)
+#endif
+
+/*
  * Readers call these instead of rcu_read_lock()/unlock(): the first use on
  * a thread registers it with liburcu (and unregisters at thread exit).
  */
@@ -44,6 +84,7 @@ static inline void mc_rcu_read_lock(void)
 
 static inline void mc_rcu_read_unlock(void)
 {
+    mc_tsan_reader_done();
     rcu_read_unlock();
 }
 
@@ -212,7 +253,7 @@ void address_space_set_flatview(AddressSpace *as, FlatView *fv);
 
 static inline FlatView *address_space_get_flatview_rcu(AddressSpace *as)
 {
-    return rcu_dereference(as->current_map);
+    return mc_rcu_dereference(as->current_map);
 }
 
 /* ---- listener.c ----------------------------------------------------- */

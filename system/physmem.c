@@ -344,7 +344,7 @@ MemTxResult address_space_read(AddressSpace *as, hwaddr addr,
     fv = address_space_get_flatview_rcu(as);
     if (likely(ram_tlb_hit(t, fv, addr, len))) {
         copy_small(buf, (void *)(t->host_base + addr), len);
-        rcu_read_unlock();
+        mc_rcu_read_unlock();
         return MEMTX_OK;
     }
     return address_space_read_slow(as, fv, addr, attrs, buf, len);
@@ -400,7 +400,7 @@ MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
     fv = address_space_get_flatview_rcu(as);
     if (likely(ram_tlb_hit(t, fv, addr, len))) {
         copy_small((void *)(t->host_base + addr), buf, len);
-        rcu_read_unlock();
+        mc_rcu_read_unlock();
         return MEMTX_OK;
     }
     return address_space_write_slow(as, fv, addr, attrs, buf, len);

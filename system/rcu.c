@@ -15,6 +15,11 @@
 
 __thread bool memcore_rcu_registered __attribute__((tls_model("initial-exec")));
 
+#ifdef MC_TSAN
+/* Only its address matters: ThreadSanitizer's token for grace periods. */
+char memcore_tsan_grace_period;
+#endif
+
 static pthread_key_t rcu_key;
 static pthread_once_t rcu_key_once = PTHREAD_ONCE_INIT;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Stress: four threads on one address space for a while (60 s by
+ * Stress: six threads on one address space for a while (60 s by
  * default; "stress SECONDS" or STRESS_SECONDS to change it), then a
  * reckoning. See stress.h for the layout and the threads' files for
  * what each checks:
@@ -10,7 +10,10 @@
  *    memory that the topology changer keeps moving;
  *  - topology changer (stress-reader.c): aliases on and off, regions
  *    moving, in transactions;
- *  - guest simulator (stress-guest.c): grants, ends, balloons.
+ *  - guest simulator (stress-guest.c): grants, ends, balloons;
+ *  - churner and churn reader (stress-churn.c): an MMIO region with
+ *    sleeping callbacks added, removed, finalized and initialised again
+ *    under a reader.
  * Passing means: no unexpected error, no lost or torn write, every
  * mapping counter at 0 afterwards, and neither open files nor (outside
  * sanitizer builds) resident memory growing after the warm-up. The
@@ -150,7 +153,7 @@ static uint64_t heap_in_use_kib(void)
 
 /*
  * Dead flat views are freed by call_rcu's worker, which a busy machine
- * starves while the four threads run: its backlog once grew RSS by
+ * starves while the threads run: its backlog once grew RSS by
  * 200 MiB in a 5-second run with nothing leaked, and a backlog that keeps
  * refilling cannot be told from a leak while the threads run. So leaks
  * are judged once the threads are gone: wait for every callback queued so
@@ -179,6 +182,7 @@ static uint64_t heap_settled_kib(void)
 static const char *const thread_names[ST_NR_THREADS] = {
     [ST_MAPPER] = "mapper", [ST_READER] = "reader",
     [ST_TOPOLOGY] = "topology", [ST_GUEST_SIM] = "guest",
+    [ST_CHURN] = "churn", [ST_CHURN_READER] = "churn-rd",
 };
 
 static unsigned failures;
@@ -275,6 +279,8 @@ int main(int argc, char **argv)
     GThreadFunc fns[ST_NR_THREADS] = {
         [ST_MAPPER] = st_mapper_thread, [ST_READER] = st_reader_thread,
         [ST_TOPOLOGY] = st_topology_thread, [ST_GUEST_SIM] = st_guest_thread,
+        [ST_CHURN] = st_churn_thread,
+        [ST_CHURN_READER] = st_churn_reader_thread,
     };
     GThread *threads[ST_NR_THREADS];
     double warmup = MIN(2.0, seconds / 5);
@@ -309,7 +315,8 @@ int main(int argc, char **argv)
         g_thread_join(threads[i]);
     }
 
-    printf("stress: %.0f s, 4 threads\n", g_timer_elapsed(timer, NULL));
+    printf("stress: %.0f s, %d threads\n", g_timer_elapsed(timer, NULL),
+           ST_NR_THREADS);
     for (int i = 0; i < ST_NR_THREADS; i++) {
         printf("stress: %-8s %10" PRIu64 " ops, %8" PRIu64 " explained "
                "errors, %" PRIu64 " unexpected, %" PRIu64 " lost or torn\n",
@@ -321,6 +328,8 @@ int main(int argc, char **argv)
         EXPECT(st.c[i].ops > 0, "%s did nothing", thread_names[i]);
     }
     EXPECT(st.grant_maps > 0, "no grant was ever mapped");
+    EXPECT(st.c[ST_CHURN_READER].ops > st.c[ST_CHURN_READER].explained,
+           "CHURN was never read while it was there");
     guest_cleans_up();
     check_counters();
     heap_after = heap_settled_kib();

@@ -7,6 +7,9 @@
  *   0x0040_0000  CONST, 64 KiB of RAM that nobody writes: byte o = C(o)
  *   0x1000_0000  SCRATCH, 16 KiB of MMIO device memory
  *   0x1001_0000  CONSTIO, 4 KiB of MMIO that reads as C(o)
+ *   0x1002_0000  CHURN, 4 KiB of MMIO that reads as C(o), while it is
+ *                there: the churner adds, removes, finalizes and
+ *                initialises it again, over and over
  *   0x2000_0000  WINDOW, an alias of CONST at offset 0 or 0x1000, which
  *                the topology changer toggles on and off
  *   0x3000_0000  MOVER, an alias of CONST at 0x2000 that moves between
@@ -37,6 +40,8 @@
 #define ST_SCRATCH_SIZE 0x4000ULL
 #define ST_CONSTIO_BASE 0x10010000ULL
 #define ST_CONSTIO_SIZE 0x1000ULL
+#define ST_CHURN_BASE   0x10020000ULL
+#define ST_CHURN_SIZE   0x1000ULL
 #define ST_WINDOW_BASE  0x20000000ULL
 #define ST_WINDOW_SIZE  0x4000ULL
 #define ST_MOVER_A      0x30000000ULL
@@ -84,11 +89,15 @@ typedef struct StCounters {
     uint64_t lost;          /* lost or torn writes, torn reads */
 } StCounters;
 
-enum { ST_MAPPER, ST_READER, ST_TOPOLOGY, ST_GUEST_SIM, ST_NR_THREADS };
+enum {
+    ST_MAPPER, ST_READER, ST_TOPOLOGY, ST_GUEST_SIM, ST_CHURN,
+    ST_CHURN_READER, ST_NR_THREADS
+};
 
 typedef struct Stress {
     AddressSpace as;
     MemoryRegion root, ram, cnst, scratch, constio, window, mover;
+    MemoryRegion churn;     /* the churner's alone */
     MemoryRegion *grants;
     XenEmu *emu;
     XenEmuDomain *dom;
@@ -137,5 +146,7 @@ gpointer st_mapper_thread(gpointer arg);
 gpointer st_reader_thread(gpointer arg);
 gpointer st_topology_thread(gpointer arg);
 gpointer st_guest_thread(gpointer arg);
+gpointer st_churn_thread(gpointer arg);
+gpointer st_churn_reader_thread(gpointer arg);
 
 #endif /* TESTS_STRESS_STRESS_H */
