@@ -3,9 +3,10 @@
  * Grant region: state shared by xen-grant.c (region, map/unmap, counters)
  * and xen-grant-copy.c (read/write through grant copy).
  *
- * Lock rules: XenGrantRegion.lock protects @maps and the @outstanding and
- * @refs_mapped counters, and is never held across a backend call. Every
- * other counter is updated with atomic adds. The copy path takes no lock.
+ * Lock rules: XenGrantRegion.lock protects @maps, the @outstanding and
+ * @refs_mapped counters, @max_mapped_refs and @refs_held, and is never
+ * held across a backend call. Every other counter is updated with atomic
+ * adds. The copy path takes no lock.
  */
 #ifndef HW_XEN_XEN_GRANT_INTERNAL_H
 #define HW_XEN_XEN_GRANT_INTERNAL_H
@@ -18,6 +19,9 @@ typedef struct XenGrantRegion {
     uint16_t domid;
     GMutex lock;
     GHashTable *maps;           /* host pointer -> XenGrantMapping * */
+    uint64_t max_mapped_refs;   /* the cap on @refs_held */
+    uint64_t refs_held;         /* refs mapped, or about to be */
+    bool cap_logged;            /* the first refusal at the cap was logged */
     XenGrantStats stats;
 } XenGrantRegion;
 

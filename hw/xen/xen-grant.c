@@ -69,6 +69,44 @@ static void record_mapping(XenGrantRegion *g, uint8_t *host, uint8_t *base,
 }
 
 /*
+ * The cap on refs mapped at once (xen_grant_region_set_max_mapped_refs()).
+ * Every mapped ref costs the process a host mapping, and the process has a
+ * limited number of those (vm.max_map_count), so a guest must not be able
+ * to make the device hold them without bound. Room is taken before the
+ * backend maps, so racing maps cannot overshoot, and given back only once
+ * the backend has unmapped.
+ */
+static bool cap_take(XenGrantRegion *g, uint32_t nrefs)
+{
+    bool ok, log = false;
+
+    g_mutex_lock(&g->lock);
+    ok = g->refs_held <= g->max_mapped_refs &&
+         nrefs <= g->max_mapped_refs - g->refs_held;
+    if (ok) {
+        g->refs_held += nrefs;
+    } else {
+        g->stats.cap_refusals++;
+        log = !g->cap_logged;
+        g->cap_logged = true;
+    }
+    g_mutex_unlock(&g->lock);
+    if (log) {
+        fprintf(stderr, "xen-grant: dom%u: refusing grant maps beyond %"
+                PRIu64 " refs mapped at once (the region's cap); counted "
+                "from now on, not logged\n", g->domid, g->max_mapped_refs);
+    }
+    return ok;
+}
+
+static void cap_give_back(XenGrantRegion *g, uint32_t nrefs)
+{
+    g_mutex_lock(&g->lock);
+    g->refs_held -= nrefs;
+    g_mutex_unlock(&g->lock);
+}
+
+/*
  * Map the consecutive refs covering the range, in one backend call, into
  * one contiguous host range. Writable only when the caller will write, so
  * a read-only grant can still be read and is never written.
@@ -92,12 +130,17 @@ static void *xen_grant_map(void *opaque, hwaddr addr, hwaddr *plen,
         }
         return NULL;
     }
+    /* Over the cap: refused like a denied grant (an access error). */
+    if (!cap_take(g, nrefs)) {
+        return NULL;
+    }
     for (uint32_t i = 0; i < nrefs; i++) {
         refs[i] = first + i;
     }
     base = xen_backend_grant_map(g->be, g->domid, nrefs, refs, is_write,
                                  status);
     if (!base) {
+        cap_give_back(g, nrefs);
         xen_grant_count_failure(g, first_failure(status, nrefs));
         return NULL;
     }
@@ -138,6 +181,8 @@ static void xen_grant_unmap(void *opaque, void *host, hwaddr addr,
         fprintf(stderr, "xen-grant: unmapping %u refs of dom%u at %p "
                 "failed: %s; the guest cannot revoke them\n", m->nrefs,
                 g->domid, m->base, g_strerror(-rc));
+    } else {
+        cap_give_back(g, m->nrefs);     /* a failed unmap keeps its room */
     }
     __atomic_fetch_add(&g->stats.unmaps, 1, __ATOMIC_RELAXED);
     g_free(m);
@@ -156,6 +201,11 @@ static void xen_grant_describe(void *opaque, GString *buf)
                            xen_backend_name(g->be), st.outstanding,
                            st.refs_mapped, st.maps, st.unmaps, st.copies,
                            st.copy_segments);
+    g_string_append_printf(buf, ", cap %" PRIu64 " refs", st.max_mapped_refs);
+    if (st.cap_refusals) {
+        g_string_append_printf(buf, ", refused at cap %" PRIu64,
+                               st.cap_refusals);
+    }
     for (int i = 0; i < XEN_GNTST_NR; i++) {
         if (st.failures[i]) {
             g_string_append_printf(buf, ", %s %" PRIu64,
@@ -202,6 +252,7 @@ MemoryRegion *xen_grant_region_new(XenBackend *be, uint16_t guest_domid,
     g->domid = guest_domid;
     g_mutex_init(&g->lock);
     g->maps = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g->max_mapped_refs = XEN_GRANT_DEFAULT_MAX_MAPPED_REFS;
     name = g_strdup_printf("xen-grants-dom%u", guest_domid);
     memory_region_init_io(&g->mr, NULL, &xen_grant_ops, g, name,
                           XEN_GRANT_REGION_SIZE);
@@ -231,6 +282,8 @@ void xen_grant_region_get_stats(MemoryRegion *mr, XenGrantStats *stats)
     g_mutex_lock(&g->lock);
     stats->outstanding = g->stats.outstanding;
     stats->refs_mapped = g->stats.refs_mapped;
+    stats->max_mapped_refs = g->max_mapped_refs;
+    stats->cap_refusals = g->stats.cap_refusals;
     g_mutex_unlock(&g->lock);
     stats->maps = __atomic_load_n(&g->stats.maps, __ATOMIC_RELAXED);
     stats->unmaps = __atomic_load_n(&g->stats.unmaps, __ATOMIC_RELAXED);
@@ -241,4 +294,13 @@ void xen_grant_region_get_stats(MemoryRegion *mr, XenGrantStats *stats)
         stats->failures[i] = __atomic_load_n(&g->stats.failures[i],
                                              __ATOMIC_RELAXED);
     }
+}
+
+void xen_grant_region_set_max_mapped_refs(MemoryRegion *mr, uint64_t max)
+{
+    XenGrantRegion *g = to_grant(mr);
+
+    g_mutex_lock(&g->lock);
+    g->max_mapped_refs = max;
+    g_mutex_unlock(&g->lock);
 }

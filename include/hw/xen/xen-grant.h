@@ -21,7 +21,9 @@
  *    covers at most XEN_GRANT_MAP_MAX_REFS refs; longer requests are
  *    shortened. If any ref is refused, nothing is mapped and map returns
  *    NULL. address_space_unmap() releases exactly that batch, and only
- *    then may the guest revoke the grants.
+ *    then may the guest revoke the grants. The refs mapped at once are
+ *    capped per region (XEN_GRANT_DEFAULT_MAX_MAPPED_REFS); a map past
+ *    the cap is refused in the same way.
  *  - address_space_read/write and ld/st: batched grant copy, split at page
  *    boundaries, with no mapping at all (see docs/devel/xen-grants.rst for
  *    why both exist).
@@ -62,6 +64,22 @@
  * short address_space_map().
  */
 #define XEN_GRANT_MAP_MAX_REFS 256
+
+/*
+ * Default cap on the refs one grant region keeps mapped at once, over all
+ * its outstanding mappings and caches (xen_grant_region_set_max_mapped_refs()
+ * changes it). Each mapped ref can cost the process one host mapping (the
+ * emulated hypervisor places every page on its own; gntdev uses one per
+ * map), and a process may hold vm.max_map_count of those, 65530 by default,
+ * shared with malloc, thread stacks and libraries. Without a cap a guest
+ * that points every descriptor at one granted page exhausts them, and then
+ * malloc and thread creation fail. 16384 refs (64 MiB) is a quarter of
+ * that default, leaving three quarters to the rest of the process and to
+ * other regions; it is also half of the refs a guest can grant with Xen's
+ * default grant table (32768), and far more than a device's rings and
+ * in-flight requests need.
+ */
+#define XEN_GRANT_DEFAULT_MAX_MAPPED_REFS 16384
 
 /* Page segments per grant-copy batch. */
 #define XEN_GRANT_COPY_BATCH 64
@@ -110,6 +128,9 @@ void xen_grant_region_free(MemoryRegion *mr);
  * @unmaps: unmap() calls.
  * @copies: read/write calls served by grant copy.
  * @copy_segments: page segments those were split into.
+ * @max_mapped_refs: the cap on refs mapped at once (see
+ *                   xen_grant_region_set_max_mapped_refs()).
+ * @cap_refusals: maps refused because they would have gone over it.
  * @failures: refused maps and failed copy segments, indexed by -GNTST code
  *            (a map counts once, under its first failing ref's code).
  *            Refs beyond 32 bits count as GNTST_bad_gntref; index 0
@@ -122,6 +143,8 @@ typedef struct XenGrantStats {
     uint64_t unmaps;
     uint64_t copies;
     uint64_t copy_segments;
+    uint64_t max_mapped_refs;
+    uint64_t cap_refusals;
     uint64_t failures[XEN_GNTST_NR];
 } XenGrantStats;
 
@@ -135,5 +158,29 @@ typedef struct XenGrantStats {
  * Misuse: a region not made by xen_grant_region_new() aborts.
  */
 void xen_grant_region_get_stats(MemoryRegion *mr, XenGrantStats *stats);
+
+/**
+ * xen_grant_region_set_max_mapped_refs() - cap the refs mapped at once.
+ * @mr: a region from xen_grant_region_new().
+ * @max: the most refs the region's outstanding mappings and caches may
+ *       cover together; XEN_GRANT_DEFAULT_MAX_MAPPED_REFS until set. 0
+ *       refuses every map, leaving reads and writes to grant copy.
+ *
+ * A map that would take the region over @max is refused as a denied
+ * grant would be: address_space_map() returns NULL with *plen = 0, and a
+ * MemoryRegionCache fails to initialise. Nothing is mapped and the
+ * backend is not called. The refusal is counted in
+ * XenGrantStats.cap_refusals and in the region's mtree note, and the
+ * first one is logged. Unmapping gives the room back. Reads and writes
+ * (grant copy) map nothing and are not affected.
+ *
+ * May be called at any time, from any thread. Lowering @max below what
+ * is mapped now unmaps nothing: new maps are refused until enough are
+ * released. Set it well below the host's vm.max_map_count, less what the
+ * rest of the process needs.
+ *
+ * Misuse: a region not made by xen_grant_region_new() aborts.
+ */
+void xen_grant_region_set_max_mapped_refs(MemoryRegion *mr, uint64_t max);
 
 #endif /* HW_XEN_XEN_GRANT_H */
