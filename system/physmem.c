@@ -422,81 +422,103 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
  */
 #define ACCESS_VALID_MAX_PIECES (1u << 20)
 
-static bool piece_valid(const DispatchSection *ds, hwaddr addr, hwaddr len,
-                        bool is_write, MemTxAttrs attrs)
+static MemTxResult piece_check(const DispatchSection *ds, hwaddr addr,
+                               hwaddr len, bool is_write, MemTxAttrs attrs)
 {
     SectionKind kind = is_write ? ds->write_kind : ds->read_kind;
     MemoryRegion *mr = ds->fr ? ds->fr->mr : NULL;
 
     switch (kind) {
     case SEC_RAM:
-        return !ds->private_mem || attrs.private_mem;
+        return !ds->private_mem || attrs.private_mem ?
+               MEMTX_OK : MEMTX_DECODE_ERROR;
     case SEC_ON_DEMAND:
-        return true;
+        /* The region knows best; one that cannot say is taken at its word. */
+        if (!mr->ops->access_check) {
+            return MEMTX_OK;
+        }
+        return mr->ops->access_check(mr->opaque, ds->fr->offset_in_region +
+                                     (addr - ds->start), len, is_write,
+                                     attrs);
     case SEC_IOMMU: {
         unsigned pages = 0;
 
         while (len) {
             AddressSpace *target;
             hwaddr l = len, xlat;
-            bool ok;
+            MemTxResult r;
 
             /*
              * One translation per IOMMU page: a guest-chosen length must
              * not buy unbounded work. Longer ranges are not vouched for.
              */
-            if (++pages > ACCESS_VALID_MAX_PIECES ||
-                iommu_translate_piece(ds, addr, &l, is_write, attrs, &target,
-                                      &xlat) != MEMTX_OK || !iommu_enter()) {
-                return false;
+            if (++pages > ACCESS_VALID_MAX_PIECES) {
+                return MEMTX_ERROR;
             }
-            ok = address_space_access_valid(target, xlat, l, is_write, attrs);
+            r = iommu_translate_piece(ds, addr, &l, is_write, attrs, &target,
+                                      &xlat);
+            if (r != MEMTX_OK) {
+                return r;
+            }
+            if (!iommu_enter()) {
+                return MEMTX_DECODE_ERROR;  /* as iommu_rw() answers */
+            }
+            r = address_space_access_check(target, xlat, l, is_write, attrs);
             iommu_exit();
-            if (!ok) {
-                return false;
+            if (r != MEMTX_OK) {
+                return r;
             }
             len -= l;
             addr += l;
         }
-        return true;
+        return MEMTX_OK;
     }
     case SEC_MMIO:
         return mmio_range_valid(mr, ds->fr->offset_in_region +
-                                (addr - ds->start), len, is_write, attrs);
+                                (addr - ds->start), len, is_write, attrs) ?
+               MEMTX_OK : MEMTX_DECODE_ERROR;
     default:
-        return false;
+        return MEMTX_DECODE_ERROR;
     }
 }
 
-bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
-                                bool is_write, MemTxAttrs attrs)
+MemTxResult address_space_access_check(AddressSpace *as, hwaddr addr,
+                                       hwaddr len, bool is_write,
+                                       MemTxAttrs attrs)
 {
+    MemTxResult r = MEMTX_OK;
     FlatView *fv;
-    bool ok = true;
 
     if (len == 0) {
-        return true;
+        return MEMTX_OK;
     }
     if (addr + (len - 1) < addr) {
-        return false;       /* would wrap past 2^64 */
+        return MEMTX_DECODE_ERROR;      /* would wrap past 2^64 */
     }
     mc_rcu_read_lock();
     fv = address_space_get_flatview_rcu(as);
-    while (len && ok) {
+    while (len && r == MEMTX_OK) {
         const DispatchSection *ds = dispatch_lookup(fv, addr);
         uint64_t last;
         hwaddr l;
 
         if (!ds->fr) {
-            ok = false;
+            r = MEMTX_DECODE_ERROR;
             break;
         }
         last = ds->last;
         l = (len - 1 <= last - addr) ? len : last - addr + 1;
-        ok = piece_valid(ds, addr, l, is_write, attrs);
+        r = piece_check(ds, addr, l, is_write, attrs);
         len -= l;
         addr += l;
     }
     mc_rcu_read_unlock();
-    return ok;
+    return r;
+}
+
+bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
+                                bool is_write, MemTxAttrs attrs)
+{
+    return address_space_access_check(as, addr, len, is_write, attrs) ==
+           MEMTX_OK;
 }

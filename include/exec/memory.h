@@ -73,6 +73,18 @@ enum device_endian {
  *            @addr into @buf with no size limit (Xen uses grant copy).
  *            Without it, the core maps, copies and unmaps.
  * @write_buf: the write counterpart of @read_buf.
+ * @access_check: map-on-demand regions only, optional. Without mapping or
+ *                copying anything, say whether an access of @len bytes at
+ *                @addr (any length, possibly huge) in direction @is_write
+ *                would be served now: MEMTX_OK, or the MemTxResult the
+ *                access would fail with. address_space_access_valid() and
+ *                address_space_access_check() ask it; without it, a
+ *                map-on-demand region is taken to accept everything. The
+ *                answer is a snapshot: whoever owns the memory (a Xen
+ *                guest revoking a grant) may change it before the access
+ *                runs, so callers must still handle the access failing.
+ *                It must bound its own work, whatever @len. A region that
+ *                cannot tell answers MEMTX_OK for what it cannot see.
  * @describe: optional; append a short note (counters, state) to @buf for
  *            the region's line in mtree dumps.
  * @endianness: byte order of @read/@write values.
@@ -112,6 +124,8 @@ struct MemoryRegionOps {
                             hwaddr len, MemTxAttrs attrs);
     MemTxResult (*write_buf)(void *opaque, hwaddr addr, const void *buf,
                              hwaddr len, MemTxAttrs attrs);
+    MemTxResult (*access_check)(void *opaque, hwaddr addr, hwaddr len,
+                                bool is_write, MemTxAttrs attrs);
     void (*describe)(void *opaque, GString *buf);
 
     enum device_endian endianness;
@@ -719,10 +733,39 @@ MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
  * @is_write: direction.
  * @attrs: attributes.
  *
- * True when every byte is served by a region that accepts the direction.
+ * True when every byte is served by a region that accepts the direction:
+ * RAM, MMIO whose valid rules (and accepts()) take every piece, IOMMU
+ * translations that lead to such memory, and map-on-demand regions whose
+ * access_check() says so (a Xen grant region asks whether every page is
+ * granted to us for that direction). Nothing is mapped or accessed, and
+ * the work is bounded whatever @len; ranges too long to vouch for are not
+ * valid.
+ *
+ * The answer holds when it is given. A region may change afterwards (a
+ * guest may end a grant, the topology may change), so a device that
+ * checks first must still handle the access itself failing.
  */
 bool address_space_access_valid(AddressSpace *as, hwaddr addr, hwaddr len,
                                 bool is_write, MemTxAttrs attrs);
+
+/**
+ * address_space_access_check() - address_space_access_valid(), with why.
+ * @as: the address space.
+ * @addr: start.
+ * @len: length.
+ * @is_write: direction.
+ * @attrs: attributes.
+ *
+ * Not in QEMU. The same check, returning MEMTX_OK or the result of the
+ * first piece that fails: MEMTX_DECODE_ERROR for nothing there, a
+ * direction the region refuses (ROM written) or a range past 2^64; what
+ * the IOMMU or the region's access_check() said otherwise (a grant that is
+ * not ours gives MEMTX_ACCESS_ERROR); MEMTX_ERROR for a range too long to
+ * vouch for. A device can report that result as the access's own.
+ */
+MemTxResult address_space_access_check(AddressSpace *as, hwaddr addr,
+                                       hwaddr len, bool is_write,
+                                       MemTxAttrs attrs);
 
 /*
  * address_space_ld{ub,uw,l,q}_{le,be}() and

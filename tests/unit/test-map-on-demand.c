@@ -192,6 +192,90 @@ START_TEST(test_access_crossing_into_region)
 }
 END_TEST
 
+/*
+ * An access_check() that refuses writes to [refuse_from, refuse_to) of
+ * the region and anything past its end, and records how it was asked.
+ */
+static hwaddr refuse_from, refuse_to;
+static int checks;
+static hwaddr check_addr, check_len;
+
+static MemTxResult odd_access_check(void *opaque, hwaddr addr, hwaddr len,
+                                    bool is_write, MemTxAttrs attrs)
+{
+    OnDemandDev *d = opaque;
+
+    checks++;
+    check_addr = addr;
+    check_len = len;
+    if (addr >= d->size || len > d->size - addr) {
+        return MEMTX_DECODE_ERROR;
+    }
+    if (is_write && addr < refuse_to && addr + len > refuse_from) {
+        return MEMTX_ACCESS_ERROR;
+    }
+    return MEMTX_OK;
+}
+
+static const MemoryRegionOps odd_ops_checked = {
+    .map = odd_map, .unmap = odd_unmap,
+    .read_buf = odd_read_buf, .write_buf = odd_write_buf,
+    .access_check = odd_access_check,
+};
+
+START_TEST(test_access_check_asks_the_region)
+{
+    static MemoryRegion ram;
+
+    make(&odd_ops_checked);
+    unit_ram(&ram, "ram", 0x1000);
+    memory_region_add_subregion(&root, BASE - 0x1000, &ram);
+    refuse_from = 0x2000;
+    refuse_to = 0x3000;
+
+    ck_assert(address_space_access_valid(&as, BASE, 0x10000, false, ATTRS));
+    ck_assert_int_eq(checks, 1);
+    ck_assert_uint_eq(check_addr, 0);
+    ck_assert_uint_eq(check_len, 0x10000);
+    /* The region's answer is the answer, with its result. */
+    ck_assert(!address_space_access_valid(&as, BASE + 0x1800, 0x1000, true,
+                                          ATTRS));
+    ck_assert_uint_eq(address_space_access_check(&as, BASE + 0x1800, 0x1000,
+                                                 true, ATTRS),
+                      MEMTX_ACCESS_ERROR);
+    ck_assert_uint_eq(check_addr, 0x1800);
+    ck_assert_uint_eq(check_len, 0x1000);
+    ck_assert(address_space_access_valid(&as, BASE + 0x3000, 0x100, true,
+                                         ATTRS));
+    /* From RAM into the region: it is asked about its own part only. */
+    ck_assert_uint_eq(address_space_access_check(&as, BASE - 0x10, 0x20, true,
+                                                 ATTRS), MEMTX_OK);
+    ck_assert_uint_eq(check_addr, 0);
+    ck_assert_uint_eq(check_len, 0x10);
+    /* Past the region's end there is nothing: decided by the core. */
+    checks = 0;
+    ck_assert_uint_eq(address_space_access_check(&as, BASE + 0x10000, 1,
+                                                 false, ATTRS),
+                      MEMTX_DECODE_ERROR);
+    ck_assert_int_eq(checks, 0);
+    /* Asking maps and copies nothing. */
+    ck_assert_int_eq(dev.maps, 0);
+    ck_assert_int_eq(dev.copies_in + dev.copies_out, 0);
+}
+END_TEST
+
+/* A region without access_check() is taken at its word, as before. */
+START_TEST(test_no_access_check_means_valid)
+{
+    make(&odd_ops_with_copy);
+    dev.fail = true;
+    ck_assert(address_space_access_valid(&as, BASE, 0x100, true, ATTRS));
+    ck_assert_uint_eq(address_space_access_check(&as, BASE, 0x100, false,
+                                                 ATTRS), MEMTX_OK);
+    ck_assert_int_eq(dev.maps, 0);
+}
+END_TEST
+
 static void mmio_describe(void *opaque, GString *buf)
 {
     g_string_append(buf, "[scratch: 3 writes]");
@@ -248,6 +332,8 @@ int main(void)
     tcase_add_test(tc, test_rw_map_failure_is_an_error_not_a_crash);
     tcase_add_test(tc, test_access_crossing_into_region);
     tcase_add_test(tc, test_mtree_shows_counters);
+    tcase_add_test(tc, test_access_check_asks_the_region);
+    tcase_add_test(tc, test_no_access_check_means_valid);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
