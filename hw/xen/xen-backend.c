@@ -50,6 +50,20 @@ int xen_backend_grant_unmap(XenBackend *be, void *addr, uint32_t count)
     return be->ops->grant_unmap(be, addr, count);
 }
 
+bool xen_backend_grant_check(XenBackend *be, uint16_t domid, uint32_t count,
+                             const uint32_t *refs, bool writable,
+                             int16_t *status)
+{
+    if (count == 0 || count > XEN_BACKEND_MAX_MAP_REFS) {
+        memcore_misuse("%s(): count %u is out of range", __func__, count);
+    }
+    if (!be->ops->grant_check) {
+        return false;
+    }
+    be->ops->grant_check(be, domid, count, refs, writable, status);
+    return true;
+}
+
 int xen_backend_grant_copy(XenBackend *be, uint32_t count,
                            XenGrantCopySegment *segs)
 {

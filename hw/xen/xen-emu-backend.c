@@ -215,6 +215,25 @@ static int emu_grant_unmap(XenBackend *be, void *addr, uint32_t count)
     return 0;
 }
 
+static void emu_grant_check(XenBackend *be, uint16_t domid, uint32_t count,
+                            const uint32_t *refs, bool writable,
+                            int16_t *status)
+{
+    EmuBackend *eb = to_emu(be);
+    XenEmu *emu = eb->emu;
+    XenEmuDomain *dom;
+
+    xen_emu_assert_hv(emu, __func__);
+    g_mutex_lock(&emu->lock);
+    dom = xen_emu_domain_find_locked(emu, domid);
+    for (uint32_t i = 0; i < count; i++) {
+        status[i] = dom ? xen_emu_grant_check(dom, eb->self, refs[i],
+                                              writable) : GNTST_bad_domain;
+    }
+    emu->stats.grant_checks++;
+    g_mutex_unlock(&emu->lock);
+}
+
 static int emu_grant_copy(XenBackend *be, uint32_t count,
                           XenGrantCopySegment *segs)
 {
@@ -352,6 +371,7 @@ static const XenBackendOps emu_backend_ops = {
     .close = emu_close,
     .grant_map = emu_grant_map,
     .grant_unmap = emu_grant_unmap,
+    .grant_check = emu_grant_check,
     .grant_copy = emu_grant_copy,
     .foreign_map = emu_foreign_map,
     .foreign_unmap = emu_foreign_unmap,

@@ -117,6 +117,41 @@ int xen_emu_grant_pin(XenEmuDomain *dom, uint16_t self, uint32_t ref,
     return GNTST_okay;
 }
 
+/*
+ * The checks of xen_emu_grant_pin() on one snapshot of the entry, with no
+ * compare-and-swap: the guest may change the entry right after, which is
+ * why the answer is only advice.
+ */
+int xen_emu_grant_check(XenEmuDomain *dom, uint16_t self, uint32_t ref,
+                        bool write)
+{
+    XenGrantEntryV1 *e;
+    XenEmuActive *act;
+    XenEmuGrantCombo snap;
+    int rc;
+
+    if (ref >= XEN_EMU_NR_GRANT_REFS) {
+        return GNTST_bad_gntref;
+    }
+    e = &dom->gnttab[ref];
+    act = &dom->active[ref];
+    if ((write ? act->pin_rw : act->pin_ro) >= XEN_EMU_MAX_PINS) {
+        return GNTST_general_error;
+    }
+    snap.word = __atomic_load_n(xen_emu_entry_combo(e), __ATOMIC_ACQUIRE);
+    rc = combo_check(snap, self, write);
+    if (rc != GNTST_okay) {
+        return rc;
+    }
+    /* A pinned ref keeps its latched frame; otherwise the entry's counts. */
+    if (act->pin_ro == 0 && act->pin_rw == 0 &&
+        !xen_emu_frame_present(dom, __atomic_load_n(&e->frame,
+                                                    __ATOMIC_RELAXED))) {
+        return GNTST_bad_page;
+    }
+    return GNTST_okay;
+}
+
 void xen_emu_grant_unpin(XenEmuDomain *dom, uint32_t ref, bool write)
 {
     XenEmuActive *act = &dom->active[ref];

@@ -123,6 +123,13 @@ bool xen_emu_frame_present(XenEmuDomain *dom, uint64_t gfn);
 int xen_emu_grant_pin(XenEmuDomain *dom, uint16_t self, uint32_t ref,
                       bool write, uint32_t *frame);
 
+/*
+ * What xen_emu_grant_pin() would answer now, without pinning: GNTST_okay
+ * or the code. Caller holds emu->lock.
+ */
+int xen_emu_grant_check(XenEmuDomain *dom, uint16_t self, uint32_t ref,
+                        bool write);
+
 /* Drop a pin taken by xen_emu_grant_pin(). Caller holds emu->lock. */
 void xen_emu_grant_unpin(XenEmuDomain *dom, uint32_t ref, bool write);
 

@@ -76,6 +76,10 @@ typedef struct XenGrantCopySegment {
  * @grant_map: map @count refs of @domid into one contiguous range of
  *             @count pages; fill @status[i] for every ref; all or nothing.
  * @grant_unmap: unmap a range exactly as @grant_map returned it.
+ * @grant_check: optional: fill @status[i] with what @grant_map would say
+ *               of each ref now, without mapping, pinning or touching the
+ *               grant table. NULL when the backend cannot tell (libxen:
+ *               gntdev has no such query).
  * @grant_copy: perform every segment, fill every status; return
  *              GNTST_okay only if every segment succeeded, else the first
  *              failing status.
@@ -95,6 +99,9 @@ typedef struct XenBackendOps {
     void *(*grant_map)(XenBackend *be, uint16_t domid, uint32_t count,
                        const uint32_t *refs, bool writable, int16_t *status);
     int (*grant_unmap)(XenBackend *be, void *addr, uint32_t count);
+    void (*grant_check)(XenBackend *be, uint16_t domid, uint32_t count,
+                        const uint32_t *refs, bool writable,
+                        int16_t *status);
     int (*grant_copy)(XenBackend *be, uint32_t count,
                       XenGrantCopySegment *segs);
     void *(*foreign_map)(XenBackend *be, uint16_t domid, bool writable,
@@ -171,6 +178,27 @@ void *xen_backend_grant_map(XenBackend *be, uint16_t domid, uint32_t count,
  * Return: 0, or -EINVAL when @addr/@count do not name a live mapping.
  */
 int xen_backend_grant_unmap(XenBackend *be, void *addr, uint32_t count);
+
+/**
+ * xen_backend_grant_check() - would these refs be mapped, if asked now?
+ * @be: the backend.
+ * @domid: the granting domain.
+ * @count: 1..XEN_BACKEND_MAX_MAP_REFS (misuse aborts).
+ * @refs: the refs.
+ * @writable: for a writable mapping (or a copy into the grant).
+ * @status: out, @count GNTST_* codes, those xen_backend_grant_map() would
+ *          give, when the backend can tell.
+ *
+ * Maps nothing, takes no pin and sets no in-use flag, so the guest stays
+ * free to end access at any moment: the answer is only a snapshot. The
+ * emulated backend answers exactly. The libxen backend cannot (neither
+ * gntdev nor Xen offers a query to a backend domain) and returns false.
+ *
+ * Return: true with @status filled in, false if the backend cannot tell.
+ */
+bool xen_backend_grant_check(XenBackend *be, uint16_t domid, uint32_t count,
+                             const uint32_t *refs, bool writable,
+                             int16_t *status);
 
 /**
  * xen_backend_grant_copy() - run a batch of grant copies.

@@ -260,6 +260,8 @@ XenBackend *xen_emu_backend_open(XenEmu *emu, uint16_t self_domid,
  * @grant_maps: successful grant map batches.
  * @grant_map_failures: failed grant map batches.
  * @grant_unmaps: grant unmaps.
+ * @grant_checks: batches of refs checked without mapping
+ *                (xen_backend_grant_check()).
  * @refs_mapped: grant refs mapped right now.
  * @copy_segments: grant-copy segments performed (any status).
  * @foreign_maps: foreign map calls that returned a range.
@@ -270,6 +272,7 @@ typedef struct XenEmuStats {
     uint64_t grant_maps;
     uint64_t grant_map_failures;
     uint64_t grant_unmaps;
+    uint64_t grant_checks;
     uint64_t refs_mapped;
     uint64_t copy_segments;
     uint64_t foreign_maps;

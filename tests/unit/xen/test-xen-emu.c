@@ -116,11 +116,24 @@ END_TEST
 
 /* ---- the other rows: who, what and which ref ---- */
 
+/*
+ * Map one ref and unmap it; the code the map gave. The check made first
+ * must give the same code, and leave the entry as it found it.
+ */
 static int map1(uint16_t domid, uint32_t ref, bool write)
 {
-    int16_t st = 99;
-    void *p = xen_backend_grant_map(env.be, domid, 1, &ref, write, &st);
+    int16_t st = 99, checked = 99;
+    uint16_t flags = ref < XEN_EMU_NR_GRANT_REFS ? entry_flags(ref) : 0;
+    void *p;
 
+    ck_assert(xen_backend_grant_check(env.be, domid, 1, &ref, write,
+                                      &checked));
+    if (ref < XEN_EMU_NR_GRANT_REFS) {
+        ck_assert_int_eq(entry_flags(ref), flags);
+    }
+    p = xen_backend_grant_map(env.be, domid, 1, &ref, write, &st);
+    ck_assert_msg(checked == st, "check said %s, map %s",
+                  xen_gntst_name(checked), xen_gntst_name(st));
     if (p) {
         ck_assert_int_eq(st, GNTST_okay);
         ck_assert_int_eq(xen_backend_grant_unmap(env.be, p, 1), 0);
@@ -340,6 +353,58 @@ START_TEST(test_batch_all_or_nothing)
     xen_emu_get_stats(env.emu, &s);
     ck_assert_int_eq(s.grant_map_failures, 1);
     ck_assert_int_eq(s.refs_mapped, 0);
+}
+END_TEST
+
+/*
+ * Checking pins nothing: the guest can end access right after a check
+ * that said yes, and the next check says no. Codes come per ref.
+ */
+START_TEST(test_check_pins_nothing)
+{
+    uint32_t refs[3];
+    int16_t st[3] = { 99, 99, 99 };
+    XenEmuStats s;
+
+    refs[0] = xen_emu_grant_access(env.dom, BACKEND_DOMID, 1, false);
+    refs[1] = 40000;
+    refs[2] = xen_emu_grant_access(env.dom, BACKEND_DOMID, 2, true);
+    ck_assert(xen_backend_grant_check(env.be, GUEST_DOMID, 3, refs, true,
+                                      st));
+    ck_assert_int_eq(st[0], GNTST_okay);
+    ck_assert_int_eq(st[1], GNTST_bad_gntref);
+    ck_assert_int_eq(st[2], GNTST_general_error);
+    ck_assert(xen_backend_grant_check(env.be, GUEST_DOMID, 1, &refs[2], false,
+                                      st));
+    ck_assert_int_eq(st[0], GNTST_okay);
+    ck_assert_int_eq(entry_flags(refs[0]), GTF_permit_access);
+    ck_assert_int_eq(xen_emu_end_access(env.dom, refs[0]), 0);
+    ck_assert(xen_backend_grant_check(env.be, GUEST_DOMID, 1, refs, false,
+                                      st));
+    ck_assert_int_eq(st[0], GNTST_general_error);
+    ck_assert(xen_backend_grant_check(env.be, 42, 1, &refs[2], false, st));
+    ck_assert_int_eq(st[0], GNTST_bad_domain);
+    xen_emu_get_stats(env.emu, &s);
+    ck_assert_int_eq(s.grant_checks, 4);
+    ck_assert_int_eq(s.grant_maps + s.grant_map_failures, 0);
+    ck_assert_int_eq(s.refs_mapped, 0);
+}
+END_TEST
+
+/* A pinned ref is checked against its latched frame, as a pin would be. */
+START_TEST(test_check_follows_latched_frame)
+{
+    XenGrantEntryV1 *t = xen_emu_domain_grant_table(env.dom, NULL);
+    uint32_t ref = xen_emu_grant_access(env.dom, BACKEND_DOMID, 4, false);
+    int16_t st = 99;
+    void *p = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &ref, false, &st);
+
+    ck_assert_ptr_nonnull(p);
+    /* The guest points the mapped entry at a frame it does not have. */
+    __atomic_store_n(&t[ref].frame, GUEST_PAGES + 5, __ATOMIC_RELEASE);
+    ck_assert_int_eq(map1(GUEST_DOMID, ref, false), GNTST_okay);
+    ck_assert_int_eq(xen_backend_grant_unmap(env.be, p, 1), 0);
+    ck_assert_int_eq(map1(GUEST_DOMID, ref, false), GNTST_bad_page);
 }
 END_TEST
 
@@ -836,6 +901,8 @@ static Suite *xen_emu_suite(void)
     tcase_add_test(tc, test_double_unmap);
     tcase_add_test(tc, test_batch_contiguous);
     tcase_add_test(tc, test_batch_all_or_nothing);
+    tcase_add_test(tc, test_check_pins_nothing);
+    tcase_add_test(tc, test_check_follows_latched_frame);
     tcase_add_test(tc, test_ro_map_is_readonly);
     tcase_add_test(tc, test_entry_changed_while_mapped);
     tcase_add_test(tc, test_revoke_race);
