@@ -7,14 +7,16 @@
  * (address_space_map on both sides, one memcpy), which is what a real
  * device model does for RAM and grants. A side that cannot be mapped, or
  * is mapped shorter than asked, is moved with address_space_read/write
- * instead, so MMIO, an exhausted bounce budget or a refused grant map
- * still work, or fail visibly in STATUS.
+ * instead, a page at a time, so MMIO, an exhausted bounce budget or a
+ * refused grant map still work, or fail visibly in STATUS with DONE
+ * counting exactly the bytes that moved.
  */
 #include <string.h>
 
 #include "dma-device.h"
 
 #define DMA_CHUNK (1ULL << 20)
+#define DMA_PAGE  4096ULL       /* unmapped moves go a page at a time */
 
 enum {
     R_ID, R_SRC, R_DST, R_LEN, R_PATTERN, R_CMD, R_STATUS, R_DONE,
@@ -76,14 +78,67 @@ static void *dma_map(DmaTestDevice *d, hwaddr addr, hwaddr *plen,
 
 /* ---- one chunk ------------------------------------------------------ */
 
+/*
+ * Bytes from @src and @dst (at offset @o of the chunk) up to whichever
+ * page boundary comes first, at most @left.
+ */
+static hwaddr piece_len(hwaddr src, hwaddr dst, hwaddr o, hwaddr left)
+{
+    hwaddr to_src = DMA_PAGE - ((src + o) & (DMA_PAGE - 1));
+    hwaddr to_dst = DMA_PAGE - ((dst + o) & (DMA_PAGE - 1));
+
+    return MIN(left, MIN(to_src, to_dst));
+}
+
+/*
+ * Move @n bytes where at most one side is mapped (@s: the source's
+ * mapping, @p: the destination's), with address_space_read/write a page
+ * at a time, so that a failure leaves the count exact: every piece before
+ * the failing one moved whole, nothing after it was touched, and the
+ * failing piece itself (less than a page) reached the destination only as
+ * far as a destination that takes part of a write let it. A source read
+ * lands in @buf first, never straight in the destination, because a
+ * failed read fills its buffer with zeroes. Returns the bytes moved.
+ */
+static hwaddr move_pieces(DmaTestDevice *d, hwaddr src, hwaddr dst,
+                          hwaddr n, const uint8_t *s, uint8_t *p,
+                          uint8_t *buf, DmaOutcome *out)
+{
+    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
+    hwaddr o = 0;
+
+    while (o < n) {
+        hwaddr l = piece_len(src, dst, o, n - o);
+        const uint8_t *from = s ? s + o : buf;
+
+        if (!s) {
+            out->tx = address_space_read(d->as, src + o, attrs, buf, l);
+            if (out->tx) {
+                out->err = DMA_TEST_ERR_SRC;
+                break;
+            }
+        }
+        if (p) {
+            memcpy(p + o, from, l);
+        } else {
+            out->tx = address_space_write(d->as, dst + o, attrs, from, l);
+            if (out->tx) {
+                out->err = DMA_TEST_ERR_DST;
+                break;
+            }
+        }
+        o += l;
+    }
+    d->regs[R_FALLBACK] += o;
+    return o;
+}
+
 static hwaddr copy_chunk(DmaTestDevice *d, hwaddr src, hwaddr dst,
                          hwaddr n, bool use_map, uint8_t *buf,
                          DmaOutcome *out)
 {
-    MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
-    hwaddr sl = n, dl = n;
+    hwaddr sl = n, dl = n, moved;
     void *s = NULL, *p = NULL;
-    MemTxResult r = MEMTX_OK;
 
     if (use_map) {
         s = dma_map(d, src, &sl, false);
@@ -99,40 +154,18 @@ static hwaddr copy_chunk(DmaTestDevice *d, hwaddr src, hwaddr dst,
     if (s && p) {
         memcpy(p, s, n);
         d->regs[R_MAPPED] += n;
-    } else if (s) {
-        r = address_space_write(d->as, dst, attrs, s, n);
-        out->err = r ? DMA_TEST_ERR_DST : 0;
-    } else if (p) {
-        /*
-         * Never read straight into the destination: a failed read fills
-         * its buffer (zeroes for a refused grant), and a refused source
-         * must leave the destination as it was.
-         */
-        r = address_space_read(d->as, src, attrs, buf, n);
-        out->err = r ? DMA_TEST_ERR_SRC : 0;
-        if (!r) {
-            memcpy(p, buf, n);
-        }
+        moved = n;
     } else {
-        r = address_space_read(d->as, src, attrs, buf, n);
-        out->err = r ? DMA_TEST_ERR_SRC : 0;
-        if (!r) {
-            r = address_space_write(d->as, dst, attrs, buf, n);
-            out->err = r ? DMA_TEST_ERR_DST : 0;
-        }
+        moved = move_pieces(d, src, dst, n, s, p, buf, out);
     }
-    if (!(s && p) && !r) {
-        d->regs[R_FALLBACK] += n;
-    }
-    out->tx = r;
-    /* A failed read leaves garbage in a bounce buffer: write back none. */
+    /* A bounce buffer writes back only what really arrived in it. */
     if (p) {
-        address_space_unmap(d->as, p, dl, true, r ? 0 : n);
+        address_space_unmap(d->as, p, dl, true, moved);
     }
     if (s) {
-        address_space_unmap(d->as, s, sl, false, n);
+        address_space_unmap(d->as, s, sl, false, moved);
     }
-    return r ? 0 : n;
+    return moved;
 }
 
 static void fill_pattern(uint8_t *p, hwaddr n, uint64_t pattern, hwaddr pos)
@@ -157,14 +190,9 @@ static hwaddr fill_chunk(DmaTestDevice *d, hwaddr dst, hwaddr pos, hwaddr n,
         d->regs[R_MAPPED] += dl;
         return dl;
     }
+    /* The pattern is a source that is already there. */
     fill_pattern(buf, n, pattern, pos);
-    out->tx = address_space_write(d->as, dst, MEMTXATTRS_UNSPECIFIED, buf, n);
-    if (out->tx) {
-        out->err = DMA_TEST_ERR_DST;
-        return 0;
-    }
-    d->regs[R_FALLBACK] += n;
-    return n;
+    return move_pieces(d, dst, dst, n, buf, NULL, NULL, out);
 }
 
 /* ---- a command ------------------------------------------------------ */
@@ -175,10 +203,15 @@ static bool ranges_overlap(hwaddr a, hwaddr b, hwaddr len)
 }
 
 /*
- * Checks made before anything moves. Writes through a bounce buffer are
- * only performed at unmap time, where the core cannot report a failure,
- * so a destination that refuses writes (ROM, nothing mapped) must be
- * caught here rather than reported as success.
+ * Checks made before anything moves: every byte of both ranges must be
+ * served in its direction, grant ranges included (every page granted to
+ * us, read-write for the destination), so that a refused command moves
+ * nothing. Writes through a bounce buffer are only performed at unmap
+ * time, where the core cannot report a failure, so a destination that
+ * refuses writes (ROM, nothing mapped) must be caught here rather than
+ * reported as success. The check is a snapshot: a guest can still end a
+ * grant before the data moves, which the engine reports with an exact
+ * DONE.
  */
 static unsigned dma_precheck(DmaTestDevice *d, unsigned op, hwaddr src,
                              hwaddr dst, hwaddr len, MemTxResult *tx)
@@ -193,16 +226,14 @@ static unsigned dma_precheck(DmaTestDevice *d, unsigned op, hwaddr src,
          (src + (len - 1) < src || ranges_overlap(src, dst, len)))) {
         return DMA_TEST_ERR_RANGE;
     }
-    if (op == DMA_TEST_CMD_COPY &&
-        !address_space_access_valid(d->as, src, len, false, attrs)) {
-        *tx = MEMTX_DECODE_ERROR;
-        return DMA_TEST_ERR_SRC;
+    if (op == DMA_TEST_CMD_COPY) {
+        *tx = address_space_access_check(d->as, src, len, false, attrs);
+        if (*tx != MEMTX_OK) {
+            return DMA_TEST_ERR_SRC;
+        }
     }
-    if (!address_space_access_valid(d->as, dst, len, true, attrs)) {
-        *tx = MEMTX_DECODE_ERROR;
-        return DMA_TEST_ERR_DST;
-    }
-    return DMA_TEST_ERR_NONE;
+    *tx = address_space_access_check(d->as, dst, len, true, attrs);
+    return *tx == MEMTX_OK ? DMA_TEST_ERR_NONE : DMA_TEST_ERR_DST;
 }
 
 static void dma_run(DmaTestDevice *d, uint64_t cmd)
