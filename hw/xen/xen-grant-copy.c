@@ -14,23 +14,6 @@
 
 #include "xen-grant-internal.h"
 
-static MemTxResult gntst_to_memtx(int status)
-{
-    switch (status) {
-    case GNTST_okay:
-        return MEMTX_OK;
-    case GNTST_bad_gntref:
-    case GNTST_bad_domain:
-        return MEMTX_DECODE_ERROR;
-    case GNTST_general_error:
-    case GNTST_permission_denied:
-    case GNTST_bad_page:
-        return MEMTX_ACCESS_ERROR;
-    default:
-        return MEMTX_ERROR;
-    }
-}
-
 /*
  * Fill @segs with the page pieces of [@addr, @addr + @len), at most a
  * batch. Returns the number of segments; *@done gets the bytes covered.
@@ -81,7 +64,7 @@ static MemTxResult batch_result(XenGrantRegion *g, XenGrantCopySegment *segs,
     for (unsigned i = 0; i < n; i++) {
         if (segs[i].status != GNTST_okay) {
             xen_grant_count_failure(g, segs[i].status);
-            r |= gntst_to_memtx(segs[i].status);
+            r |= xen_gntst_to_memtx(segs[i].status);
         }
     }
     return r;

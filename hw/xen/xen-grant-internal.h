@@ -33,6 +33,24 @@ static inline void xen_grant_count_failure(XenGrantRegion *g, int status)
     __atomic_fetch_add(&g->stats.failures[idx], 1, __ATOMIC_RELAXED);
 }
 
+/* What a refused grant means to the memory API (xen-grant.h). */
+static inline MemTxResult xen_gntst_to_memtx(int status)
+{
+    switch (status) {
+    case GNTST_okay:
+        return MEMTX_OK;
+    case GNTST_bad_gntref:
+    case GNTST_bad_domain:
+        return MEMTX_DECODE_ERROR;
+    case GNTST_general_error:
+    case GNTST_permission_denied:
+    case GNTST_bad_page:
+        return MEMTX_ACCESS_ERROR;
+    default:
+        return MEMTX_ERROR;
+    }
+}
+
 MemTxResult xen_grant_read_buf(void *opaque, hwaddr addr, void *buf,
                                hwaddr len, MemTxAttrs attrs);
 MemTxResult xen_grant_write_buf(void *opaque, hwaddr addr, const void *buf,

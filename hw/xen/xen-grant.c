@@ -188,6 +188,59 @@ static void xen_grant_unmap(void *opaque, void *host, hwaddr addr,
     g_free(m);
 }
 
+/*
+ * Is every page of the range granted to us for this direction? Asked by
+ * address_space_access_valid(), so a device can check a whole transfer
+ * before it moves anything. The backend checks the refs a batch at a
+ * time without mapping or pinning them, stopping at the first refusal:
+ * at most XEN_GRANT_CHECK_MAX_REFS refs, however long the range. A
+ * backend that cannot check (libxen) makes this answer for the ref
+ * numbers only; the access itself then finds out.
+ */
+static MemTxResult xen_grant_access_check(void *opaque, hwaddr addr,
+                                          hwaddr len, bool is_write,
+                                          MemTxAttrs attrs)
+{
+    XenGrantRegion *g = opaque;
+    uint32_t refs[XEN_GRANT_MAP_MAX_REFS];
+    int16_t status[XEN_GRANT_MAP_MAX_REFS];
+    uint64_t ref = addr >> XEN_PAGE_SHIFT;
+    uint64_t last = (addr + (len - 1)) >> XEN_PAGE_SHIFT;
+    uint64_t checked = 0;
+
+    if (len == 0) {
+        return MEMTX_OK;
+    }
+    while (ref <= last) {
+        uint32_t n;
+
+        if (ref > UINT32_MAX) {
+            return MEMTX_DECODE_ERROR;      /* no such ref */
+        }
+        if (checked >= XEN_GRANT_CHECK_MAX_REFS) {
+            return MEMTX_ERROR;             /* too long to vouch for */
+        }
+        n = MIN(MIN(last - ref + 1, (uint64_t)XEN_GRANT_MAP_MAX_REFS),
+                (uint64_t)UINT32_MAX - ref + 1);
+        for (uint32_t i = 0; i < n; i++) {
+            refs[i] = ref + i;
+        }
+        if (!xen_backend_grant_check(g->be, g->domid, n, refs, is_write,
+                                     status)) {
+            /* Cannot tell; refs up to 2^32 at least exist by number. */
+            return last > UINT32_MAX ? MEMTX_DECODE_ERROR : MEMTX_OK;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            if (status[i] != GNTST_okay) {
+                return xen_gntst_to_memtx(status[i]);
+            }
+        }
+        ref += n;
+        checked += n;
+    }
+    return MEMTX_OK;
+}
+
 static void xen_grant_describe(void *opaque, GString *buf)
 {
     XenGrantRegion *g = opaque;
@@ -219,6 +272,7 @@ static const MemoryRegionOps xen_grant_ops = {
     .unmap = xen_grant_unmap,
     .read_buf = xen_grant_read_buf,
     .write_buf = xen_grant_write_buf,
+    .access_check = xen_grant_access_check,
     .describe = xen_grant_describe,
     .endianness = DEVICE_LITTLE_ENDIAN,
 };

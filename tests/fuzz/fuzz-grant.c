@@ -15,7 +15,8 @@
  *    mappings, unmaps, and uses caches.
  * Everything is mirrored in grant-model.c. Invariants:
  *  - no crash, and every result and every byte read is what the model
- *    says; guest memory equals the model's after every operation, so a
+ *    says, address_space_access_check() before each read or write
+ *    included; guest memory equals the model's after every operation, so a
  *    byte written anywhere the guest did not grant for writing is seen
  *    at once (no access outside what was granted, no write through a
  *    read-only grant);
@@ -331,12 +332,41 @@ static void op_guest_scribble(FuzzInput *in)
 
 /* ---- the device's operations --------------------------------------------- */
 
+/*
+ * What address_space_access_check() must say of [addr, +len): the first
+ * piece that would fail decides.
+ */
+static MemTxResult expect_check(hwaddr addr, uint64_t len, bool is_write)
+{
+    if (len == 0) {
+        return MEMTX_OK;
+    }
+    if (addr + (len - 1) < addr || addr < DEVRAM_BASE) {
+        return MEMTX_DECODE_ERROR;              /* wraps, or nothing there */
+    }
+    if (addr + (len - 1) < XEN_GRANT_ADDR_OFF) {
+        return MEMTX_OK;                        /* device RAM only */
+    }
+    if (addr < XEN_GRANT_ADDR_OFF) {
+        len -= XEN_GRANT_ADDR_OFF - addr;
+        addr = XEN_GRANT_ADDR_OFF;
+    }
+    return gm_check(&g.gm, addr - XEN_GRANT_ADDR_OFF, len, is_write);
+}
+
 static void op_rw(FuzzInput *in)
 {
     hwaddr addr = fuzz_addr(in);
     uint64_t len = fuzz_len(in);
     bool is_write = fuzz_bool(in);
     MemTxResult r, r_want;
+
+    /* First the check a careful device makes: it must agree with Xen's. */
+    r = address_space_access_check(&g.as, addr, len, is_write,
+                                   MEMTXATTRS_UNSPECIFIED);
+    r_want = expect_check(addr, len, is_write);
+    fuzz_check(r == r_want, "check of %s 0x%" PRIx64 "+0x%" PRIx64 ": %#x, "
+               "want %#x", is_write ? "write" : "read", addr, len, r, r_want);
 
     if (is_write) {
         uint8_t seed = fuzz_u8(in);

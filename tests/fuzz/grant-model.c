@@ -65,6 +65,44 @@ int gm_pin(GrantModel *gm, uint64_t ref, bool write, uint32_t *frame)
     return GNTST_okay;
 }
 
+/* What gm_pin() would answer now, changing nothing. */
+static int gm_would_pin(const GrantModel *gm, uint64_t ref, bool write)
+{
+    const GmRef *r;
+
+    if (ref >= GM_NR_REFS) {
+        return GNTST_bad_gntref;
+    }
+    r = &gm->ref[ref];
+    if ((r->flags & GTF_type_mask) != GTF_permit_access ||
+        (r->flags & GTF_sub_page) || r->domid != GM_SELF ||
+        (write && (r->flags & GTF_readonly))) {
+        return GNTST_general_error;
+    }
+    if (!r->pin_ro && !r->pin_rw && !frame_present(gm, r->frame)) {
+        return GNTST_bad_page;
+    }
+    return GNTST_okay;
+}
+
+MemTxResult gm_check(const GrantModel *gm, uint64_t off, uint64_t len,
+                     bool is_write)
+{
+    if (len == 0) {
+        return MEMTX_OK;
+    }
+    for (uint64_t ref = off >> XEN_PAGE_SHIFT;
+         ref <= (off + len - 1) >> XEN_PAGE_SHIFT; ref++) {
+        int st = ref > UINT32_MAX ? GNTST_bad_gntref :
+                 gm_would_pin(gm, ref, is_write);
+
+        if (st != GNTST_okay) {
+            return gm_status_to_memtx(st);
+        }
+    }
+    return MEMTX_OK;
+}
+
 void gm_unpin(GrantModel *gm, uint32_t ref, bool write)
 {
     GmRef *r = &gm->ref[ref];

@@ -74,6 +74,14 @@ MemTxResult gm_copy(GrantModel *gm, uint64_t off, uint8_t *buf,
                     uint64_t len, bool is_write);
 
 /*
+ * What address_space_access_check() must say of [@off, +@len) of the
+ * grant region: the result of the first ref that could not be used now,
+ * or MEMTX_OK. Nothing changes.
+ */
+MemTxResult gm_check(const GrantModel *gm, uint64_t off, uint64_t len,
+                     bool is_write);
+
+/*
  * A map of [@off, +*@plen): on success returns true, with *@plen the
  * length mapped and *@first and *@nrefs the refs now pinned.
  */

@@ -27,6 +27,15 @@
  *  - address_space_read/write and ld/st: batched grant copy, split at page
  *    boundaries, with no mapping at all (see docs/devel/xen-grants.rst for
  *    why both exist).
+ *  - address_space_access_valid() and address_space_access_check(): every
+ *    page of the range is checked with the backend, without mapping or
+ *    pinning anything, and the first refused ref's result is returned (as
+ *    the access would get it; at most XEN_GRANT_CHECK_MAX_REFS refs are
+ *    checked). The answer is a snapshot: the guest may end a grant right
+ *    after, so the access itself must still be checked. The libxen
+ *    backend cannot check refs (gntdev offers no such query); with it only
+ *    refs beyond 32 bits are refused, and granted-ness is learnt from the
+ *    access.
  *
  * Results of refused grants (the GNTST code comes from the backend):
  *  - GNTST_bad_gntref, GNTST_bad_domain, or a ref beyond 32 bits:
@@ -80,6 +89,13 @@
  * in-flight requests need.
  */
 #define XEN_GRANT_DEFAULT_MAX_MAPPED_REFS 16384
+
+/*
+ * Most refs address_space_access_valid() has checked for one range of the
+ * region (2^20: 4 GiB, far more than a grant table holds); a longer range
+ * of granted refs is not vouched for (MEMTX_ERROR).
+ */
+#define XEN_GRANT_CHECK_MAX_REFS (1u << 20)
 
 /* Page segments per grant-copy batch. */
 #define XEN_GRANT_COPY_BATCH 64
