@@ -231,7 +231,6 @@ START_TEST(test_framing)
 
     /* Whatever the pieces, the same two replies. */
     for (step = 1; step < sizeof(two); step += 7) {
-        g_autoptr(GPtrArray) t = NULL;
         GString *all = g_string_new(NULL);
         const char *p = two;
         size_t len = sizeof(two) - 1;
