@@ -171,9 +171,8 @@ static void xen_grant_unmap(void *opaque, void *host, hwaddr addr,
     }
     g_mutex_unlock(&g->lock);
     if (!m) {
-        fprintf(stderr, "xen-grant: unmap of %p, which dom%u's grant region "
-                "never mapped\n", host, g->domid);
-        abort();
+        memcore_misuse("xen-grant: unmap of %p, which dom%u's grant region "
+                       "never mapped", host, g->domid);
     }
 
     rc = xen_backend_grant_unmap(g->be, m->base, m->nrefs);
@@ -280,9 +279,8 @@ static const MemoryRegionOps xen_grant_ops = {
 static XenGrantRegion *to_grant(MemoryRegion *mr)
 {
     if (mr->ops != &xen_grant_ops) {
-        fprintf(stderr, "xen-grant: '%s' is not a grant region\n",
-                memory_region_name(mr));
-        abort();
+        memcore_misuse("xen-grant: '%s' is not a grant region",
+                       memory_region_name(mr));
     }
     return mr->opaque;
 }
@@ -293,10 +291,12 @@ MemoryRegion *xen_grant_region_new(XenBackend *be, uint16_t guest_domid,
     XenGrantRegion *g;
     char *name;
 
-    g_assert(be);
+    if (!be) {
+        memcore_misuse("xen_grant_region_new(): no backend");
+    }
     /* DOMID_FIRST_RESERVED and up name no guest. */
     if (guest_domid >= 0x7ff0) {
-        g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "xen-grant: domid %#x is reserved, not a guest",
                     guest_domid);
         return NULL;
@@ -323,7 +323,10 @@ void xen_grant_region_free(MemoryRegion *mr)
     }
     g = to_grant(mr);
     memory_region_finalize(mr);     /* waits for mappings and caches */
-    g_assert(g_hash_table_size(g->maps) == 0);
+    if (g_hash_table_size(g->maps) != 0) {
+        memcore_misuse("xen_grant_region_free(): %u mapping(s) still held "
+                       "after every holder went", g_hash_table_size(g->maps));
+    }
     g_hash_table_destroy(g->maps);
     g_mutex_clear(&g->lock);
     g_free(g);

@@ -11,6 +11,7 @@
 #include "exec/memory.h"
 #include "hw/xen/xen-grant.h"
 #include "xen-test.h"
+#include "tests/unit/unit-helpers.h"
 
 
 static MemoryRegion root;
@@ -255,6 +256,11 @@ START_TEST(test_end_while_mapped)
 }
 END_TEST
 
+static void not_a_grant_region(void *opaque)
+{
+    xen_grant_region_free(opaque);
+}
+
 START_TEST(test_double_unmap_aborts)
 {
     uint32_t ref = grant(GFN, false);
@@ -265,6 +271,18 @@ START_TEST(test_double_unmap_aborts)
     ck_assert_ptr_nonnull(p);
     address_space_unmap(&as, p, len, false, len);
     address_space_unmap(&as, p, len, false, len);   /* misuse: aborts */
+}
+END_TEST
+
+/* The grant region reports misuse through the library's one reporter. */
+START_TEST(test_misuse_is_reported)
+{
+    static MemoryRegion ram;
+
+    unit_ram(&ram, "not-grants", 4096);
+    unit_expect_misuse(not_a_grant_region, &ram,
+                       "xen-grant: 'not-grants' is not a grant region");
+    memory_region_finalize(&ram);
 }
 END_TEST
 
@@ -583,7 +601,7 @@ START_TEST(test_region_new_errors)
     GError *err = NULL;
 
     ck_assert_ptr_null(xen_grant_region_new(env.be, 0x7ff0, &err));
-    ck_assert_ptr_nonnull(err);
+    ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
     g_error_free(err);
     ck_assert_int_eq(memory_region_size(grants), XEN_GRANT_REGION_SIZE);
     ck_assert(memory_region_is_map_on_demand(grants));
@@ -608,6 +626,7 @@ static Suite *xen_grant_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_end_while_mapped);
     tcase_add_test_raise_signal(tc, test_double_unmap_aborts, SIGABRT);
+    tcase_add_test(tc, test_misuse_is_reported);
     tcase_add_test(tc, test_read_map_is_readonly);
     tcase_add_test(tc, test_write_never_gets_read_mapping);
     tcase_add_test(tc, test_multi_page_map);
