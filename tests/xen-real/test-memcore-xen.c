@@ -29,6 +29,7 @@
 #include "exec/memory.h"
 #include "hw/xen/xen-backend-ops.h"
 #include "hw/xen/xen-grant.h"
+#include "xen-real-pattern.h"
 
 #define TAG "MEMCORE-XEN-REAL"
 #define PAGE 4096
@@ -97,29 +98,6 @@ static int new_failure(const XenGrantStats *before)
     for (i = 1; i < XEN_GNTST_NR; i++) {
         if (now.failures[i] > before->failures[i]) {
             return -i;
-        }
-    }
-    return 1;
-}
-
-static void fill(void *p, size_t len, uint8_t seed)
-{
-    uint8_t *b = p;
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        b[i] = (uint8_t)(seed + i * 7);
-    }
-}
-
-static int matches(const void *p, size_t len, uint8_t seed)
-{
-    const uint8_t *b = p;
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        if (b[i] != (uint8_t)(seed + i * 7)) {
-            return 0;
         }
     }
     return 1;

@@ -24,6 +24,7 @@
 
 #include <xengnttab.h>
 #include <xen/grant_table.h>
+#include "xen-real-pattern.h"
 
 #define PAGE 4096
 #define SELF_DOMID 0
@@ -63,29 +64,6 @@ static void note(const char *fmt, ...)
     va_end(ap);
     printf("\n");
     fflush(stdout);
-}
-
-static void fill(void *p, size_t len, uint8_t seed)
-{
-    uint8_t *b = p;
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        b[i] = (uint8_t)(seed + i * 7);
-    }
-}
-
-static int matches(const void *p, size_t len, uint8_t seed)
-{
-    const uint8_t *b = p;
-    size_t i;
-
-    for (i = 0; i < len; i++) {
-        if (b[i] != (uint8_t)(seed + i * 7)) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* One grant copy segment between a local buffer and a ref; returns status. */
