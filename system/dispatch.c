@@ -396,13 +396,3 @@ const DispatchSection *dispatch_lookup(const FlatView *fv, hwaddr addr)
     }
     return ds;
 }
-
-uint64_t dispatch_hole_last(const FlatView *fv, hwaddr addr)
-{
-    unsigned i = flatview_find_from(fv, addr);
-
-    if (i < fv->nr && fv->ranges[i].start > (Int128)addr) {
-        return (uint64_t)(fv->ranges[i].start - 1);
-    }
-    return UINT64_MAX;
-}

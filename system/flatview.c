@@ -483,3 +483,13 @@ unsigned flatview_find_from(const FlatView *fv, Int128 addr)
     }
     return lo;
 }
+
+uint64_t flatview_hole_last(const FlatView *fv, hwaddr addr)
+{
+    unsigned i = flatview_find_from(fv, addr);
+
+    if (i < fv->nr && fv->ranges[i].start > (Int128)addr) {
+        return (uint64_t)(fv->ranges[i].start - 1);
+    }
+    return UINT64_MAX;
+}

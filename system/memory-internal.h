@@ -153,6 +153,8 @@ void flatrange_to_section(const FlatRange *fr, FlatView *fv,
                           MemoryRegionSection *s);
 /* Index of the first range whose end is above @addr, or fv->nr. */
 unsigned flatview_find_from(const FlatView *fv, Int128 addr);
+/* For an address inside a hole of @fv, the last byte of the hole. */
+uint64_t flatview_hole_last(const FlatView *fv, hwaddr addr);
 
 /* ---- dispatch.c: address -> section lookup --------------------------- */
 
@@ -186,10 +188,6 @@ typedef struct DispatchSection {
 Dispatch *dispatch_build(FlatView *fv);
 void dispatch_free(Dispatch *d);
 const DispatchSection *dispatch_lookup(const FlatView *fv, hwaddr addr);
-/*
- * For an address inside an unassigned hole, the last byte of the hole.
- */
-uint64_t dispatch_hole_last(const FlatView *fv, hwaddr addr);
 
 /* ---- mmio.c: sized accesses to devices ------------------------------ */
 

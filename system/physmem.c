@@ -140,7 +140,7 @@ static MemTxResult flatview_rw(AddressSpace *as, FlatView *fv, hwaddr addr,
 
     while (len) {
         const DispatchSection *ds = dispatch_lookup(fv, addr);
-        uint64_t last = ds->fr ? ds->last : dispatch_hole_last(fv, addr);
+        uint64_t last = ds->fr ? ds->last : flatview_hole_last(fv, addr);
         hwaddr l = (len - 1 <= last - addr) ? len : last - addr + 1;
 
         r |= piece_rw(as, ds, addr, buf, l, is_write, attrs);
