@@ -7,7 +7,8 @@
  */
 #include "memory-internal.h"
 
-GList *address_spaces;
+/* Every address space, in creation order. */
+static GList *address_spaces;
 
 void address_space_set_flatview(AddressSpace *as, FlatView *fv)
 {
@@ -25,6 +26,38 @@ void address_space_set_flatview(AddressSpace *as, FlatView *fv)
     if (old) {
         flatview_unref(old);
     }
+}
+
+/*
+ * Render every root that an address space uses, once, and publish the
+ * views that changed. Address spaces with the same root share the view.
+ */
+void address_spaces_commit(void)
+{
+    GHashTable *rendered = g_hash_table_new(NULL, NULL);
+    GHashTableIter it;
+    gpointer key, value;
+    GList *l;
+
+    g_assert(memory_topology_locked());
+    for (l = address_spaces; l; l = l->next) {
+        AddressSpace *as = l->data;
+        FlatView *fv = g_hash_table_lookup(rendered, as->root);
+
+        if (!fv) {
+            fv = flatview_render(as->root);
+            memory_stats.renders++;
+            g_hash_table_insert(rendered, as->root, fv);
+        }
+        if (!flatview_equal(as->current_map, fv)) {
+            address_space_set_flatview(as, fv);
+        }
+    }
+    g_hash_table_iter_init(&it, rendered);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        flatview_unref(value);
+    }
+    g_hash_table_destroy(rendered);
 }
 
 void address_space_init(AddressSpace *as, MemoryRegion *root,

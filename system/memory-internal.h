@@ -244,8 +244,11 @@ void address_space_count_copy(AddressSpace *as);
 
 /* ---- address-space.c ------------------------------------------------ */
 
-/* Every address space, in creation order; under the topology lock. */
-extern GList *address_spaces;
+/*
+ * Re-render the roots of every address space and publish the views that
+ * changed; the outermost commit calls it, with the topology lock held.
+ */
+void address_spaces_commit(void);
 /* Replace @as's view (topology lock held); tells listeners. */
 void address_space_set_flatview(AddressSpace *as, FlatView *fv);
 

@@ -296,38 +296,6 @@ void memory_region_finalize(MemoryRegion *mr)
 /* Transactions                                                            */
 /* ---------------------------------------------------------------------- */
 
-/*
- * Render every root that an address space uses, once, and publish the
- * views that changed. Address spaces with the same root share the view.
- */
-static void memory_commit_views(void)
-{
-    GHashTable *rendered = g_hash_table_new(NULL, NULL);
-    GHashTableIter it;
-    gpointer key, value;
-    GList *l;
-
-    memory_stats.commits++;
-    for (l = address_spaces; l; l = l->next) {
-        AddressSpace *as = l->data;
-        FlatView *fv = g_hash_table_lookup(rendered, as->root);
-
-        if (!fv) {
-            fv = flatview_render(as->root);
-            memory_stats.renders++;
-            g_hash_table_insert(rendered, as->root, fv);
-        }
-        if (!flatview_equal(as->current_map, fv)) {
-            address_space_set_flatview(as, fv);
-        }
-    }
-    g_hash_table_iter_init(&it, rendered);
-    while (g_hash_table_iter_next(&it, &key, &value)) {
-        flatview_unref(value);
-    }
-    g_hash_table_destroy(rendered);
-}
-
 void memory_region_transaction_begin(void)
 {
     memory_topology_lock();
@@ -339,7 +307,8 @@ void memory_region_transaction_commit(void)
     g_assert(memory_topology_locked() && transaction_depth > 0);
     if (--transaction_depth == 0 && update_pending) {
         update_pending = false;
-        memory_commit_views();
+        memory_stats.commits++;
+        address_spaces_commit();
     }
     memory_topology_unlock();
 }
