@@ -70,7 +70,8 @@ void address_space_init(AddressSpace *as, MemoryRegion *root,
     memset(as, 0, sizeof(*as));
     as->name = g_strdup(name ? name : "anonymous");
     as->root = root;
-    as->map_state = address_space_map_state_new();
+    as->map_state = g_new0(AddressSpaceMapState, 1);
+    as->map_state->maps = map_table_new();
     memory_region_ref(root);
 
     /* Share the view of a space with the same root, if there is one. */
@@ -105,7 +106,9 @@ void address_space_destroy(AddressSpace *as)
                 as->name,
                 ((MemoryListener *)as->listeners->data)->name ?: "?");
     }
-    address_space_map_state_free(as);
+    map_table_free(as);
+    g_free(as->map_state);
+    as->map_state = NULL;
     address_spaces = g_list_delete_link(address_spaces, as->link);
     as->link = NULL;
     fv = as->current_map;

@@ -9,7 +9,7 @@
  *
  * Every pointer handed out is recorded in a per-address-space hash table,
  * so unmap finds its owner in O(1) whatever the kind. The table and the
- * bounce budget are protected by AddressSpaceMapState.lock; callbacks
+ * bounce budget are protected by MapTable.lock; callbacks
  * (map(), unmap(), map clients) are never called with it held.
  */
 #include <string.h>
@@ -44,7 +44,7 @@ typedef struct MapClient {
     void *opaque;
 } MapClient;
 
-struct AddressSpaceMapState {
+struct MapTable {
     GMutex lock;
     GHashTable *maps;       /* ptr -> MapRecord chain */
     size_t bounce_max;
@@ -53,9 +53,9 @@ struct AddressSpaceMapState {
     AddressSpaceStats stats;
 };
 
-AddressSpaceMapState *address_space_map_state_new(void)
+MapTable *map_table_new(void)
 {
-    AddressSpaceMapState *ms = g_new0(AddressSpaceMapState, 1);
+    MapTable *ms = g_new0(MapTable, 1);
 
     g_mutex_init(&ms->lock);
     ms->maps = g_hash_table_new(NULL, NULL);
@@ -63,9 +63,9 @@ AddressSpaceMapState *address_space_map_state_new(void)
     return ms;
 }
 
-void address_space_map_state_free(AddressSpace *as)
+void map_table_free(AddressSpace *as)
 {
-    AddressSpaceMapState *ms = as->map_state;
+    MapTable *ms = as->map_state->maps;
 
     if (g_hash_table_size(ms->maps)) {
         memcore_misuse("address_space_destroy(%s): %u mapping(s) still outstanding",
@@ -75,12 +75,7 @@ void address_space_map_state_free(AddressSpace *as)
     g_list_free_full(ms->clients, g_free);
     g_mutex_clear(&ms->lock);
     g_free(ms);
-    as->map_state = NULL;
-}
-
-void address_space_count_copy(AddressSpace *as)
-{
-    __atomic_fetch_add(&as->map_state->stats.copies, 1, __ATOMIC_RELAXED);
+    as->map_state->maps = NULL;
 }
 
 /* A record for a new mapping; the caller fills in what its kind needs. */
@@ -98,7 +93,7 @@ static MapRecord *record_new(void *ptr, MapKind kind, hwaddr as_addr,
     return rec;
 }
 
-static void record_insert(AddressSpaceMapState *ms, MapRecord *rec)
+static void record_insert(MapTable *ms, MapRecord *rec)
 {
     g_mutex_lock(&ms->lock);
     rec->next = g_hash_table_lookup(ms->maps, rec->ptr);
@@ -109,7 +104,7 @@ static void record_insert(AddressSpaceMapState *ms, MapRecord *rec)
 }
 
 /* Take the record for @ptr out of the table; prefer one of length @len. */
-static MapRecord *record_remove(AddressSpaceMapState *ms, void *ptr,
+static MapRecord *record_remove(MapTable *ms, void *ptr,
                                 hwaddr len)
 {
     MapRecord *head, *rec, **pp;
@@ -152,7 +147,7 @@ static void mr_release(MemoryRegion *mr)
 
 /* ---- map clients ---------------------------------------------------------- */
 
-static void notify_map_clients(AddressSpaceMapState *ms)
+static void notify_map_clients(MapTable *ms)
 {
     GList *clients, *l;
 
@@ -173,7 +168,7 @@ void address_space_register_map_client(AddressSpace *as,
                                        void (*callback)(void *opaque),
                                        void *opaque)
 {
-    AddressSpaceMapState *ms = as->map_state;
+    MapTable *ms = as->map_state->maps;
     MapClient *c = g_new(MapClient, 1);
     bool idle;
 
@@ -193,7 +188,7 @@ void address_space_unregister_map_client(AddressSpace *as,
                                          void (*callback)(void *opaque),
                                          void *opaque)
 {
-    AddressSpaceMapState *ms = as->map_state;
+    MapTable *ms = as->map_state->maps;
     GList *l;
 
     g_mutex_lock(&ms->lock);
@@ -211,20 +206,23 @@ void address_space_unregister_map_client(AddressSpace *as,
 
 void address_space_set_max_bounce_buffer_size(AddressSpace *as, size_t size)
 {
-    g_mutex_lock(&as->map_state->lock);
-    as->map_state->bounce_max = size;
-    g_mutex_unlock(&as->map_state->lock);
+    MapTable *ms = as->map_state->maps;
+
+    g_mutex_lock(&ms->lock);
+    ms->bounce_max = size;
+    g_mutex_unlock(&ms->lock);
 }
 
 void address_space_get_stats(AddressSpace *as, AddressSpaceStats *stats)
 {
-    AddressSpaceMapState *ms = as->map_state;
+    MapTable *ms = as->map_state->maps;
 
     g_mutex_lock(&ms->lock);
     *stats = ms->stats;
     stats->bounce_in_use = ms->bounce_used;
     stats->bounce_max = ms->bounce_max;
-    stats->copies = __atomic_load_n(&ms->stats.copies, __ATOMIC_RELAXED);
+    stats->copies = __atomic_load_n(&as->map_state->copies,
+                                    __ATOMIC_RELAXED);
     stats->writeback_errors = __atomic_load_n(&ms->stats.writeback_errors,
                                               __ATOMIC_RELAXED);
     g_mutex_unlock(&ms->lock);
@@ -262,7 +260,7 @@ static void *map_bounce(AddressSpace *as, FlatView *fv, hwaddr addr,
                         hwaddr l, bool is_write, MemTxAttrs attrs,
                         hwaddr *plen)
 {
-    AddressSpaceMapState *ms = as->map_state;
+    MapTable *ms = as->map_state->maps;
     MapRecord *rec;
     size_t avail;
     void *buf;
@@ -328,7 +326,7 @@ static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
     rec = record_new(p, MAP_ON_DEMAND, addr, ml, is_write, attrs);
     rec->mr = mr;
     rec->offset = offset;
-    record_insert(as->map_state, rec);
+    record_insert(as->map_state->maps, rec);
     *plen = ml;
     return p;
 }
@@ -347,7 +345,7 @@ static void *map_ram(AddressSpace *as, FlatView *fv,
                      attrs);
     rec->mr = ds->fr->mr;
     mr_hold(rec->mr);
-    record_insert(as->map_state, rec);
+    record_insert(as->map_state->maps, rec);
     *plen = rec->len;
     return rec->ptr;
 }
@@ -377,7 +375,7 @@ static void *map_through_iommu(AddressSpace *as, const DispatchSection *ds,
     }
     rec = record_new(p, MAP_FORWARD, addr, l, is_write, attrs);
     rec->target = target;
-    record_insert(as->map_state, rec);
+    record_insert(as->map_state->maps, rec);
     *plen = l;
     return p;
 }
@@ -421,9 +419,11 @@ void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
     mc_rcu_read_unlock();
     if (!p) {
         *plen = 0;
-        g_mutex_lock(&as->map_state->lock);
-        as->map_state->stats.map_failures++;
-        g_mutex_unlock(&as->map_state->lock);
+        MapTable *ms = as->map_state->maps;
+
+        g_mutex_lock(&ms->lock);
+        ms->stats.map_failures++;
+        g_mutex_unlock(&ms->lock);
     }
     return p;
 }
@@ -440,7 +440,7 @@ MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
                                        hwaddr len, bool is_write,
                                        hwaddr access_len)
 {
-    AddressSpaceMapState *ms = as->map_state;
+    MapTable *ms = as->map_state->maps;
     MemTxResult r = MEMTX_OK;
     MapRecord *rec;
     MemoryRegion *mr;

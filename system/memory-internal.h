@@ -7,7 +7,7 @@
  *    only with memory_topology_lock() held;
  *  - a FlatView is immutable once published; readers reach it through
  *    AddressSpace.current_map under rcu_read_lock() and never lock;
- *  - AddressSpaceMapState has its own mutex (map.c).
+ *  - an address space's MapTable has its own mutex (map.c).
  */
 #ifndef SYSTEM_MEMORY_INTERNAL_H
 #define SYSTEM_MEMORY_INTERNAL_H
@@ -238,11 +238,25 @@ MemTxResult iommu_rw(const DispatchSection *ds, hwaddr addr, uint8_t *buf,
 
 /* ---- map.c ----------------------------------------------------------- */
 
-AddressSpaceMapState *address_space_map_state_new(void);
-void address_space_map_state_free(AddressSpace *as);
-void address_space_count_copy(AddressSpace *as);
+/* An address space's mappings, bounce budget and map clients. */
+typedef struct MapTable MapTable;
+
+MapTable *map_table_new(void);
+/* Misuse: mappings still outstanding. */
+void map_table_free(AddressSpace *as);
 
 /* ---- address-space.c ------------------------------------------------ */
+
+/*
+ * What an address space keeps besides its view, behind the public
+ * AddressSpace.map_state pointer. address-space.c allocates and frees it;
+ * each member belongs to the file named beside it, and the others only
+ * read it.
+ */
+struct AddressSpaceMapState {
+    MapTable *maps;         /* map.c */
+    uint64_t copies;        /* physmem.c: read_buf/write_buf pieces; atomic */
+};
 
 /*
  * Re-render the roots of every address space and publish the views that

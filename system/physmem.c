@@ -75,7 +75,7 @@ MemTxResult on_demand_rw(AddressSpace *as, MemoryRegion *mr, hwaddr offset,
     }
     __atomic_fetch_add(&mr->stat_copies, 1, __ATOMIC_RELAXED);
     if (as) {
-        address_space_count_copy(as);
+        __atomic_fetch_add(&as->map_state->copies, 1, __ATOMIC_RELAXED);
     }
     if (r != MEMTX_OK && !is_write) {
         /* Never hand the caller stale bytes as if they were read. */
