@@ -4,8 +4,8 @@
  *
  * Three kinds of memory answer a map request (docs/devel/memory.rst,
  * "The map path"): RAM gives a direct pointer, a map-on-demand region
- * gives what its map() callback returns, and anything else gets a bounce
- * buffer from the address space's budget.
+ * gives what its map() callback returns (through on-demand.c), and
+ * anything else gets a bounce buffer from the address space's budget.
  *
  * Every pointer handed out is recorded in a per-address-space hash table,
  * so unmap finds its owner in O(1) whatever the kind. The table and the
@@ -307,21 +307,14 @@ static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
     MapRecord *rec;
     void *p;
 
-    p = mr->ops->map(mr->opaque, offset, &ml, is_write, attrs);
-    if (p && ml == 0) {
-        /* Nothing usable, but something mapped: give it back. */
-        mr->ops->unmap(mr->opaque, p, offset, 0, is_write, 0);
-        p = NULL;
-    }
+    p = on_demand_map(mr, offset, &ml, is_write, attrs);
     if (!p) {
-        __atomic_fetch_add(&mr->stat_map_failures, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     if (ml > l) {
         memcore_misuse("map() of '%s' grew the request from %" PRIu64
                 " to %" PRIu64 " bytes", mr->name, l, ml);
     }
-    __atomic_fetch_add(&mr->stat_maps, 1, __ATOMIC_RELAXED);
     mr_hold(mr);
     rec = record_new(p, MAP_ON_DEMAND, addr, ml, is_write, attrs);
     rec->mr = mr;
@@ -462,9 +455,8 @@ MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
         mr_release(mr);
         break;
     case MAP_ON_DEMAND:
-        mr->ops->unmap(mr->opaque, rec->ptr, rec->offset, rec->len,
-                       rec->is_write, access_len);
-        __atomic_fetch_add(&mr->stat_unmaps, 1, __ATOMIC_RELAXED);
+        on_demand_unmap(mr, rec->ptr, rec->offset, rec->len, rec->is_write,
+                        access_len);
         mr_release(mr);
         break;
     case MAP_FORWARD:

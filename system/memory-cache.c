@@ -96,18 +96,12 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
                (!is_write || ds->write_kind == SEC_ON_DEMAND)) {
         hwaddr off = ds->fr->offset_in_region + (addr - ds->start);
         hwaddr ml = l;
-        void *p = mr->ops->map(mr->opaque, off, &ml, is_write,
-                               MEMTXATTRS_UNSPECIFIED);
+        void *p = on_demand_map(mr, off, &ml, is_write,
+                                MEMTXATTRS_UNSPECIFIED);
 
-        if (p && ml == 0) {
-            mr->ops->unmap(mr->opaque, p, off, 0, is_write, 0);
-            p = NULL;
-        }
         if (!p) {
-            __atomic_fetch_add(&mr->stat_map_failures, 1, __ATOMIC_RELAXED);
             goto out;
         }
-        __atomic_fetch_add(&mr->stat_maps, 1, __ATOMIC_RELAXED);
         cache->kind = MRC_MAPPED;
         cache->ptr = p;
         cache->xlat = off;
@@ -135,9 +129,8 @@ void address_space_cache_destroy(MemoryRegionCache *cache)
     MemoryRegion *mr = cache->mr;
 
     if (cache->kind == MRC_MAPPED) {
-        mr->ops->unmap(mr->opaque, cache->ptr, cache->xlat, cache->len,
-                       cache->is_write, cache->is_write ? cache->len : 0);
-        __atomic_fetch_add(&mr->stat_unmaps, 1, __ATOMIC_RELAXED);
+        on_demand_unmap(mr, cache->ptr, cache->xlat, cache->len,
+                        cache->is_write, cache->is_write ? cache->len : 0);
     }
     if (mr) {
         __atomic_fetch_sub(&mr->outstanding_maps, 1, __ATOMIC_RELAXED);

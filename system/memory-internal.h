@@ -215,7 +215,30 @@ MemTxResult flatview_read(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
                           void *buf, hwaddr len);
 MemTxResult flatview_write(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
                            const void *buf, hwaddr len);
-/* Read or write @len bytes of one map-on-demand region piece. */
+
+/* ---- on-demand.c: the one caller of the map()/unmap() callbacks ------ */
+
+/*
+ * Do @ops make a map-on-demand region? Misuse (aborts): only one of
+ * map()/unmap(). @name is for the message.
+ */
+bool on_demand_ops_check(const MemoryRegionOps *ops, const char *name);
+/*
+ * Map [@offset, +*@plen) of map-on-demand region @mr. Returns the host
+ * pointer and the length granted in *@plen, or NULL with *@plen = 0 (a
+ * pointer granted with no bytes has been given back). Counts the map or
+ * the failure in @mr's counters. Takes no reference on @mr.
+ */
+void *on_demand_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
+                    bool is_write, MemTxAttrs attrs);
+/* Release what on_demand_map() returned; @len as granted. */
+void on_demand_unmap(MemoryRegion *mr, void *host, hwaddr offset,
+                     hwaddr len, bool is_write, hwaddr access_len);
+/*
+ * Read or write @len bytes of one map-on-demand region piece: bulk copy
+ * ops, else sized callbacks, else map-copy-unmap. @as, if not NULL, has
+ * its copy counter bumped.
+ */
 MemTxResult on_demand_rw(AddressSpace *as, MemoryRegion *mr, hwaddr offset,
                          void *buf, hwaddr len, bool is_write,
                          MemTxAttrs attrs);
@@ -255,7 +278,7 @@ void map_table_free(AddressSpace *as);
  */
 struct AddressSpaceMapState {
     MapTable *maps;         /* map.c */
-    uint64_t copies;        /* physmem.c: read_buf/write_buf pieces; atomic */
+    uint64_t copies;        /* on-demand.c: read_buf/write_buf pieces; atomic */
 };
 
 /*

@@ -88,11 +88,7 @@ void memory_region_init_io(MemoryRegion *mr, void *owner,
 {
     MemoryRegionKind kind = MR_KIND_IO;
 
-    if (ops && (ops->map || ops->unmap)) {
-        if (!ops->map || !ops->unmap) {
-            memcore_misuse("memory_region_init_io(%s): map() and unmap() "
-                           "come as a pair", name);
-        }
+    if (on_demand_ops_check(ops, name)) {
         kind = MR_KIND_MAP_ON_DEMAND;
     }
     if (ops && ops->impl.unaligned && !ops->valid.unaligned) {
@@ -170,7 +166,7 @@ bool memory_region_init_rom_device(MemoryRegion *mr, void *owner,
                                    const char *name, uint64_t size,
                                    GError **errp)
 {
-    g_assert(ops != NULL && !ops->map);
+    g_assert(ops != NULL && !on_demand_ops_check(ops, name));
     mr_init_common(mr, owner, name, size, MR_KIND_ROM_DEVICE);
     if (!mr_alloc_ram(mr, size, errp)) {
         g_free(mr->name);

@@ -4,85 +4,12 @@
  *
  * An access is cut wherever the section under it changes. Each piece is
  * served according to its section's kind: memcpy for RAM, sized callback
- * calls for MMIO, bulk copy or map-copy-unmap for map-on-demand regions.
+ * calls for MMIO, on-demand.c for map-on-demand regions.
  * Results of the pieces are OR'd. Nothing wraps past 2^64.
  */
 #include <string.h>
 
 #include "memory-internal.h"
-
-/* ---- MMIO ----------------------------------------------------------------- */
-
-/* ---- map-on-demand regions ------------------------------------------- */
-
-static MemTxResult on_demand_map_copy(MemoryRegion *mr, hwaddr offset,
-                                      uint8_t *buf, hwaddr len,
-                                      bool is_write, MemTxAttrs attrs)
-{
-    const MemoryRegionOps *ops = mr->ops;
-
-    while (len) {
-        hwaddr l = len;
-        void *p = ops->map(mr->opaque, offset, &l, is_write, attrs);
-
-        if (p && l == 0) {
-            /* Nothing usable, but something mapped: give it back. */
-            ops->unmap(mr->opaque, p, offset, 0, is_write, 0);
-            p = NULL;
-        }
-        if (!p) {
-            __atomic_fetch_add(&mr->stat_map_failures, 1, __ATOMIC_RELAXED);
-            if (!is_write) {
-                memset(buf, 0, len);
-            }
-            return MEMTX_ERROR;
-        }
-        if (l > len) {
-            l = len;    /* a callback may not grow the request */
-        }
-        __atomic_fetch_add(&mr->stat_maps, 1, __ATOMIC_RELAXED);
-        if (is_write) {
-            memcpy(p, buf, l);
-        } else {
-            memcpy(buf, p, l);
-        }
-        ops->unmap(mr->opaque, p, offset, l, is_write, l);
-        __atomic_fetch_add(&mr->stat_unmaps, 1, __ATOMIC_RELAXED);
-        buf += l;
-        offset += l;
-        len -= l;
-    }
-    return MEMTX_OK;
-}
-
-MemTxResult on_demand_rw(AddressSpace *as, MemoryRegion *mr, hwaddr offset,
-                         void *buf, hwaddr len, bool is_write,
-                         MemTxAttrs attrs)
-{
-    const MemoryRegionOps *ops = mr->ops;
-    MemTxResult r;
-
-    if (!is_write && ops->read_buf) {
-        r = ops->read_buf(mr->opaque, offset, buf, len, attrs);
-    } else if (is_write && ops->write_buf) {
-        r = ops->write_buf(mr->opaque, offset, buf, len, attrs);
-    } else if (is_write ? (ops->write || ops->write_with_attrs)
-                        : (ops->read || ops->read_with_attrs)) {
-        /* Sized callbacks, like MMIO. */
-        return mmio_rw(mr, offset, buf, len, is_write, attrs);
-    } else {
-        return on_demand_map_copy(mr, offset, buf, len, is_write, attrs);
-    }
-    __atomic_fetch_add(&mr->stat_copies, 1, __ATOMIC_RELAXED);
-    if (as) {
-        __atomic_fetch_add(&as->map_state->copies, 1, __ATOMIC_RELAXED);
-    }
-    if (r != MEMTX_OK && !is_write) {
-        /* Never hand the caller stale bytes as if they were read. */
-        memset(buf, 0, len);
-    }
-    return r;
-}
 
 /* ---- one piece ---------------------------------------------------------- */
 

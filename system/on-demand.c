@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Map-on-demand regions: the one place that calls MemoryRegionOps.map()
+ * and unmap(), and their reads and writes.
+ *
+ * Three users need a mapping of such a region: address_space_map()
+ * (map.c), MemoryRegionCache (memory-cache.c) and the map-copy-unmap
+ * fallback of reads and writes (below). They all go through
+ * on_demand_map()/on_demand_unmap(), so that what a mapping costs and
+ * what a callback may do is decided once: a pointer with no bytes is
+ * given back, and the region's counters are kept here.
+ *
+ * Everything here runs on the reader side, with no memcore lock held.
+ */
+#include <string.h>
+
+#include "memory-internal.h"
+
+bool on_demand_ops_check(const MemoryRegionOps *ops, const char *name)
+{
+    if (!ops || (!ops->map && !ops->unmap)) {
+        return false;
+    }
+    if (!ops->map || !ops->unmap) {
+        memcore_misuse("memory_region_init_io(%s): map() and unmap() "
+                       "come as a pair", name);
+    }
+    return true;
+}
+
+void *on_demand_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
+                    bool is_write, MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    hwaddr len = *plen;
+    void *p;
+
+    p = ops->map(mr->opaque, offset, &len, is_write, attrs);
+    if (p && len == 0) {
+        /* Nothing usable, but something mapped: give it back. */
+        ops->unmap(mr->opaque, p, offset, 0, is_write, 0);
+        p = NULL;
+    }
+    if (!p) {
+        __atomic_fetch_add(&mr->stat_map_failures, 1, __ATOMIC_RELAXED);
+        *plen = 0;
+        return NULL;
+    }
+    __atomic_fetch_add(&mr->stat_maps, 1, __ATOMIC_RELAXED);
+    *plen = len;
+    return p;
+}
+
+void on_demand_unmap(MemoryRegion *mr, void *host, hwaddr offset,
+                     hwaddr len, bool is_write, hwaddr access_len)
+{
+    mr->ops->unmap(mr->opaque, host, offset, len, is_write, access_len);
+    __atomic_fetch_add(&mr->stat_unmaps, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- reads and writes ----------------------------------------------------- */
+
+static MemTxResult on_demand_map_copy(MemoryRegion *mr, hwaddr offset,
+                                      uint8_t *buf, hwaddr len,
+                                      bool is_write, MemTxAttrs attrs)
+{
+    while (len) {
+        hwaddr l = len;
+        void *p = on_demand_map(mr, offset, &l, is_write, attrs);
+
+        if (!p) {
+            if (!is_write) {
+                memset(buf, 0, len);
+            }
+            return MEMTX_ERROR;
+        }
+        if (l > len) {
+            l = len;    /* a callback may not grow the request */
+        }
+        if (is_write) {
+            memcpy(p, buf, l);
+        } else {
+            memcpy(buf, p, l);
+        }
+        on_demand_unmap(mr, p, offset, l, is_write, l);
+        buf += l;
+        offset += l;
+        len -= l;
+    }
+    return MEMTX_OK;
+}
+
+MemTxResult on_demand_rw(AddressSpace *as, MemoryRegion *mr, hwaddr offset,
+                         void *buf, hwaddr len, bool is_write,
+                         MemTxAttrs attrs)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    MemTxResult r;
+
+    if (!is_write && ops->read_buf) {
+        r = ops->read_buf(mr->opaque, offset, buf, len, attrs);
+    } else if (is_write && ops->write_buf) {
+        r = ops->write_buf(mr->opaque, offset, buf, len, attrs);
+    } else if (is_write ? (ops->write || ops->write_with_attrs)
+                        : (ops->read || ops->read_with_attrs)) {
+        /* Sized callbacks, like MMIO. */
+        return mmio_rw(mr, offset, buf, len, is_write, attrs);
+    } else {
+        return on_demand_map_copy(mr, offset, buf, len, is_write, attrs);
+    }
+    __atomic_fetch_add(&mr->stat_copies, 1, __ATOMIC_RELAXED);
+    if (as) {
+        __atomic_fetch_add(&as->map_state->copies, 1, __ATOMIC_RELAXED);
+    }
+    if (r != MEMTX_OK && !is_write) {
+        /* Never hand the caller stale bytes as if they were read. */
+        memset(buf, 0, len);
+    }
+    return r;
+}
