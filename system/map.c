@@ -311,10 +311,6 @@ static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
     if (!p) {
         return NULL;
     }
-    if (ml > l) {
-        memcore_misuse("map() of '%s' grew the request from %" PRIu64
-                " to %" PRIu64 " bytes", mr->name, l, ml);
-    }
     mr_hold(mr);
     rec = record_new(p, MAP_ON_DEMAND, addr, ml, is_write, attrs);
     rec->mr = mr;

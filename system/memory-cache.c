@@ -105,7 +105,7 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
         cache->kind = MRC_MAPPED;
         cache->ptr = p;
         cache->xlat = off;
-        l = MIN(ml, l);
+        l = ml;
     } else {
         /* MMIO and friends: remember the range, dispatch each access. */
         cache->kind = MRC_DISPATCH;

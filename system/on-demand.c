@@ -46,6 +46,16 @@ void *on_demand_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
         *plen = 0;
         return NULL;
     }
+    if (len > *plen) {
+        /*
+         * Which length would unmap() want, the one asked for or the one
+         * granted? Neither guess is safe, and the callback is broken.
+         */
+        memcore_misuse("map() of '%s' at offset 0x%" PRIx64 " granted %"
+                       PRIu64 " bytes of the %" PRIu64 " asked for; it may "
+                       "shorten *plen, never grow it", mr->name, offset,
+                       len, *plen);
+    }
     __atomic_fetch_add(&mr->stat_maps, 1, __ATOMIC_RELAXED);
     *plen = len;
     return p;
@@ -73,9 +83,6 @@ static MemTxResult on_demand_map_copy(MemoryRegion *mr, hwaddr offset,
                 memset(buf, 0, len);
             }
             return MEMTX_ERROR;
-        }
-        if (l > len) {
-            l = len;    /* a callback may not grow the request */
         }
         if (is_write) {
             memcpy(p, buf, l);

@@ -63,9 +63,13 @@ enum device_endian {
  *                   over @read when both are set.
  * @write_with_attrs: like @write, with attributes and a result.
  * @map: map-on-demand regions only. Make @addr..@addr+*@plen reachable
- *       through a host pointer. May shorten *@plen. Returns the pointer,
- *       or NULL with *@plen = 0 on failure. A mapping made for reading
+ *       through a host pointer. May shorten *@plen, never grow it.
+ *       Returns the pointer, or NULL with *@plen = 0 on failure. A
+ *       pointer returned with *@plen = 0 is given back to @unmap at once
+ *       (length 0) and the map fails. A mapping made for reading
  *       (@is_write false) may be read-only host memory.
+ *       Misuse: growing *@plen aborts with a message, whichever path
+ *       mapped (address_space_map(), a cache, a read or write).
  * @unmap: release a mapping made by @map. Called with the @host pointer
  *         @map returned, the same @addr, the length @map granted as @len,
  *         @is_write as mapped, and @access_len, how much was touched.

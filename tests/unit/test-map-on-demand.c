@@ -276,6 +276,55 @@ START_TEST(test_no_access_check_means_valid)
 }
 END_TEST
 
+/*
+ * A map() that grants more than it was asked for breaks its contract,
+ * and the core cannot know which length unmap() should get: the same
+ * misuse report on every path that maps.
+ */
+static void grow_via_map(void *arg)
+{
+    hwaddr len = 0x100;
+
+    address_space_map(&as, BASE, &len, false, ATTRS);
+}
+
+static void grow_via_cache(void *arg)
+{
+    MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+
+    address_space_cache_init(&c, &as, BASE, 0x100, false);
+}
+
+static void grow_via_read(void *arg)
+{
+    uint8_t buf[0x100];
+
+    address_space_read(&as, BASE, ATTRS, buf, sizeof(buf));
+}
+
+static void grow_via_write(void *arg)
+{
+    uint8_t buf[0x100] = { 0 };
+
+    address_space_write(&as, BASE, ATTRS, buf, sizeof(buf));
+}
+
+START_TEST(test_grown_plen_is_misuse_on_every_path)
+{
+    const char *msg = "map() of 'on-demand' at offset 0x0 granted 512 "
+                      "bytes of the 256 asked for";
+
+    make(&odd_ops_map_only);
+    dev.grow = 0x100;
+    unit_expect_misuse(grow_via_map, NULL, msg);
+    unit_expect_misuse(grow_via_cache, NULL, msg);
+    unit_expect_misuse(grow_via_read, NULL, msg);
+    unit_expect_misuse(grow_via_write, NULL, msg);
+    /* Nothing happened in this process. */
+    ck_assert_int_eq(dev.maps, 0);
+}
+END_TEST
+
 static void mmio_describe(void *opaque, GString *buf)
 {
     g_string_append(buf, "[scratch: 3 writes]");
@@ -334,6 +383,7 @@ int main(void)
     tcase_add_test(tc, test_mtree_shows_counters);
     tcase_add_test(tc, test_access_check_asks_the_region);
     tcase_add_test(tc, test_no_access_check_means_valid);
+    tcase_add_test(tc, test_grown_plen_is_misuse_on_every_path);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
