@@ -256,9 +256,14 @@ static hwaddr ram_contiguous(FlatView *fv, const DispatchSection *ds,
     return l;
 }
 
+/*
+ * Each of these returns the pointer and sets *plen, or returns NULL and
+ * says why in *result: MEMTX_OK for "nothing wrong, no bounce memory
+ * now", otherwise the error an access would have had.
+ */
 static void *map_bounce(AddressSpace *as, FlatView *fv, hwaddr addr,
                         hwaddr l, bool is_write, MemTxAttrs attrs,
-                        hwaddr *plen)
+                        hwaddr *plen, MemTxResult *result)
 {
     MapTable *ms = as->map_state->maps;
     MapRecord *rec;
@@ -274,15 +279,19 @@ static void *map_bounce(AddressSpace *as, FlatView *fv, hwaddr addr,
     ms->bounce_used += l;
     g_mutex_unlock(&ms->lock);
     if (l == 0) {
+        *result = MEMTX_OK;     /* try again when a map client is told */
         return NULL;
     }
 
     buf = g_try_malloc(l);
-    if (buf && !is_write &&
-        flatview_read(fv, addr, attrs, buf, l) != MEMTX_OK) {
-        /* The device could not be read; do not hand out made-up data. */
-        g_free(buf);
-        buf = NULL;
+    *result = buf ? MEMTX_OK : MEMTX_ERROR;
+    if (buf && !is_write) {
+        *result = flatview_read(fv, addr, attrs, buf, l);
+        if (*result != MEMTX_OK) {
+            /* The device could not be read; do not hand out made-up data. */
+            g_free(buf);
+            buf = NULL;
+        }
     }
     if (!buf) {
         g_mutex_lock(&ms->lock);
@@ -299,7 +308,8 @@ static void *map_bounce(AddressSpace *as, FlatView *fv, hwaddr addr,
 
 static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
                            hwaddr addr, hwaddr l, bool is_write,
-                           MemTxAttrs attrs, hwaddr *plen)
+                           MemTxAttrs attrs, hwaddr *plen,
+                           MemTxResult *result)
 {
     MemoryRegion *mr = ds->fr->mr;
     hwaddr offset = ds->fr->offset_in_region + (addr - ds->start);
@@ -307,7 +317,7 @@ static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
     MapRecord *rec;
     void *p;
 
-    p = on_demand_map(mr, offset, &ml, is_write, attrs);
+    p = on_demand_map(mr, offset, &ml, is_write, attrs, result);
     if (!p) {
         return NULL;
     }
@@ -322,11 +332,13 @@ static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
 
 static void *map_ram(AddressSpace *as, FlatView *fv,
                      const DispatchSection *ds, hwaddr addr, hwaddr len,
-                     bool is_write, MemTxAttrs attrs, hwaddr *plen)
+                     bool is_write, MemTxAttrs attrs, hwaddr *plen,
+                     MemTxResult *result)
 {
     MapRecord *rec;
 
     if (ds->private_mem && !attrs.private_mem) {
+        *result = MEMTX_ACCESS_ERROR;   /* as a read or write would be */
         return NULL;
     }
     rec = record_new((void *)(ds->host_base + addr), MAP_RAM, addr,
@@ -336,6 +348,7 @@ static void *map_ram(AddressSpace *as, FlatView *fv,
     mr_hold(rec->mr);
     record_insert(as->map_state->maps, rec);
     *plen = rec->len;
+    *result = MEMTX_OK;
     return rec->ptr;
 }
 
@@ -346,18 +359,24 @@ static void *map_ram(AddressSpace *as, FlatView *fv,
  */
 static void *map_through_iommu(AddressSpace *as, const DispatchSection *ds,
                                hwaddr addr, hwaddr len, bool is_write,
-                               MemTxAttrs attrs, hwaddr *plen)
+                               MemTxAttrs attrs, hwaddr *plen,
+                               MemTxResult *result)
 {
     AddressSpace *target;
     hwaddr l = len, xlat;
     MapRecord *rec;
     void *p;
 
-    if (iommu_translate_piece(ds, addr, &l, is_write, attrs, &target,
-                              &xlat) != MEMTX_OK || !iommu_enter()) {
+    *result = iommu_translate_piece(ds, addr, &l, is_write, attrs, &target,
+                                    &xlat);
+    if (*result != MEMTX_OK) {
         return NULL;
     }
-    p = address_space_map(target, xlat, &l, is_write, attrs);
+    if (!iommu_enter()) {
+        *result = MEMTX_DECODE_ERROR;   /* translations nest too deep */
+        return NULL;
+    }
+    p = address_space_map_result(target, xlat, &l, is_write, attrs, result);
     iommu_exit();
     if (!p) {
         return NULL;
@@ -369,9 +388,11 @@ static void *map_through_iommu(AddressSpace *as, const DispatchSection *ds,
     return p;
 }
 
-void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
-                        bool is_write, MemTxAttrs attrs)
+void *address_space_map_result(AddressSpace *as, hwaddr addr, hwaddr *plen,
+                               bool is_write, MemTxAttrs attrs,
+                               MemTxResult *result)
 {
+    MemTxResult r = MEMTX_DECODE_ERROR;     /* nothing there */
     hwaddr len = *plen;
     const DispatchSection *ds;
     FlatView *fv;
@@ -380,6 +401,9 @@ void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
 
     *plen = 0;
     if (len == 0) {
+        if (result) {
+            *result = MEMTX_OK;
+        }
         return NULL;
     }
     mc_rcu_read_lock();
@@ -389,17 +413,18 @@ void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
         l = (len - 1 <= ds->last - addr) ? len : ds->last - addr + 1;
         switch (is_write ? ds->write_kind : ds->read_kind) {
         case SEC_RAM:
-            p = map_ram(as, fv, ds, addr, len, is_write, attrs, plen);
+            p = map_ram(as, fv, ds, addr, len, is_write, attrs, plen, &r);
             break;
         case SEC_ON_DEMAND:
-            p = map_on_demand(as, ds, addr, l, is_write, attrs, plen);
+            p = map_on_demand(as, ds, addr, l, is_write, attrs, plen, &r);
             break;
         case SEC_MMIO:
         case SEC_READONLY:
-            p = map_bounce(as, fv, addr, l, is_write, attrs, plen);
+            p = map_bounce(as, fv, addr, l, is_write, attrs, plen, &r);
             break;
         case SEC_IOMMU:
-            p = map_through_iommu(as, ds, addr, l, is_write, attrs, plen);
+            p = map_through_iommu(as, ds, addr, l, is_write, attrs, plen,
+                                  &r);
             break;
         default:
             break;
@@ -407,14 +432,23 @@ void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
     }
     mc_rcu_read_unlock();
     if (!p) {
-        *plen = 0;
         MapTable *ms = as->map_state->maps;
 
+        *plen = 0;
         g_mutex_lock(&ms->lock);
         ms->stats.map_failures++;
         g_mutex_unlock(&ms->lock);
     }
+    if (result) {
+        *result = p ? MEMTX_OK : r;
+    }
     return p;
+}
+
+void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
+                        bool is_write, MemTxAttrs attrs)
+{
+    return address_space_map_result(as, addr, plen, is_write, attrs, NULL);
 }
 
 /* ---- unmap ----------------------------------------------------------------- */

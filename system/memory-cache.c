@@ -28,6 +28,18 @@ static hwaddr clip_len(const DispatchSection *ds, hwaddr addr, hwaddr len)
     return (len - 1 <= ds->last - addr) ? len : ds->last - addr + 1;
 }
 
+/* How address_space_cache_init() reports a MemTxResult (see memory.h). */
+static int64_t memtx_to_errno(MemTxResult r)
+{
+    if (r & MEMTX_DECODE_ERROR) {
+        return -EFAULT;
+    }
+    if (r & MEMTX_ACCESS_ERROR) {
+        return -EACCES;
+    }
+    return -EIO;
+}
+
 int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
                                  hwaddr addr, hwaddr len, bool is_write)
 {
@@ -65,21 +77,26 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
          * the device re-creates it when the guest invalidates.
          */
         AddressSpace *target;
+        MemTxResult r;
         hwaddr xlat;
 
         if (is_write && ds->write_kind != SEC_IOMMU) {
             goto out;       /* a read-only IOMMU region */
         }
         /* A cache for writing is read too: it needs both permissions. */
-        if (iommu_translate_piece(ds, addr, &l, false,
-                                  MEMTXATTRS_UNSPECIFIED, &target,
-                                  &xlat) != MEMTX_OK ||
-            (is_write &&
-             iommu_translate_piece(ds, addr, &l, true,
-                                   MEMTXATTRS_UNSPECIFIED, &target,
-                                   &xlat) != MEMTX_OK) ||
-            !iommu_enter()) {
+        r = iommu_translate_piece(ds, addr, &l, false,
+                                  MEMTXATTRS_UNSPECIFIED, &target, &xlat);
+        if (r == MEMTX_OK && is_write) {
+            r = iommu_translate_piece(ds, addr, &l, true,
+                                      MEMTXATTRS_UNSPECIFIED, &target,
+                                      &xlat);
+        }
+        if (r != MEMTX_OK) {
+            ret = memtx_to_errno(r);
             goto out;
+        }
+        if (!iommu_enter()) {
+            goto out;       /* translations nest too deep */
         }
         ret = address_space_cache_init(cache, target, xlat, l, is_write);
         iommu_exit();
@@ -87,6 +104,7 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
     }
     if (ds->private_mem) {
         /* Caches serve device accesses, which private memory refuses. */
+        ret = -EACCES;
         goto out;
     }
     if (ds->fast_read && (!is_write || ds->fast_write)) {
@@ -96,10 +114,12 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
                (!is_write || ds->write_kind == SEC_ON_DEMAND)) {
         hwaddr off = ds->fr->offset_in_region + (addr - ds->start);
         hwaddr ml = l;
+        MemTxResult r;
         void *p = on_demand_map(mr, off, &ml, is_write,
-                                MEMTXATTRS_UNSPECIFIED);
+                                MEMTXATTRS_UNSPECIFIED, &r);
 
         if (!p) {
+            ret = memtx_to_errno(r);
             goto out;
         }
         cache->kind = MRC_MAPPED;

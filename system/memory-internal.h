@@ -227,11 +227,12 @@ bool on_demand_ops_check(const MemoryRegionOps *ops, const char *name);
  * Map [@offset, +*@plen) of map-on-demand region @mr. Returns the host
  * pointer and the length granted in *@plen (never more than asked: a
  * callback that grows it is misuse), or NULL with *@plen = 0 (a pointer
- * granted with no bytes has been given back). Counts the map or the
- * failure in @mr's counters. Takes no reference on @mr.
+ * granted with no bytes has been given back) and the reason in *@result
+ * (never MEMTX_OK then). Counts the map or the failure in @mr's counters.
+ * Takes no reference on @mr.
  */
 void *on_demand_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
-                    bool is_write, MemTxAttrs attrs);
+                    bool is_write, MemTxAttrs attrs, MemTxResult *result);
 /* Release what on_demand_map() returned; @len as granted. */
 void on_demand_unmap(MemoryRegion *mr, void *host, hwaddr offset,
                      hwaddr len, bool is_write, hwaddr access_len);

@@ -18,27 +18,54 @@
 
 bool on_demand_ops_check(const MemoryRegionOps *ops, const char *name)
 {
-    if (!ops || (!ops->map && !ops->unmap)) {
+    bool map = ops && (ops->map || ops->map_with_result);
+
+    if (!map && !(ops && ops->unmap)) {
         return false;
     }
-    if (!ops->map || !ops->unmap) {
-        memcore_misuse("memory_region_init_io(%s): map() and unmap() "
-                       "come as a pair", name);
+    if (!map || !ops->unmap) {
+        memcore_misuse("memory_region_init_io(%s): map() (or "
+                       "map_with_result()) and unmap() come as a pair", name);
     }
     return true;
 }
 
-void *on_demand_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
-                    bool is_write, MemTxAttrs attrs)
+/*
+ * The callback, whichever form it has. A failure always comes with a
+ * reason: MEMTX_ERROR when the callback cannot give one (plain map()) or
+ * did not.
+ */
+static void *call_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
+                      bool is_write, MemTxAttrs attrs, MemTxResult *result)
 {
     const MemoryRegionOps *ops = mr->ops;
+    void *p;
+
+    *result = MEMTX_ERROR;
+    if (ops->map_with_result) {
+        p = ops->map_with_result(mr->opaque, offset, plen, is_write, attrs,
+                                 result);
+    } else {
+        p = ops->map(mr->opaque, offset, plen, is_write, attrs);
+    }
+    if (p && *plen) {
+        *result = MEMTX_OK;
+    } else if (*result == MEMTX_OK) {
+        *result = MEMTX_ERROR;
+    }
+    return p;
+}
+
+void *on_demand_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
+                    bool is_write, MemTxAttrs attrs, MemTxResult *result)
+{
     hwaddr len = *plen;
     void *p;
 
-    p = ops->map(mr->opaque, offset, &len, is_write, attrs);
+    p = call_map(mr, offset, &len, is_write, attrs, result);
     if (p && len == 0) {
         /* Nothing usable, but something mapped: give it back. */
-        ops->unmap(mr->opaque, p, offset, 0, is_write, 0);
+        mr->ops->unmap(mr->opaque, p, offset, 0, is_write, 0);
         p = NULL;
     }
     if (!p) {
@@ -76,13 +103,14 @@ static MemTxResult on_demand_map_copy(MemoryRegion *mr, hwaddr offset,
 {
     while (len) {
         hwaddr l = len;
-        void *p = on_demand_map(mr, offset, &l, is_write, attrs);
+        MemTxResult r;
+        void *p = on_demand_map(mr, offset, &l, is_write, attrs, &r);
 
         if (!p) {
             if (!is_write) {
                 memset(buf, 0, len);
             }
-            return MEMTX_ERROR;
+            return r;
         }
         if (is_write) {
             memcpy(p, buf, l);

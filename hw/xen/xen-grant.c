@@ -112,7 +112,8 @@ static void cap_give_back(XenGrantRegion *g, uint32_t nrefs)
  * a read-only grant can still be read and is never written.
  */
 static void *xen_grant_map(void *opaque, hwaddr addr, hwaddr *plen,
-                           bool is_write, MemTxAttrs attrs)
+                           bool is_write, MemTxAttrs attrs,
+                           MemTxResult *result)
 {
     XenGrantRegion *g = opaque;
     uint32_t refs[XEN_GRANT_MAP_MAX_REFS];
@@ -128,10 +129,12 @@ static void *xen_grant_map(void *opaque, hwaddr addr, hwaddr *plen,
         if (len) {
             xen_grant_count_failure(g, GNTST_bad_gntref);
         }
+        *result = xen_gntst_to_memtx(GNTST_bad_gntref);
         return NULL;
     }
     /* Over the cap: refused like a denied grant (an access error). */
     if (!cap_take(g, nrefs)) {
+        *result = MEMTX_ACCESS_ERROR;
         return NULL;
     }
     for (uint32_t i = 0; i < nrefs; i++) {
@@ -140,8 +143,11 @@ static void *xen_grant_map(void *opaque, hwaddr addr, hwaddr *plen,
     base = xen_backend_grant_map(g->be, g->domid, nrefs, refs, is_write,
                                  status);
     if (!base) {
+        int why = first_failure(status, nrefs);
+
         cap_give_back(g, nrefs);
-        xen_grant_count_failure(g, first_failure(status, nrefs));
+        xen_grant_count_failure(g, why);
+        *result = xen_gntst_to_memtx(why);
         return NULL;
     }
     record_mapping(g, base + (addr & (XEN_PAGE_SIZE - 1)), base, nrefs,
@@ -267,7 +273,7 @@ static void xen_grant_describe(void *opaque, GString *buf)
 }
 
 static const MemoryRegionOps xen_grant_ops = {
-    .map = xen_grant_map,
+    .map_with_result = xen_grant_map,
     .unmap = xen_grant_unmap,
     .read_buf = xen_grant_read_buf,
     .write_buf = xen_grant_write_buf,

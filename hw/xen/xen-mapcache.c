@@ -133,10 +133,12 @@ static MapCacheEntry *bucket_map(XenMapCache *mc, uint64_t bucket)
 /*
  * The current entry for @bucket with page @page usable, mapping it if
  * needed. A cached entry whose page failed earlier is re-mapped once if
- * nobody holds it: the frame may be back since.
+ * nobody holds it: the frame may be back since. On failure, *@why says
+ * whether the page is not there (MEMTX_DECODE_ERROR: ballooned out,
+ * never populated) or the backend could not map at all (MEMTX_ERROR).
  */
 static MapCacheEntry *bucket_get(XenMapCache *mc, uint64_t bucket,
-                                 size_t page)
+                                 size_t page, MemTxResult *why)
 {
     MapCacheEntry *e = g_hash_table_lookup(mc->buckets, &bucket);
 
@@ -154,6 +156,7 @@ static MapCacheEntry *bucket_get(XenMapCache *mc, uint64_t bucket,
     }
     if (!e || e->err[page]) {
         mc->stats.failures++;
+        *why = e ? MEMTX_DECODE_ERROR : MEMTX_ERROR;
         return NULL;
     }
     return e;
@@ -171,7 +174,8 @@ static uint64_t usable_bytes(MapCacheEntry *e, size_t page)
 }
 
 static void *mapcache_map(void *opaque, hwaddr addr, hwaddr *plen,
-                          bool is_write, MemTxAttrs attrs)
+                          bool is_write, MemTxAttrs attrs,
+                          MemTxResult *result)
 {
     XenMapCache *mc = opaque;
     uint64_t in_bucket = addr & (bucket_size(mc) - 1);
@@ -182,10 +186,11 @@ static void *mapcache_map(void *opaque, hwaddr addr, hwaddr *plen,
 
     *plen = 0;
     if (addr >= mc->ram_bytes || len == 0) {
+        *result = MEMTX_DECODE_ERROR;   /* beyond the guest's RAM */
         return NULL;
     }
     g_mutex_lock(&mc->lock);
-    e = bucket_get(mc, addr >> mc->bucket_shift, page);
+    e = bucket_get(mc, addr >> mc->bucket_shift, page, result);
     if (!e) {
         g_mutex_unlock(&mc->lock);
         return NULL;
@@ -260,7 +265,7 @@ static void mapcache_describe(void *opaque, GString *buf)
 }
 
 static const MemoryRegionOps mapcache_ops = {
-    .map = mapcache_map,
+    .map_with_result = mapcache_map,
     .unmap = mapcache_unmap,
     .describe = mapcache_describe,
     .endianness = DEVICE_LITTLE_ENDIAN,

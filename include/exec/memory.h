@@ -70,6 +70,18 @@ enum device_endian {
  *       (@is_write false) may be read-only host memory.
  *       Misuse: growing *@plen aborts with a message, whichever path
  *       mapped (address_space_map(), a cache, a read or write).
+ *       A failure through @map reads as MEMTX_ERROR; use
+ *       @map_with_result to say why.
+ * @map_with_result: @map, able to say why it failed: on failure, return
+ *       NULL with *@plen = 0 and set *@result to MEMTX_DECODE_ERROR
+ *       (nothing there: an unpopulated frame, a ref the table does not
+ *       have), MEMTX_ACCESS_ERROR (something there, but refused: a
+ *       grant not for us or read-only) or MEMTX_ERROR (anything else);
+ *       left unset, or MEMTX_OK, it reads as MEMTX_ERROR. On success
+ *       *@result is ignored. The result reaches every path:
+ *       address_space_map_result(), address_space_cache_init()'s errno,
+ *       and reads and writes served by map-copy-unmap. Everything said of
+ *       @map holds; preferred over @map when both are set.
  * @unmap: release a mapping made by @map. Called with the @host pointer
  *         @map returned, the same @addr, the length @map granted as @len,
  *         @is_write as mapped, and @access_len, how much was touched.
@@ -104,8 +116,9 @@ enum device_endian {
  *        @unaligned requires @valid.unaligned.
  *
  * Which callbacks make which kind of region: a region initialised with
- * memory_region_init_io() whose ops have @map is a map-on-demand region;
- * @map and @unmap then come as a pair. Otherwise it is MMIO.
+ * memory_region_init_io() whose ops have @map or @map_with_result is a
+ * map-on-demand region; one of them and @unmap then come as a pair.
+ * Otherwise it is MMIO.
  *
  * Callbacks run with no memcore lock held, inside an RCU read-side
  * section: they may access memory and change the topology, but must not
@@ -122,6 +135,9 @@ struct MemoryRegionOps {
                                     MemTxAttrs attrs);
     void *(*map)(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
                  MemTxAttrs attrs);
+    void *(*map_with_result)(void *opaque, hwaddr addr, hwaddr *plen,
+                             bool is_write, MemTxAttrs attrs,
+                             MemTxResult *result);
     void (*unmap)(void *opaque, void *host, hwaddr addr, hwaddr len,
                   bool is_write, hwaddr access_len);
     MemTxResult (*read_buf)(void *opaque, hwaddr addr, void *buf,
@@ -277,10 +293,11 @@ void memory_region_init(MemoryRegion *mr, void *owner, const char *name,
  * @name: copied.
  * @size: in bytes; UINT64_MAX means 2^64.
  *
- * If @ops has map(), the region is a map-on-demand region: accesses map it
- * on demand (see address_space_map()) or use @ops->read_buf/write_buf.
+ * If @ops has map() or map_with_result(), the region is a map-on-demand
+ * region: accesses map it on demand (see address_space_map()) or use
+ * @ops->read_buf/write_buf.
  *
- * Misuse: @ops with only one of map()/unmap() aborts.
+ * Misuse: @ops with a map callback and no unmap(), or the reverse, aborts.
  */
 void memory_region_init_io(MemoryRegion *mr, void *owner,
                            const MemoryRegionOps *ops, void *opaque,
@@ -827,10 +844,39 @@ void address_space_stq_be(AddressSpace *as, hwaddr addr, uint64_t val,
  * Return: the pointer, or NULL with *@plen = 0 when nothing is mapped
  * there, the callback refused, the bounce budget is exhausted (register a
  * map client to hear when to retry) or a bounce pre-fill failed. A failed
- * map holds nothing.
+ * map holds nothing. address_space_map_result() says which.
  */
 void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
                         bool is_write, MemTxAttrs attrs);
+
+/**
+ * address_space_map_result() - address_space_map(), saying why it failed.
+ * @as: the address space.
+ * @addr: start; any value.
+ * @plen: in: bytes wanted; out: bytes mapped, 0 on failure.
+ * @is_write: the caller will write (device to memory).
+ * @attrs: attributes.
+ * @result: if not NULL, receives MEMTX_OK on success; on failure:
+ *   - MEMTX_OK: nothing is wrong with the range, but there is nothing to
+ *     map now: the bounce budget is exhausted (or *@plen was 0). Register
+ *     a map client and retry when told;
+ *   - MEMTX_DECODE_ERROR: nothing there (or not populated, as a
+ *     map-on-demand region's map_with_result() says), an IOMMU page not
+ *     mapped;
+ *   - MEMTX_ACCESS_ERROR: refused: by map_with_result() (a grant not for
+ *     this domain, or read-only for a write), by an IOMMU's permissions,
+ *     or private memory mapped by a device;
+ *   - MEMTX_ERROR, or what the read returned: a bounce buffer could not
+ *     be filled, or a plain map() callback refused.
+ *
+ * A read or write of the same range would fail the same way, so a
+ * device can report the result to the guest as it would a failed access.
+ *
+ * Return: as address_space_map().
+ */
+void *address_space_map_result(AddressSpace *as, hwaddr addr, hwaddr *plen,
+                               bool is_write, MemTxAttrs attrs,
+                               MemTxResult *result);
 
 /**
  * address_space_unmap() - release what address_space_map() returned.
@@ -974,8 +1020,10 @@ struct MemoryRegionCache {
  * MMIO: accesses go through dispatch.
  *
  * Return: the length covered (may be less than @len), or a negative errno
- * (-EFAULT when nothing is mapped there or the map failed). The cache is
- * empty after a failure.
+ * that says what an access would have got: -EFAULT a decode error
+ * (nothing there, not populated, an unmapped IOMMU page), -EACCES an
+ * access error (a refused map, IOMMU permissions, private memory), -EIO
+ * any other failure of the map. The cache is empty after a failure.
  */
 int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
                                  hwaddr addr, hwaddr len, bool is_write);

@@ -426,12 +426,14 @@ static void check_mapping(GrantMapping *m)
 /*
  * What address_space_map() (or a cache) must give for [addr, +len):
  * device RAM directly; a grant mapping of the refs; nothing elsewhere.
+ * On failure, *why is the result it must report.
  */
 static bool expect_map(hwaddr addr, uint64_t len, bool is_write,
-                       GrantMapping *m)
+                       GrantMapping *m, MemTxResult *why)
 {
     memset(m, 0, sizeof(*m));
     m->is_write = is_write;
+    *why = len == 0 ? MEMTX_OK : MEMTX_DECODE_ERROR;
     if (len == 0 || addr < DEVRAM_BASE) {
         return false;
     }
@@ -443,7 +445,8 @@ static bool expect_map(hwaddr addr, uint64_t len, bool is_write,
     m->grant = true;
     m->off = addr - XEN_GRANT_ADDR_OFF;
     m->len = MIN(len, UINT64_MAX - addr + 1);
-    return gm_map(&g.gm, m->off, &m->len, is_write, &m->first, &m->nrefs);
+    return gm_map(&g.gm, m->off, &m->len, is_write, &m->first, &m->nrefs,
+                  why);
 }
 
 static void after_map(GrantMapping *m, void *p, uint64_t plen, bool ok)
@@ -473,6 +476,7 @@ static void op_map(FuzzInput *in)
     hwaddr addr = fuzz_addr(in);
     uint64_t len = fuzz_bool(in) ? fuzz_len(in) : fuzz_edge_u64(in);
     bool is_write = fuzz_bool(in);
+    MemTxResult r, why;
     GrantMapping m;
     uint64_t plen = len;
     bool ok;
@@ -481,10 +485,12 @@ static void op_map(FuzzInput *in)
     if (g.nr_maps == MAX_MAPS) {
         return;
     }
-    ok = expect_map(addr, len, is_write, &m);
-    p = address_space_map(&g.as, addr, &plen, is_write,
-                          MEMTXATTRS_UNSPECIFIED);
+    ok = expect_map(addr, len, is_write, &m, &why);
+    p = address_space_map_result(&g.as, addr, &plen, is_write,
+                                 MEMTXATTRS_UNSPECIFIED, &r);
     after_map(&m, p, plen, ok);
+    fuzz_check(r == (ok ? MEMTX_OK : why), "map at 0x%" PRIx64 ": result "
+               "%#x, want %#x", addr, r, ok ? MEMTX_OK : why);
     if (ok) {
         g.maps[g.nr_maps++] = m;
     }
@@ -554,14 +560,19 @@ static void op_cache_init(FuzzInput *in)
     uint64_t len = fuzz_bool(in) ? fuzz_len(in) : fuzz_edge_u64(in);
     bool is_write = fuzz_bool(in);
     int64_t ret, ret_want;
+    MemTxResult why;
     bool ok;
 
     if (c->used) {
         return;
     }
-    ok = expect_map(addr, MIN(len, (uint64_t)INT64_MAX), is_write, &c->m);
+    ok = expect_map(addr, MIN(len, (uint64_t)INT64_MAX), is_write, &c->m,
+                    &why);
     ret = address_space_cache_init(&c->c, &g.as, addr, len, is_write);
-    ret_want = len == 0 ? 0 : ok ? (int64_t)c->m.len : -EFAULT;
+    /* A cache says why as an errno (include/exec/memory.h). */
+    ret_want = len == 0 ? 0 : ok ? (int64_t)c->m.len :
+               why == MEMTX_DECODE_ERROR ? -EFAULT :
+               why == MEMTX_ACCESS_ERROR ? -EACCES : -EIO;
     fuzz_check(ret == ret_want, "cache at 0x%" PRIx64 "+0x%" PRIx64 ": %"
                PRId64 ", want %" PRId64, addr, len, ret, ret_want);
     if (ret <= 0) {

@@ -469,17 +469,18 @@ static void op_map(FuzzInput *in)
     hwaddr len = fuzz_bool(in) ? fuzz_len(in) : fuzz_edge_u64(in);
     bool is_write = fuzz_bool(in);
     hwaddr plen = len;
+    MemTxResult r;
     void *p;
 
     if (th.maps->len >= MAX_MAPS) {
         return;
     }
     topo_log_gen++;
-    p = address_space_map(&th.as, addr, &plen, is_write,
-                          MEMTXATTRS_UNSPECIFIED);
-    TRACE("map 0x%" PRIx64 "+0x%" PRIx64 " %s -> %p+0x%" PRIx64, addr, len,
-          is_write ? "w" : "r", p, plen);
-    topo_check_map(addr, len, is_write, p, plen);
+    p = address_space_map_result(&th.as, addr, &plen, is_write,
+                                 MEMTXATTRS_UNSPECIFIED, &r);
+    TRACE("map 0x%" PRIx64 "+0x%" PRIx64 " %s -> %p+0x%" PRIx64 " (%#x)",
+          addr, len, is_write ? "w" : "r", p, plen, r);
+    topo_check_map(addr, len, is_write, p, plen, r);
 }
 
 static void unmap_one(unsigned idx, hwaddr access_len)

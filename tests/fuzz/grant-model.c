@@ -190,7 +190,7 @@ MemTxResult gm_copy(GrantModel *gm, uint64_t off, uint8_t *buf,
 }
 
 bool gm_map(GrantModel *gm, uint64_t off, uint64_t *plen, bool is_write,
-            uint32_t *first, uint32_t *nrefs)
+            uint32_t *first, uint32_t *nrefs, MemTxResult *why)
 {
     uint64_t ref = off >> XEN_PAGE_SHIFT;
     uint64_t o = off & (XEN_PAGE_SIZE - 1);
@@ -198,6 +198,7 @@ bool gm_map(GrantModel *gm, uint64_t off, uint64_t *plen, bool is_write,
     bool ok = true;
     unsigned n;
 
+    *why = MEMTX_DECODE_ERROR;      /* past the last 32-bit ref */
     if (ref > UINT32_MAX || len == 0) {
         return false;
     }
@@ -214,6 +215,9 @@ bool gm_map(GrantModel *gm, uint64_t off, uint64_t *plen, bool is_write,
 
         for (unsigned i = 0; i < n; i++) {
             status[i] = gm_pin(gm, ref + i, is_write, &frame);
+            if (ok && status[i] != GNTST_okay) {
+                *why = gm_status_to_memtx(status[i]);
+            }
             ok &= status[i] == GNTST_okay;
         }
         for (unsigned i = 0; i < n && !ok; i++) {

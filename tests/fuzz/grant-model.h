@@ -83,10 +83,12 @@ MemTxResult gm_check(const GrantModel *gm, uint64_t off, uint64_t len,
 
 /*
  * A map of [@off, +*@plen): on success returns true, with *@plen the
- * length mapped and *@first and *@nrefs the refs now pinned.
+ * length mapped and *@first and *@nrefs the refs now pinned; on failure
+ * false, with *@why the result the map must report (that of the first
+ * ref refused).
  */
 bool gm_map(GrantModel *gm, uint64_t off, uint64_t *plen, bool is_write,
-            uint32_t *first, uint32_t *nrefs);
+            uint32_t *first, uint32_t *nrefs, MemTxResult *why);
 void gm_unmap(GrantModel *gm, uint32_t first, uint32_t nrefs, bool is_write);
 
 /* Where byte @i of a mapping of refs from @first at @off lives. */

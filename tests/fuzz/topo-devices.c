@@ -140,7 +140,7 @@ int topo_log_lookup(const TopoDev *d, uint64_t offset, uint8_t *val)
 /* ---- map-on-demand --------------------------------------------------------- */
 
 static void *odm_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
-                     MemTxAttrs attrs)
+                     MemTxAttrs attrs, MemTxResult *result)
 {
     TopoDev *d = opaque;
     TopoOdmMapping *m;
@@ -149,6 +149,7 @@ static void *odm_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
     fuzz_check(len > 0, "map() asked for 0 bytes at 0x%" PRIx64, addr);
     if (addr >= TOPO_ODM_BACKING) {
         *plen = 0;
+        *result = MEMTX_DECODE_ERROR;   /* nothing behind it */
         return NULL;
     }
     len = MIN(len, TOPO_ODM_BACKING - addr);
@@ -219,10 +220,10 @@ static MemTxResult odm_write_buf(void *opaque, hwaddr addr, const void *buf,
 
 static const MemoryRegionOps odm_ops[ODM_NR_FLAVOURS] = {
     [ODM_MAP] = {
-        .map = odm_map, .unmap = odm_unmap,
+        .map_with_result = odm_map, .unmap = odm_unmap,
     },
     [ODM_COPY] = {
-        .map = odm_map, .unmap = odm_unmap,
+        .map_with_result = odm_map, .unmap = odm_unmap,
         .read_buf = odm_read_buf, .write_buf = odm_write_buf,
     },
 };

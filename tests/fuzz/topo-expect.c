@@ -13,8 +13,9 @@
  *  - MMIO: topo_mmio_byte() for reads, the write log for writes; the
  *    STRICT flavour may refuse (DECODE) any piece it does not like;
  *  - map-on-demand: the backing up to TOPO_ODM_BACKING; beyond it MAP
- *    fails with MEMTX_ERROR after copying what it could, COPY refuses the
- *    whole piece with MEMTX_DECODE_ERROR.
+ *    fails with MEMTX_DECODE_ERROR (what map_with_result() says) after
+ *    copying what it could, COPY refuses the whole piece with
+ *    MEMTX_DECODE_ERROR.
  * Bytes past 2^64 are a decode error; nothing wraps to address 0.
  */
 #include <errno.h>
@@ -111,8 +112,8 @@ static void read_bits(const TopoPiece *p, MemTxResult *must, MemTxResult *may)
         break;
     case TK_ON_DEMAND:
         if (odm_beyond(p->hit.offset, p->len)) {
-            *must |= s->odm_flavour == ODM_COPY ? MEMTX_DECODE_ERROR :
-                                                  MEMTX_ERROR;
+            /* read_buf says so, and so does map_with_result(). */
+            *must |= MEMTX_DECODE_ERROR;
         }
         break;
     default:
@@ -229,11 +230,10 @@ static void write_piece(const TopoPiece *p, const uint8_t *d, GArray *logs,
         break;
     case TK_ON_DEMAND:
         if (odm_beyond(h->offset, p->len)) {
+            *must |= MEMTX_DECODE_ERROR;
             if (s->odm_flavour == ODM_COPY) {
-                *must |= MEMTX_DECODE_ERROR;
                 break;
             }
-            *must |= MEMTX_ERROR;
         }
         for (hwaddr i = 0; i < p->len && h->offset + i < TOPO_ODM_BACKING;
              i++) {
@@ -429,7 +429,7 @@ static void record(const TopoMapping *m)
 }
 
 void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
-                    hwaddr plen)
+                    hwaddr plen, MemTxResult r)
 {
     TopoMapping m = {
         .ptr = p, .len = plen, .is_write = is_write, .as_addr = addr,
@@ -444,8 +444,11 @@ void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
     fuzz_check((p == NULL) == (plen == 0), "map returned %p with length "
                "0x%" PRIx64, p, plen);
     fuzz_check(th.view_ok, "internal: a map after the model gave up");
+    fuzz_check(p == NULL || r == MEMTX_OK, "map returned %p with result "
+               "%#x", p, r);
     if (asked == 0) {
-        fuzz_check(!p, "a map of 0 bytes returned %p", p);
+        fuzz_check(!p && r == MEMTX_OK, "a map of 0 bytes returned %p "
+                   "(%#x)", p, r);
         return;
     }
     topo_view_lookup(&th.view, addr, &h, &run);
@@ -453,8 +456,8 @@ void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
     s = h.node >= 0 ? &th.slot[h.node] : NULL;
 
     if (kind == TK_RESERVATION || kind == TK_CONTAINER) {
-        fuzz_check(!p, "map at 0x%" PRIx64 " where nothing is returned %p",
-                   addr, p);
+        fuzz_check(!p && r == MEMTX_DECODE_ERROR, "map at 0x%" PRIx64
+                   " where nothing is returned %p (%#x)", addr, p, r);
         return;
     }
     if (kind == TK_MMIO || (is_write && (h.readonly || kind == TK_ROM))) {
@@ -468,6 +471,10 @@ void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
                                      s->mmio_flavour == MMIO_STRICT),
                        "bounce map at 0x%" PRIx64 " of 0x%" PRIx64 " failed"
                        " with 0x%zx of budget free", addr, asked, avail);
+            /* No budget is "try later"; a refused read says why. */
+            fuzz_check(r == (want ? MEMTX_DECODE_ERROR : MEMTX_OK),
+                       "bounce map at 0x%" PRIx64 " failed with %#x", addr,
+                       r);
             if (want) {
                 topo_clients_notify();
             }
@@ -498,6 +505,8 @@ void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
                    "on-demand map at 0x%" PRIx64 ": %p+0x%" PRIx64 ", want "
                    "%p+0x%" PRIx64, addr, p, plen, s->store + h.offset,
                    want);
+        fuzz_check(want || r == MEMTX_DECODE_ERROR, "on-demand map at 0x%"
+                   PRIx64 " beyond the backing failed with %#x", addr, r);
         if (!p) {
             return;
         }

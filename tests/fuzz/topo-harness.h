@@ -109,7 +109,7 @@ bool topo_expect_valid(hwaddr addr, hwaddr len, bool is_write);
 
 /* Check one address_space_map() result and record the mapping. */
 void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
-                    hwaddr plen);
+                    hwaddr plen, MemTxResult r);
 
 /* Check one address_space_cache_init() result and record the cache. */
 void topo_check_cache_init(TopoCache *tc, hwaddr addr, hwaddr asked,

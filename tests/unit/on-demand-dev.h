@@ -16,6 +16,7 @@ typedef struct OnDemandDev {
     size_t size;
     unsigned page_limit;        /* max pages per map(), 0 = no limit */
     bool fail;                  /* map() refuses */
+    MemTxResult fail_result;    /* and says why (map_with_result only) */
     bool empty;                 /* map() maps, but grants 0 bytes */
     hwaddr grow;                /* map() grants this much more than asked */
     int maps, unmaps, live, copies_in, copies_out;
@@ -55,6 +56,20 @@ static void *odd_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
     d->last_is_write = is_write;
     *plen = len;
     return d->mem + addr;
+}
+
+/* The same device, able to say why it refused. */
+static void *odd_map_result(void *opaque, hwaddr addr, hwaddr *plen,
+                            bool is_write, MemTxAttrs attrs,
+                            MemTxResult *result)
+{
+    OnDemandDev *d = opaque;
+    void *p = odd_map(opaque, addr, plen, is_write, attrs);
+
+    if (!p) {
+        *result = d->fail ? d->fail_result : MEMTX_DECODE_ERROR;
+    }
+    return p;
 }
 
 static void odd_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
@@ -97,8 +112,13 @@ static MemTxResult odd_write_buf(void *opaque, hwaddr addr, const void *buf,
     return MEMTX_OK;
 }
 
+/* Plain map(), as embedders wrote it before map_with_result() existed. */
 static const MemoryRegionOps odd_ops_map_only = {
     .map = odd_map, .unmap = odd_unmap,
+};
+
+static const MemoryRegionOps odd_ops_map_result = {
+    .map_with_result = odd_map_result, .unmap = odd_unmap,
 };
 
 static const MemoryRegionOps odd_ops_with_copy = {

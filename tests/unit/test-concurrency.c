@@ -97,10 +97,11 @@ static int od_live;
 static uint32_t io_scratch;
 
 static void *od_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
-                    MemTxAttrs attrs)
+                    MemTxAttrs attrs, MemTxResult *result)
 {
     if (addr >= sizeof(od_mem)) {
         *plen = 0;
+        *result = MEMTX_DECODE_ERROR;
         return NULL;
     }
     *plen = MIN(*plen, sizeof(od_mem) - addr);
@@ -114,7 +115,9 @@ static void od_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
     __atomic_fetch_sub(&od_live, 1, __ATOMIC_RELAXED);
 }
 
-static const MemoryRegionOps od_ops = { .map = od_map, .unmap = od_unmap };
+static const MemoryRegionOps od_ops = {
+    .map_with_result = od_map, .unmap = od_unmap,
+};
 
 static uint64_t io_rd(void *o, hwaddr a, unsigned s)
 {

@@ -6,6 +6,7 @@
  * The test IOMMU is a flat table of 4 KiB pages: page i of the input
  * goes to table[i].out with table[i].perm.
  */
+#include <errno.h>
 #include <string.h>
 #include "unit-helpers.h"
 
@@ -129,6 +130,33 @@ START_TEST(test_map_through_iommu_clamped)
     ck_assert_uint_eq(st.outstanding, 0);
     len = 16;
     ck_assert_ptr_null(address_space_map(&dma_as, 0x5000, &len, false, ATTRS));
+}
+END_TEST
+
+/* A map or cache refused by the IOMMU says why, as an access would. */
+START_TEST(test_map_through_iommu_says_why)
+{
+    MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+    MemTxResult r = 0xff;
+    hwaddr len = 16;
+
+    ti.table[2] = (typeof(ti.table[2])) { 0x70000, IOMMU_RO };
+    ck_assert_ptr_null(address_space_map_result(&dma_as, 0x2000, &len, true,
+                                                ATTRS, &r));
+    ck_assert_uint_eq(r, MEMTX_ACCESS_ERROR);
+    ck_assert_int_eq(address_space_cache_init(&c, &dma_as, 0x2000, 16, true),
+                     -EACCES);
+    len = 16;
+    ck_assert_ptr_null(address_space_map_result(&dma_as, 0x3000, &len, false,
+                                                ATTRS, &r));
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    ck_assert_int_eq(address_space_cache_init(&c, &dma_as, 0x3000, 16, false),
+                     -EFAULT);
+    len = 16;
+    ck_assert_ptr_nonnull(address_space_map_result(&dma_as, 0x2000, &len,
+                                                   false, ATTRS, &r));
+    ck_assert_uint_eq(r, MEMTX_OK);
+    address_space_unmap(&dma_as, ram_ptr + 0x70000, len, false, 0);
 }
 END_TEST
 
@@ -294,6 +322,7 @@ int main(void)
     tcase_add_test(tc, test_translate_and_permissions);
     tcase_add_test(tc, test_access_split_at_iommu_pages);
     tcase_add_test(tc, test_map_through_iommu_clamped);
+    tcase_add_test(tc, test_map_through_iommu_says_why);
     tcase_add_test(tc, test_cache_through_iommu);
     tcase_add_test(tc, test_write_cache_needs_read_permission);
     tcase_add_test(tc, test_readonly_iommu_region_refuses_writes);

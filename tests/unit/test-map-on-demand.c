@@ -3,6 +3,8 @@
  * Map-on-demand regions: the third kind of memory, reached only through
  * MemoryRegionOps.map()/unmap(), plus read_buf()/write_buf() when present.
  */
+#include <errno.h>
+
 #include "unit-helpers.h"
 #include "on-demand-dev.h"
 
@@ -277,6 +279,83 @@ START_TEST(test_no_access_check_means_valid)
 END_TEST
 
 /*
+ * map_with_result() says why it refused, and the reason reaches every
+ * path that maps: address_space_map_result(), a cache's errno, and a
+ * read or write served by map-copy-unmap.
+ */
+START_TEST(test_map_says_why)
+{
+    static const struct {
+        MemTxResult why;
+        int64_t cache_errno;
+    } cases[] = {
+        { MEMTX_ACCESS_ERROR, -EACCES },
+        { MEMTX_DECODE_ERROR, -EFAULT },
+        { MEMTX_ERROR, -EIO },
+        { MEMTX_OK, -EIO },     /* a failure that claims success */
+    };
+
+    make(&odd_ops_map_result);
+    dev.fail = true;
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        MemTxResult want = cases[i].why ? cases[i].why : MEMTX_ERROR;
+        MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+        hwaddr len = 0x100;
+        uint8_t buf[16];
+        MemTxResult r = 0xff;
+
+        dev.fail_result = cases[i].why;
+        ck_assert_ptr_null(address_space_map_result(&as, BASE + 0x10, &len,
+                                                    true, ATTRS, &r));
+        ck_assert_uint_eq(len, 0);
+        ck_assert_uint_eq(r, want);
+        ck_assert_int_eq(address_space_cache_init(&c, &as, BASE, 16, false),
+                         cases[i].cache_errno);
+        address_space_cache_destroy(&c);
+        memset(buf, 0xaa, sizeof(buf));
+        ck_assert_uint_eq(address_space_read(&as, BASE, ATTRS, buf,
+                                             sizeof(buf)), want);
+        ck_assert_uint_eq(buf[0], 0);
+        ck_assert_uint_eq(address_space_write(&as, BASE, ATTRS, buf,
+                                              sizeof(buf)), want);
+    }
+    ck_assert_int_eq(dev.live, 0);
+
+    /* And success is MEMTX_OK, with the mapping as ever. */
+    dev.fail = false;
+    {
+        hwaddr len = 0x100;
+        MemTxResult r = 0xff;
+        void *p = address_space_map_result(&as, BASE, &len, false, ATTRS, &r);
+
+        ck_assert_ptr_eq(p, dev.mem);
+        ck_assert_uint_eq(r, MEMTX_OK);
+        address_space_unmap(&as, p, len, false, 0);
+    }
+}
+END_TEST
+
+/* A plain map() cannot say why: its failures read as MEMTX_ERROR. */
+START_TEST(test_plain_map_failure_is_an_error)
+{
+    MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+    hwaddr len = 0x100;
+    MemTxResult r = 0xff;
+    uint8_t buf[16];
+
+    make(&odd_ops_map_only);
+    dev.fail = true;
+    ck_assert_ptr_null(address_space_map_result(&as, BASE, &len, false,
+                                                ATTRS, &r));
+    ck_assert_uint_eq(r, MEMTX_ERROR);
+    ck_assert_int_eq(address_space_cache_init(&c, &as, BASE, 16, false),
+                     -EIO);
+    ck_assert_uint_eq(address_space_read(&as, BASE, ATTRS, buf, sizeof(buf)),
+                      MEMTX_ERROR);
+}
+END_TEST
+
+/*
  * A map() that grants more than it was asked for breaks its contract,
  * and the core cannot know which length unmap() should get: the same
  * misuse report on every path that maps.
@@ -384,6 +463,8 @@ int main(void)
     tcase_add_test(tc, test_access_check_asks_the_region);
     tcase_add_test(tc, test_no_access_check_means_valid);
     tcase_add_test(tc, test_grown_plen_is_misuse_on_every_path);
+    tcase_add_test(tc, test_map_says_why);
+    tcase_add_test(tc, test_plain_map_failure_is_an_error);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

@@ -253,6 +253,68 @@ START_TEST(test_bounce_writeback_failure_reported)
 }
 END_TEST
 
+static MemTxResult refusing_read(void *opaque, hwaddr addr, uint64_t *v,
+                                 unsigned size, MemTxAttrs attrs)
+{
+    *v = 0;
+    return MEMTX_ACCESS_ERROR;
+}
+
+static const MemoryRegionOps refusing_ops = {
+    .read_with_attrs = refusing_read,
+    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+};
+
+/* address_space_map_result() says why, as a read would have. */
+START_TEST(test_map_result_says_why)
+{
+    static MemoryRegion refusing;
+    MemTxResult r = 0xff;
+    hwaddr len = 0;
+    void *p, *q;
+
+    /* Nothing asked for: nothing wrong. */
+    ck_assert_ptr_null(address_space_map_result(&as, 0x1000, &len, false,
+                                                ATTRS, &r));
+    ck_assert_uint_eq(r, MEMTX_OK);
+    /* Nothing there. */
+    len = 16;
+    ck_assert_ptr_null(address_space_map_result(&as, 0x900000, &len, false,
+                                                ATTRS, &r));
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    /* RAM. */
+    len = 16;
+    p = address_space_map_result(&as, 0x1000, &len, false, ATTRS, &r);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(r, MEMTX_OK);
+    address_space_unmap(&as, p, len, false, 0);
+    /* A bounce buffer the device will not fill: its read's result. */
+    memory_region_init_io(&refusing, NULL, &refusing_ops, NULL, "refusing",
+                          0x1000);
+    memory_region_add_subregion(&root, 0x400000, &refusing);
+    len = 16;
+    ck_assert_ptr_null(address_space_map_result(&as, 0x400000, &len, false,
+                                                ATTRS, &r));
+    ck_assert_uint_eq(r, MEMTX_ACCESS_ERROR);
+    /* No bounce memory left: nothing wrong, try later. */
+    len = 4096;
+    p = address_space_map(&as, 0x200000, &len, true, ATTRS);
+    ck_assert_ptr_nonnull(p);
+    len = 16;
+    q = address_space_map_result(&as, 0x200000, &len, true, ATTRS, &r);
+    ck_assert_ptr_null(q);
+    ck_assert_uint_eq(r, MEMTX_OK);
+    address_space_unmap(&as, p, 4096, true, 0);
+    /* Private memory refuses devices, as a read does. */
+    memory_region_set_private(&ram, true);
+    len = 16;
+    ck_assert_ptr_null(address_space_map_result(&as, 0x1000, &len, false,
+                                                ATTRS, &r));
+    ck_assert_uint_eq(r, MEMTX_ACCESS_ERROR);
+    memory_region_set_private(&ram, false);
+}
+END_TEST
+
 START_TEST(test_unmap_unknown_pointer_aborts)
 {
     static uint8_t never_mapped[16];
@@ -287,6 +349,7 @@ int main(void)
     tcase_add_test(tc, test_map_nothing_there);
     tcase_add_test(tc, test_same_pointer_twice);
     tcase_add_test(tc, test_bounce_writeback_failure_reported);
+    tcase_add_test(tc, test_map_result_says_why);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("misuse");

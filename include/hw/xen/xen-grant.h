@@ -37,7 +37,9 @@
  *    refs beyond 32 bits are refused, and granted-ness is learnt from the
  *    access.
  *
- * Results of refused grants (the GNTST code comes from the backend):
+ * Results of refused grants (the GNTST code comes from the backend),
+ * the same for reads and writes, address_space_map_result() and caches
+ * (as an errno, see address_space_cache_init()):
  *  - GNTST_bad_gntref, GNTST_bad_domain, or a ref beyond 32 bits:
  *    MEMTX_DECODE_ERROR, nothing is there;
  *  - GNTST_general_error (wrong domain, not permitted, read-only grant

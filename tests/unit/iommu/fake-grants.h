@@ -23,7 +23,7 @@ typedef struct FakeGrants {
 } FakeGrants;
 
 static void *fg_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
-                    MemTxAttrs attrs)
+                    MemTxAttrs attrs, MemTxResult *result)
 {
     FakeGrants *g = opaque;
     hwaddr off = addr & 0xfff, ref = addr >> 12, len = 0, r;
@@ -38,6 +38,7 @@ static void *fg_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
     if (!len) {
         g->refused++;
         *plen = 0;
+        *result = ref < NR_REFS ? MEMTX_ACCESS_ERROR : MEMTX_DECODE_ERROR;
         return NULL;
     }
     g->live++;
@@ -52,7 +53,9 @@ static void fg_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
     ((FakeGrants *)opaque)->live--;
 }
 
-static const MemoryRegionOps fg_ops = { .map = fg_map, .unmap = fg_unmap };
+static const MemoryRegionOps fg_ops = {
+    .map_with_result = fg_map, .unmap = fg_unmap,
+};
 
 /* A grant region over @ram, nothing granted yet; add it at GRANT_BASE. */
 static inline void fake_grants_init(FakeGrants *g, uint8_t *ram)

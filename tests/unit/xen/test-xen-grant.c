@@ -4,6 +4,7 @@
  * it uses grant DMA addresses with address_space_map/read/write, ld/st
  * and MemoryRegionCache, against the emulated hypervisor.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -235,6 +236,45 @@ START_TEST(test_ref_not_truncated)
     ck_assert_int_eq(read4(alias + XEN_PAGE_SIZE - 2), MEMTX_DECODE_ERROR);
     ck_assert_int_eq(read4(xen_grant_addr(UINT32_MAX, XEN_PAGE_SIZE - 2)),
                      MEMTX_DECODE_ERROR);
+}
+END_TEST
+
+/*
+ * A refused grant reads as an access error and a ref the table does not
+ * have as a decode error, whether the device maps it, caches it or
+ * copies it: the same result on every path.
+ */
+static void expect_everywhere(hwaddr addr, bool is_write, MemTxResult want)
+{
+    MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+    hwaddr len = 64;
+    uint8_t buf[64] = { 0 };
+    MemTxResult r = 0xff;
+
+    ck_assert_ptr_null(address_space_map_result(&as, addr, &len, is_write,
+                                                ATTRS, &r));
+    ck_assert_msg(r == want, "map of %#" PRIx64 ": %#x, want %#x", addr, r,
+                  want);
+    ck_assert_int_eq(address_space_cache_init(&c, &as, addr, 64, is_write),
+                     want == MEMTX_ACCESS_ERROR ? -EACCES : -EFAULT);
+    ck_assert_uint_eq(address_space_rw(&as, addr, ATTRS, buf, 64, is_write),
+                      want);
+}
+
+START_TEST(test_map_says_why)
+{
+    uint32_t ended = grant(GFN, false), ro = grant(GFN + 1, true);
+    int64_t other = xen_emu_grant_access(env.dom, OTHER_DOMID, GFN, false);
+
+    ck_assert_int_eq(xen_emu_end_access(env.dom, ended), 0);
+    expect_everywhere(xen_grant_addr(ended, 0), false, MEMTX_ACCESS_ERROR);
+    expect_everywhere(xen_grant_addr(ro, 0), true, MEMTX_ACCESS_ERROR);
+    expect_everywhere(xen_grant_addr(other, 0), false, MEMTX_ACCESS_ERROR);
+    expect_everywhere(xen_grant_addr(XEN_EMU_NR_GRANT_REFS, 0), false,
+                      MEMTX_DECODE_ERROR);
+    expect_everywhere(XEN_GRANT_ADDR_OFF | (1ULL << 44), true,
+                      MEMTX_DECODE_ERROR);
+    ck_assert_int_eq(stats().outstanding, 0);
 }
 END_TEST
 
@@ -620,6 +660,7 @@ static Suite *xen_grant_suite(void)
     tcase_add_test(tc, test_ended_access);
     tcase_add_test(tc, test_bad_refs);
     tcase_add_test(tc, test_ref_not_truncated);
+    tcase_add_test(tc, test_map_says_why);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("mappings");

@@ -4,6 +4,7 @@
  * buckets, locks held by mappings, invalidation with DMA in flight, and
  * the bucket limit.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -176,6 +177,31 @@ START_TEST(test_invalidate_with_locked_entry)
     ck_assert_int_eq(stats().zombies, 0);
     ck_assert_int_eq(stats().buckets, 1);
     ck_assert_int_eq(foreign_pages(), BUCKET / XEN_PAGE_SIZE - 1);
+}
+END_TEST
+
+/*
+ * A ballooned-out frame is not there: a decode error, whether the device
+ * maps it, caches it or reads it (the mapcache has no copy ops, so a read
+ * maps, copies and unmaps).
+ */
+START_TEST(test_missing_frame_is_a_decode_error)
+{
+    MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+    hwaddr len = 16;
+    MemTxResult r = 0xff;
+    uint8_t buf[16];
+
+    ck_assert_int_eq(xen_emu_balloon_out(env.dom, 3), 0);
+    ck_assert_ptr_null(address_space_map_result(&as, 3 * XEN_PAGE_SIZE, &len,
+                                                false, ATTRS, &r));
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    ck_assert_int_eq(address_space_cache_init(&c, &as, 3 * XEN_PAGE_SIZE, 16,
+                                              false), -EFAULT);
+    ck_assert_uint_eq(address_space_read(&as, 3 * XEN_PAGE_SIZE, ATTRS, buf,
+                                         sizeof(buf)), MEMTX_DECODE_ERROR);
+    ck_assert_uint_eq(address_space_write(&as, 3 * XEN_PAGE_SIZE + 8, ATTRS,
+                                          buf, 4), MEMTX_DECODE_ERROR);
 }
 END_TEST
 
@@ -369,6 +395,7 @@ static Suite *xen_mapcache_suite(void)
     tcase_add_test(tc, test_invalidate_with_locked_entry);
     tcase_add_test(tc, test_map_stops_before_missing_page);
     tcase_add_test(tc, test_frame_comes_back);
+    tcase_add_test(tc, test_missing_frame_is_a_decode_error);
     tcase_add_test(tc, test_invalidate_from_child);
     tcase_add_test(tc, test_new_errors);
     tcase_add_test(tc, test_describe);
