@@ -16,6 +16,34 @@
 
 #include "memory-internal.h"
 
+/*
+ * How deep map-on-demand callbacks may nest on one thread. A map() that
+ * maps through another map-on-demand region is fine; one that reaches its
+ * own region again (directly, or through others) would recurse until the
+ * stack ran out, so past this depth the embedder's callback is at fault.
+ * IOMMU translation (8) and MMIO callbacks (16) have bounds of their own.
+ */
+#define ON_DEMAND_MAX_NESTING 8
+
+static __thread unsigned on_demand_depth
+    __attribute__((tls_model("initial-exec")));
+
+static void on_demand_enter(MemoryRegion *mr, const char *callback)
+{
+    if (on_demand_depth >= ON_DEMAND_MAX_NESTING) {
+        memcore_misuse("%s() of '%s' nested %u deep on one thread: a "
+                       "map-on-demand callback reaches its own region again "
+                       "(directly or through another region)", callback,
+                       mr->name, on_demand_depth + 1);
+    }
+    on_demand_depth++;
+}
+
+static void on_demand_exit(void)
+{
+    on_demand_depth--;
+}
+
 bool on_demand_ops_check(const MemoryRegionOps *ops, const char *name)
 {
     bool map = ops && (ops->map || ops->map_with_result);
@@ -42,12 +70,14 @@ static void *call_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
     void *p;
 
     *result = MEMTX_ERROR;
+    on_demand_enter(mr, "map");
     if (ops->map_with_result) {
         p = ops->map_with_result(mr->opaque, offset, plen, is_write, attrs,
                                  result);
     } else {
         p = ops->map(mr->opaque, offset, plen, is_write, attrs);
     }
+    on_demand_exit();
     if (p && *plen) {
         *result = MEMTX_OK;
     } else if (*result == MEMTX_OK) {
@@ -133,9 +163,13 @@ MemTxResult on_demand_rw(AddressSpace *as, MemoryRegion *mr, hwaddr offset,
     MemTxResult r;
 
     if (!is_write && ops->read_buf) {
+        on_demand_enter(mr, "read_buf");
         r = ops->read_buf(mr->opaque, offset, buf, len, attrs);
+        on_demand_exit();
     } else if (is_write && ops->write_buf) {
+        on_demand_enter(mr, "write_buf");
         r = ops->write_buf(mr->opaque, offset, buf, len, attrs);
+        on_demand_exit();
     } else if (is_write ? (ops->write || ops->write_with_attrs)
                         : (ops->read || ops->read_with_attrs)) {
         /* Sized callbacks, like MMIO. */

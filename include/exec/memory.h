@@ -69,7 +69,10 @@ enum device_endian {
  *       (length 0) and the map fails. A mapping made for reading
  *       (@is_write false) may be read-only host memory.
  *       Misuse: growing *@plen aborts with a message, whichever path
- *       mapped (address_space_map(), a cache, a read or write).
+ *       mapped (address_space_map(), a cache, a read or write). So does
+ *       a map-on-demand callback (@map, @read_buf, @write_buf) that
+ *       reaches its own region again, directly or through other
+ *       regions: callbacks nest at most 8 deep on a thread.
  *       A failure through @map reads as MEMTX_ERROR; use
  *       @map_with_result to say why.
  * @map_with_result: @map, able to say why it failed: on failure, return

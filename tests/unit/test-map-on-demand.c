@@ -404,6 +404,109 @@ START_TEST(test_grown_plen_is_misuse_on_every_path)
 }
 END_TEST
 
+/*
+ * A relay: a map-on-demand region whose callbacks map (or read) another
+ * address in the same space, as a layered model might. Pointed at itself,
+ * or at a relay that points back, it would recurse without end.
+ */
+typedef struct Relay {
+    MemoryRegion mr;
+    hwaddr to;                  /* where in @as its offset 0 goes */
+} Relay;
+
+static void *relay_map(void *opaque, hwaddr addr, hwaddr *plen,
+                       bool is_write, MemTxAttrs attrs, MemTxResult *result)
+{
+    Relay *r = opaque;
+
+    return address_space_map_result(&as, r->to + addr, plen, is_write,
+                                    attrs, result);
+}
+
+static void relay_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
+                        bool is_write, hwaddr access_len)
+{
+    address_space_unmap(&as, host, len, is_write, access_len);
+}
+
+static MemTxResult relay_read_buf(void *opaque, hwaddr addr, void *buf,
+                                  hwaddr len, MemTxAttrs attrs)
+{
+    Relay *r = opaque;
+
+    return address_space_read(&as, r->to + addr, attrs, buf, len);
+}
+
+static const MemoryRegionOps relay_ops = {
+    .map_with_result = relay_map, .unmap = relay_unmap,
+    .read_buf = relay_read_buf,
+};
+
+#define RELAY_A 0x50000000ULL
+#define RELAY_B 0x60000000ULL
+
+static Relay relay_a, relay_b;
+
+static void relays(hwaddr a_to, hwaddr b_to)
+{
+    make(&odd_ops_map_only);
+    relay_a.to = a_to;
+    relay_b.to = b_to;
+    memory_region_init_io(&relay_a.mr, NULL, &relay_ops, &relay_a, "relay-a",
+                          0x10000);
+    memory_region_init_io(&relay_b.mr, NULL, &relay_ops, &relay_b, "relay-b",
+                          0x10000);
+    memory_region_add_subregion(&root, RELAY_A, &relay_a.mr);
+    memory_region_add_subregion(&root, RELAY_B, &relay_b.mr);
+}
+
+static void map_relay_a(void *arg)
+{
+    hwaddr len = 16;
+
+    address_space_map(&as, RELAY_A + 0x10, &len, false, ATTRS);
+}
+
+static void read_relay_a(void *arg)
+{
+    uint8_t buf[16];
+
+    address_space_read(&as, RELAY_A + 0x10, ATTRS, buf, sizeof(buf));
+}
+
+START_TEST(test_map_recursion_is_bounded)
+{
+    hwaddr len = 16;
+    uint8_t buf[16];
+    void *p;
+
+    /* A relay to plain memory nests once: fine. */
+    relays(BASE, BASE);
+    dev.mem[0x10] = 0x77;
+    p = address_space_map(&as, RELAY_A + 0x10, &len, false, ATTRS);
+    ck_assert_ptr_eq(p, dev.mem + 0x10);
+    address_space_unmap(&as, p, len, false, 0);
+    ck_assert_int_eq(dev.live, 0);
+    ck_assert_uint_eq(address_space_read(&as, RELAY_A + 0x10, ATTRS, buf,
+                                         sizeof(buf)), MEMTX_OK);
+    ck_assert_uint_eq(buf[0], 0x77);
+
+    /* Onto itself, and through another region back to itself. */
+    relay_a.to = RELAY_A;
+    unit_expect_misuse(map_relay_a, NULL, "map() of 'relay-a' nested 9 "
+                       "deep on one thread: a map-on-demand callback "
+                       "reaches its own region again");
+    unit_expect_misuse(read_relay_a, NULL, "read_buf() of 'relay-a' nested "
+                       "9 deep on one thread");
+    relay_a.to = RELAY_B;
+    relay_b.to = RELAY_A;
+    unit_expect_misuse(map_relay_a, NULL, "map() of 'relay-a' nested 9 "
+                       "deep");
+    unit_expect_misuse(read_relay_a, NULL, "read_buf() of 'relay-a' nested "
+                       "9 deep");
+}
+END_TEST
+
 static void mmio_describe(void *opaque, GString *buf)
 {
     g_string_append(buf, "[scratch: 3 writes]");
@@ -465,6 +568,7 @@ int main(void)
     tcase_add_test(tc, test_grown_plen_is_misuse_on_every_path);
     tcase_add_test(tc, test_map_says_why);
     tcase_add_test(tc, test_plain_map_failure_is_an_error);
+    tcase_add_test(tc, test_map_recursion_is_bounded);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
