@@ -7,10 +7,14 @@
  * gives what its map() callback returns (through on-demand.c), and
  * anything else gets a bounce buffer from the address space's budget.
  *
- * Every pointer handed out is recorded in a per-address-space hash table,
- * so unmap finds its owner in O(1) whatever the kind. The table and the
- * bounce budget are protected by MapTable.lock; callbacks
- * (map(), unmap(), map clients) are never called with it held.
+ * Every pointer handed out is recorded in a per-address-space table, so
+ * unmap finds its owner in O(1) whatever the kind and however many live
+ * mappings share the pointer (a guest can point every descriptor at one
+ * address): records are hashed by (pointer, length), which is what unmap
+ * is given, and also chained by pointer alone for an unmap whose length
+ * matches no record. The table and the bounce budget are protected by
+ * MapTable.lock; callbacks (map(), unmap(), map clients) are never called
+ * with it held.
  */
 #include <string.h>
 
@@ -27,7 +31,9 @@ typedef enum MapKind {
 
 typedef struct MapRecord MapRecord;
 struct MapRecord {
-    MapRecord *next;        /* other live mappings at the same pointer */
+    /* Doubly linked, newest first, so that any record leaves in O(1). */
+    MapRecord *key_prev, *key_next;     /* same pointer and length */
+    MapRecord *ptr_prev, *ptr_next;     /* same pointer */
     void *ptr;
     MapKind kind;
     MemoryRegion *mr;       /* referenced while mapped; NULL for bounce */
@@ -46,19 +52,37 @@ typedef struct MapClient {
 
 struct MapTable {
     GMutex lock;
-    GHashTable *maps;       /* ptr -> MapRecord chain */
+    GHashTable *by_key;     /* (ptr, len) -> newest record with both */
+    GHashTable *by_ptr;     /* ptr -> newest record at ptr */
     size_t bounce_max;
     size_t bounce_used;
     GList *clients;         /* of MapClient * */
     AddressSpaceStats stats;
 };
 
+/* by_key hashes a record by its pointer and length. */
+static guint record_key_hash(gconstpointer key)
+{
+    const MapRecord *rec = key;
+    uint64_t h = (uintptr_t)rec->ptr ^ (rec->len * 0x9e3779b97f4a7c15ULL);
+
+    return (guint)(h ^ (h >> 32));
+}
+
+static gboolean record_key_equal(gconstpointer a, gconstpointer b)
+{
+    const MapRecord *x = a, *y = b;
+
+    return x->ptr == y->ptr && x->len == y->len;
+}
+
 MapTable *map_table_new(void)
 {
     MapTable *ms = g_new0(MapTable, 1);
 
     g_mutex_init(&ms->lock);
-    ms->maps = g_hash_table_new(NULL, NULL);
+    ms->by_key = g_hash_table_new(record_key_hash, record_key_equal);
+    ms->by_ptr = g_hash_table_new(NULL, NULL);
     ms->bounce_max = DEFAULT_MAX_BOUNCE_BUFFER_SIZE;
     return ms;
 }
@@ -67,11 +91,12 @@ void map_table_free(AddressSpace *as)
 {
     MapTable *ms = as->map_state->maps;
 
-    if (g_hash_table_size(ms->maps)) {
-        memcore_misuse("address_space_destroy(%s): %u mapping(s) still outstanding",
-                as->name, g_hash_table_size(ms->maps));
+    if (ms->stats.outstanding) {
+        memcore_misuse("address_space_destroy(%s): %" PRIu64 " mapping(s) "
+                       "still outstanding", as->name, ms->stats.outstanding);
     }
-    g_hash_table_destroy(ms->maps);
+    g_hash_table_destroy(ms->by_key);
+    g_hash_table_destroy(ms->by_ptr);
     g_list_free_full(ms->clients, g_free);
     g_mutex_clear(&ms->lock);
     g_free(ms);
@@ -95,39 +120,71 @@ static MapRecord *record_new(void *ptr, MapKind kind, hwaddr as_addr,
 
 static void record_insert(MapTable *ms, MapRecord *rec)
 {
+    MapRecord *head;
+
     g_mutex_lock(&ms->lock);
-    rec->next = g_hash_table_lookup(ms->maps, rec->ptr);
-    g_hash_table_insert(ms->maps, rec->ptr, rec);
+    head = g_hash_table_lookup(ms->by_key, rec);
+    rec->key_next = head;
+    if (head) {
+        head->key_prev = rec;
+    }
+    /* The new head is the key now: the old one may leave first. */
+    g_hash_table_replace(ms->by_key, rec, rec);
+
+    head = g_hash_table_lookup(ms->by_ptr, rec->ptr);
+    rec->ptr_next = head;
+    if (head) {
+        head->ptr_prev = rec;
+    }
+    g_hash_table_insert(ms->by_ptr, rec->ptr, rec);
     ms->stats.maps++;
     ms->stats.outstanding++;
     g_mutex_unlock(&ms->lock);
 }
 
-/* Take the record for @ptr out of the table; prefer one of length @len. */
-static MapRecord *record_remove(MapTable *ms, void *ptr,
-                                hwaddr len)
+/* Unlink @rec from both chains, fixing the tables where it was the head. */
+static void record_unlink(MapTable *ms, MapRecord *rec)
 {
-    MapRecord *head, *rec, **pp;
+    if (rec->key_prev) {
+        rec->key_prev->key_next = rec->key_next;
+    } else if (rec->key_next) {
+        g_hash_table_replace(ms->by_key, rec->key_next, rec->key_next);
+    } else {
+        g_hash_table_remove(ms->by_key, rec);
+    }
+    if (rec->key_next) {
+        rec->key_next->key_prev = rec->key_prev;
+    }
 
-    head = g_hash_table_lookup(ms->maps, ptr);
-    if (!head) {
+    if (rec->ptr_prev) {
+        rec->ptr_prev->ptr_next = rec->ptr_next;
+    } else if (rec->ptr_next) {
+        g_hash_table_insert(ms->by_ptr, rec->ptr, rec->ptr_next);
+    } else {
+        g_hash_table_remove(ms->by_ptr, rec->ptr);
+    }
+    if (rec->ptr_next) {
+        rec->ptr_next->ptr_prev = rec->ptr_prev;
+    }
+}
+
+/*
+ * Take a record for @ptr out of the table: the newest of length @len, or
+ * if none has that length, the newest at @ptr. O(1) either way.
+ */
+static MapRecord *record_remove(MapTable *ms, void *ptr, hwaddr len)
+{
+    MapRecord probe = { .ptr = ptr, .len = len };
+    MapRecord *rec;
+
+    rec = g_hash_table_lookup(ms->by_key, &probe);
+    if (!rec) {
+        rec = g_hash_table_lookup(ms->by_ptr, ptr);
+    }
+    if (!rec) {
         return NULL;
     }
-    for (pp = &head; *pp; pp = &(*pp)->next) {
-        if ((*pp)->len == len) {
-            break;
-        }
-    }
-    if (!*pp) {
-        pp = &head;
-    }
-    rec = *pp;
-    *pp = rec->next;
-    if (head) {
-        g_hash_table_insert(ms->maps, ptr, head);
-    } else {
-        g_hash_table_remove(ms->maps, ptr);
-    }
+    record_unlink(ms, rec);
     ms->stats.unmaps++;
     ms->stats.outstanding--;
     return rec;
