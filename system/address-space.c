@@ -72,6 +72,8 @@ void address_space_init(AddressSpace *as, MemoryRegion *root,
     as->root = root;
     as->map_state = g_new0(AddressSpaceMapState, 1);
     as->map_state->maps = map_table_new();
+    as->map_state->clients = map_clients_new(map_table_has_room,
+                                             as->map_state->maps);
     memory_region_ref(root);
 
     /* Share the view of a space with the same root, if there is one. */
@@ -107,6 +109,7 @@ void address_space_destroy(AddressSpace *as)
                 ((MemoryListener *)as->listeners->data)->name ?: "?");
     }
     map_table_free(as);
+    map_clients_free(as->map_state->clients);
     g_free(as->map_state);
     as->map_state = NULL;
     address_spaces = g_list_delete_link(address_spaces, as->link);

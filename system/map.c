@@ -45,18 +45,12 @@ struct MapRecord {
     MemTxAttrs attrs;
 };
 
-typedef struct MapClient {
-    void (*callback)(void *opaque);
-    void *opaque;
-} MapClient;
-
 struct MapTable {
     GMutex lock;
     GHashTable *by_key;     /* (ptr, len) -> newest record with both */
     GHashTable *by_ptr;     /* ptr -> newest record at ptr */
     size_t bounce_max;
     size_t bounce_used;
-    GList *clients;         /* of MapClient * */
     AddressSpaceStats stats;
 };
 
@@ -97,7 +91,6 @@ void map_table_free(AddressSpace *as)
     }
     g_hash_table_destroy(ms->by_key);
     g_hash_table_destroy(ms->by_ptr);
-    g_list_free_full(ms->clients, g_free);
     g_mutex_clear(&ms->lock);
     g_free(ms);
     as->map_state->maps = NULL;
@@ -202,63 +195,17 @@ static void mr_release(MemoryRegion *mr)
     memory_region_unref(mr);
 }
 
-/* ---- map clients ---------------------------------------------------------- */
+/* ---- bounce budget ----------------------------------------------------------- */
 
-static void notify_map_clients(MapTable *ms)
+bool map_table_has_room(void *opaque)
 {
-    GList *clients, *l;
+    MapTable *ms = opaque;
+    bool room;
 
     g_mutex_lock(&ms->lock);
-    clients = ms->clients;
-    ms->clients = NULL;
+    room = ms->bounce_used == 0;
     g_mutex_unlock(&ms->lock);
-
-    for (l = clients; l; l = l->next) {
-        MapClient *c = l->data;
-
-        c->callback(c->opaque);
-    }
-    g_list_free_full(clients, g_free);
-}
-
-void address_space_register_map_client(AddressSpace *as,
-                                       void (*callback)(void *opaque),
-                                       void *opaque)
-{
-    MapTable *ms = as->map_state->maps;
-    MapClient *c = g_new(MapClient, 1);
-    bool idle;
-
-    c->callback = callback;
-    c->opaque = opaque;
-    g_mutex_lock(&ms->lock);
-    ms->clients = g_list_append(ms->clients, c);
-    idle = ms->bounce_used == 0;
-    g_mutex_unlock(&ms->lock);
-    if (idle) {
-        /* Nothing to wait for: retrying can work now. */
-        notify_map_clients(ms);
-    }
-}
-
-void address_space_unregister_map_client(AddressSpace *as,
-                                         void (*callback)(void *opaque),
-                                         void *opaque)
-{
-    MapTable *ms = as->map_state->maps;
-    GList *l;
-
-    g_mutex_lock(&ms->lock);
-    for (l = ms->clients; l; l = l->next) {
-        MapClient *c = l->data;
-
-        if (c->callback == callback && c->opaque == opaque) {
-            ms->clients = g_list_delete_link(ms->clients, l);
-            g_free(c);
-            break;
-        }
-    }
-    g_mutex_unlock(&ms->lock);
+    return room;
 }
 
 void address_space_set_max_bounce_buffer_size(AddressSpace *as, size_t size)
@@ -354,7 +301,7 @@ static void *map_bounce(AddressSpace *as, FlatView *fv, hwaddr addr,
         g_mutex_lock(&ms->lock);
         ms->bounce_used -= l;
         g_mutex_unlock(&ms->lock);
-        notify_map_clients(ms);
+        map_clients_kick(as->map_state->clients);
         return NULL;
     }
     rec = record_new(buf, MAP_BOUNCE, addr, l, is_write, attrs);
@@ -567,7 +514,7 @@ MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
         g_mutex_lock(&ms->lock);
         ms->bounce_used -= rec->len;
         g_mutex_unlock(&ms->lock);
-        notify_map_clients(ms);
+        map_clients_kick(as->map_state->clients);
         break;
     }
     g_free(rec);

@@ -269,6 +269,20 @@ typedef struct MapTable MapTable;
 MapTable *map_table_new(void);
 /* Misuse: mappings still outstanding. */
 void map_table_free(AddressSpace *as);
+/* May a map client retry now? @opaque is the MapTable. */
+bool map_table_has_room(void *opaque);
+
+/* ---- map-client.c ---------------------------------------------------- */
+
+/* The map clients of an address space. */
+typedef struct MapClients MapClients;
+
+/* @has_room(@room_opaque) says whether waiting clients may be told. */
+MapClients *map_clients_new(bool (*has_room)(void *opaque),
+                            void *room_opaque);
+void map_clients_free(MapClients *mc);
+/* Bounce memory came free: tell the waiting clients. */
+void map_clients_kick(MapClients *mc);
 
 /* ---- address-space.c ------------------------------------------------ */
 
@@ -280,6 +294,7 @@ void map_table_free(AddressSpace *as);
  */
 struct AddressSpaceMapState {
     MapTable *maps;         /* map.c */
+    MapClients *clients;    /* map-client.c */
     uint64_t copies;        /* on-demand.c: read_buf/write_buf pieces; atomic */
 };
 

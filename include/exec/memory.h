@@ -932,6 +932,9 @@ void address_space_set_max_bounce_buffer_size(AddressSpace *as, size_t size);
  * @opaque: passed to @callback.
  *
  * If no bounce memory is in use at registration, @callback runs at once.
+ * A client is known by its (@callback, @opaque) pair: registering a pair
+ * that is already waiting does nothing, as in QEMU. Registering and
+ * unregistering cost O(1) however many clients wait.
  */
 void address_space_register_map_client(AddressSpace *as,
                                        void (*callback)(void *opaque),

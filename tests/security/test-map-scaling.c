@@ -20,14 +20,32 @@
 #define N           50000
 #define MAX_RATIO   8.0
 
-static MemoryRegion root, ram;
+#define MMIO_BASE   0x100000000ULL
+
+static MemoryRegion root, ram, mmio;
 static AddressSpace as;
+
+static uint64_t mmio_read(void *opaque, hwaddr addr, unsigned size)
+{
+    return 0;
+}
+
+static void mmio_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
+{
+}
+
+static const MemoryRegionOps mmio_ops = {
+    .read = mmio_read, .write = mmio_write,
+    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+};
 
 static void setup(void)
 {
     memory_region_init(&root, NULL, "root", UINT64_MAX);
     unit_ram(&ram, "ram", 1 << 20);
+    memory_region_init_io(&mmio, NULL, &mmio_ops, NULL, "mmio", 0x10000);
     memory_region_add_subregion(&root, 0, &ram);
+    memory_region_add_subregion(&root, MMIO_BASE, &mmio);
     address_space_init(&as, &root, "scaling");
 }
 
@@ -35,7 +53,9 @@ static void teardown(void)
 {
     address_space_destroy(&as);
     memory_region_del_subregion(&root, &ram);
+    memory_region_del_subregion(&root, &mmio);
     memory_region_finalize(&ram);
+    memory_region_finalize(&mmio);
     memory_region_finalize(&root);
 }
 
@@ -134,6 +154,84 @@ START_TEST(test_unmap_with_other_length)
 }
 END_TEST
 
+/* ---- map clients --------------------------------------------------------- */
+
+static char opaques[N];
+static unsigned told;
+
+static void client_cb(void *opaque)
+{
+    told++;
+}
+
+/* Hold the whole bounce budget, so that clients wait. */
+static void *hold_budget(hwaddr *len)
+{
+    void *p;
+
+    *len = 4096;
+    p = address_space_map(&as, MMIO_BASE, len, true, ATTRS);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(*len, 4096);
+    return p;
+}
+
+/*
+ * N devices' clients waiting at once, then given up newest first; or
+ * one client at a time, registered and given up N times.
+ */
+static double register_and_unregister(bool all_waiting)
+{
+    double t0 = now();
+
+    for (unsigned i = 0; i < N; i++) {
+        address_space_register_map_client(&as, client_cb, &opaques[i]);
+        if (!all_waiting) {
+            address_space_unregister_map_client(&as, client_cb,
+                                                &opaques[i]);
+        }
+    }
+    for (unsigned i = N; all_waiting && i-- > 0;) {
+        address_space_unregister_map_client(&as, client_cb, &opaques[i]);
+    }
+    return now() - t0;
+}
+
+START_TEST(test_map_client_registration_is_constant)
+{
+    hwaddr len;
+    void *p = hold_budget(&len);
+
+    told = 0;
+    check_ratio("map clients waiting at once, given up newest first",
+                register_and_unregister);
+    address_space_unmap(&as, p, len, true, 0);
+    ck_assert_uint_eq(told, 0);     /* all were given up before */
+}
+END_TEST
+
+/* The same (callback, opaque) twice is one registration, told once. */
+START_TEST(test_map_client_registration_is_idempotent)
+{
+    hwaddr len;
+    void *p = hold_budget(&len);
+
+    told = 0;
+    address_space_register_map_client(&as, client_cb, &opaques[0]);
+    address_space_register_map_client(&as, client_cb, &opaques[0]);
+    address_space_register_map_client(&as, client_cb, &opaques[1]);
+    address_space_unmap(&as, p, len, true, 0);
+    ck_assert_uint_eq(told, 2);
+    /* Told and forgotten: a new registration is a new one. */
+    p = hold_budget(&len);
+    address_space_register_map_client(&as, client_cb, &opaques[0]);
+    address_space_unregister_map_client(&as, client_cb, &opaques[0]);
+    address_space_unregister_map_client(&as, client_cb, &opaques[0]);
+    address_space_unmap(&as, p, len, true, 0);
+    ck_assert_uint_eq(told, 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("map-scaling");
@@ -143,6 +241,13 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_unmap_of_shared_pointer_is_constant);
     tcase_add_test(tc, test_unmap_with_other_length);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("map-clients");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_map_client_registration_is_constant);
+    tcase_add_test(tc, test_map_client_registration_is_idempotent);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
