@@ -197,13 +197,18 @@ static void mr_release(MemoryRegion *mr)
 
 /* ---- bounce budget ----------------------------------------------------------- */
 
+/*
+ * QEMU's rule: a client may retry while bounce memory in use is below the
+ * budget, whoever freed the rest. (Waiting for it to reach 0 lost the
+ * wake-up of a client registering after someone else's partial release.)
+ */
 bool map_table_has_room(void *opaque)
 {
     MapTable *ms = opaque;
     bool room;
 
     g_mutex_lock(&ms->lock);
-    room = ms->bounce_used == 0;
+    room = ms->bounce_used < ms->bounce_max;
     g_mutex_unlock(&ms->lock);
     return room;
 }
@@ -215,6 +220,10 @@ void address_space_set_max_bounce_buffer_size(AddressSpace *as, size_t size)
     g_mutex_lock(&ms->lock);
     ms->bounce_max = size;
     g_mutex_unlock(&ms->lock);
+    /* A bigger budget may be room for those waiting. */
+    if (map_table_has_room(ms)) {
+        map_clients_kick(as->map_state->clients);
+    }
 }
 
 void address_space_get_stats(AddressSpace *as, AddressSpaceStats *stats)

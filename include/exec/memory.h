@@ -931,7 +931,8 @@ void address_space_set_max_bounce_buffer_size(AddressSpace *as, size_t size);
  *            no memcore lock held; the client is then removed.
  * @opaque: passed to @callback.
  *
- * If no bounce memory is in use at registration, @callback runs at once.
+ * If bounce memory in use is below the budget at registration (QEMU's
+ * rule), @callback runs at once; so it does when a bigger budget is set.
  * A client is known by its (@callback, @opaque) pair: registering a pair
  * that is already waiting does nothing, as in QEMU. Registering and
  * unregistering cost O(1) however many clients wait.

@@ -589,8 +589,8 @@ static void op_client(FuzzInput *in)
         th.clients_registered++;
         address_space_register_map_client(&th.as, client_cb,
                                           GINT_TO_POINTER(id));
-        if (th.bounce_used == 0) {
-            topo_clients_notify();
+        if (th.bounce_used < th.bounce_max) {
+            topo_clients_notify();      /* room now: told at once */
         }
     } else if (th.clients_pending->len) {
         guint i = fuzz_u8(in) % th.clients_pending->len;
@@ -608,6 +608,9 @@ static void op_bounce_max(FuzzInput *in)
 
     th.bounce_max = sizes[fuzz_u8(in) % G_N_ELEMENTS(sizes)];
     address_space_set_max_bounce_buffer_size(&th.as, th.bounce_max);
+    if (th.bounce_used < th.bounce_max) {
+        topo_clients_notify();
+    }
 }
 
 /* ---- caches --------------------------------------------------------------- */
@@ -790,7 +793,17 @@ static void end_input(void)
         cache_destroy(&th.cache[i]);
     }
     topo_check_stores();
-    topo_clients_notify();
+    if (th.bounce_used < th.bounce_max) {
+        topo_clients_notify();
+    }
+    /* A budget of 0 is never room: whoever still waits gives up. */
+    while (th.clients_pending->len) {
+        int id = g_array_index(th.clients_pending, int, 0);
+
+        g_array_remove_index(th.clients_pending, 0);
+        address_space_unregister_map_client(&th.as, client_cb,
+                                            GINT_TO_POINTER(id));
+    }
 
     address_space_get_stats(&th.as, &st);
     fuzz_check(st.outstanding == 0 && st.bounce_in_use == 0,

@@ -208,6 +208,54 @@ START_TEST(test_budget_recovers_and_clients_told)
 }
 END_TEST
 
+/*
+ * A client registering after someone else freed part of the budget is
+ * told at once: in use below the budget is room, as in QEMU. Waiting for
+ * in use to reach 0 would leave it waiting on the hoarder, for ever.
+ */
+START_TEST(test_client_told_of_partial_room)
+{
+    hwaddr la = 3000, lb = BUDGET, lc = 64;
+    void *a, *b, *c;
+
+    a = address_space_map(&as_a, MMIO_BASE, &la, true, ATTRS);
+    b = address_space_map(&as_a, MMIO_BASE + 0x1000, &lb, true, ATTRS);
+    ck_assert_uint_eq(la + lb, BUDGET);
+    ck_assert_ptr_null(address_space_map(&as_a, MMIO_BASE + 0x2000, &lc,
+                                         true, ATTRS));
+    /* B finishes before C gets round to registering. */
+    address_space_unmap(&as_a, b, lb, true, 0);
+    told[0] = 0;
+    address_space_register_map_client(&as_a, client_cb, &told[0]);
+    ck_assert_int_eq(told[0], 1);
+    lc = 64;
+    c = address_space_map(&as_a, MMIO_BASE + 0x2000, &lc, true, ATTRS);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(lc, 64);
+    address_space_unmap(&as_a, c, lc, true, 0);
+    address_space_unmap(&as_a, a, la, true, 0);
+    ck_assert_int_eq(told[0], 1);
+}
+END_TEST
+
+/* A bigger budget is room too. */
+START_TEST(test_client_told_of_bigger_budget)
+{
+    void *held[16];
+    hwaddr lens[16];
+    unsigned n = hoard(held, lens, 16);
+
+    told[0] = 0;
+    address_space_register_map_client(&as_a, client_cb, &told[0]);
+    ck_assert_int_eq(told[0], 0);
+    address_space_set_max_bounce_buffer_size(&as_a, 2 * BUDGET);
+    ck_assert_int_eq(told[0], 1);
+    for (unsigned i = 0; i < n; i++) {
+        address_space_unmap(&as_a, held[i], lens[i], i % 2, 0);
+    }
+}
+END_TEST
+
 START_TEST(test_zero_budget)
 {
     hwaddr len = 16;
@@ -235,6 +283,8 @@ int main(void)
     tcase_add_test(tc, test_hoarder_fails_cleanly);
     tcase_add_test(tc, test_other_space_unaffected);
     tcase_add_test(tc, test_budget_recovers_and_clients_told);
+    tcase_add_test(tc, test_client_told_of_partial_room);
+    tcase_add_test(tc, test_client_told_of_bigger_budget);
     tcase_add_test(tc, test_zero_budget);
     suite_add_tcase(s, tc);
     return unit_run(s);
