@@ -72,7 +72,7 @@ void address_space_init(AddressSpace *as, MemoryRegion *root,
     as->root = root;
     as->map_state = g_new0(AddressSpaceMapState, 1);
     as->map_state->maps = map_table_new();
-    as->map_state->clients = map_clients_new(map_table_has_room,
+    as->map_state->clients = map_clients_new(as->name, map_table_has_room,
                                              as->map_state->maps);
     memory_region_ref(root);
 

@@ -452,6 +452,9 @@ void *address_space_map_result(AddressSpace *as, hwaddr addr, hwaddr *plen,
         ms->stats.map_failures++;
         g_mutex_unlock(&ms->lock);
     }
+    if (p) {
+        map_clients_note_map();
+    }
     if (result) {
         *result = p ? MEMTX_OK : r;
     }

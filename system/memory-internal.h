@@ -277,12 +277,20 @@ bool map_table_has_room(void *opaque);
 /* The map clients of an address space. */
 typedef struct MapClients MapClients;
 
-/* @has_room(@room_opaque) says whether waiting clients may be told. */
-MapClients *map_clients_new(bool (*has_room)(void *opaque),
+/*
+ * @has_room(@room_opaque) says whether waiting clients may be told;
+ * @name (not copied) names the space in messages.
+ */
+MapClients *map_clients_new(const char *name, bool (*has_room)(void *opaque),
                             void *room_opaque);
 void map_clients_free(MapClients *mc);
-/* Bounce memory came free: tell the waiting clients. */
+/*
+ * There may be room: tell the waiting clients, now or, from inside a map
+ * client's callback on this thread, when it has returned.
+ */
 void map_clients_kick(MapClients *mc);
+/* A map succeeded on this thread (retrying clients made progress). */
+void map_clients_note_map(void);
 
 /* ---- address-space.c ------------------------------------------------ */
 

@@ -927,15 +927,37 @@ void address_space_set_max_bounce_buffer_size(AddressSpace *as, size_t size);
 /**
  * address_space_register_map_client() - hear when retrying map may work.
  * @as: the address space.
- * @callback: called once, from the thread that frees bounce memory, with
- *            no memcore lock held; the client is then removed.
+ * @callback: called once, with no memcore lock held, when retrying
+ *            address_space_map() on @as may work; the client is removed
+ *            just before the call.
  * @opaque: passed to @callback.
  *
- * If bounce memory in use is below the budget at registration (QEMU's
- * rule), @callback runs at once; so it does when a bigger budget is set.
- * A client is known by its (@callback, @opaque) pair: registering a pair
- * that is already waiting does nothing, as in QEMU. Registering and
- * unregistering cost O(1) however many clients wait.
+ * A client is told while bounce memory in use is below the budget
+ * (QEMU's rule): at once if that holds at registration, else when bounce
+ * memory is freed (by an unmap, or a map whose pre-fill failed) or the
+ * budget raised, on the thread that did so. A client is known by its
+ * (@callback, @opaque) pair: registering a pair that is already waiting
+ * does nothing, as in QEMU. Registering and unregistering cost O(1)
+ * however many clients wait.
+ *
+ * Callbacks never nest on a thread. From inside a callback, @callback
+ * may map, unmap, register (itself again, or others) and unregister, on
+ * any address space; whatever that would notify is deferred until the
+ * running callback returns, and done then by the loop that called it, so
+ * the usual client (map fails, register; the callback retries the map
+ * and registers again if it fails) retries in a loop, not by recursion.
+ * "At once" therefore means: before the outermost register, unmap or map
+ * on this thread returns.
+ *
+ * A client whose retries fail for a reason other than the budget would
+ * be told again and again while there is room. Use
+ * address_space_map_result(): NULL with MEMTX_OK is the budget, and only
+ * then is registering useful.
+ *
+ * Misuse: 1000 rounds in a row in which clients of @as registered again
+ * from their callbacks while bounce memory was free and no map succeeded
+ * on the thread abort with a message naming the space and the last
+ * client.
  */
 void address_space_register_map_client(AddressSpace *as,
                                        void (*callback)(void *opaque),
@@ -947,7 +969,12 @@ void address_space_register_map_client(AddressSpace *as,
  * @callback: as registered.
  * @opaque: as registered.
  *
- * After it returns, @callback is not called for this registration.
+ * After it returns, @callback is not called for this registration and is
+ * not running: if it runs on another thread, this waits for it to
+ * return (so do not unregister, from a callback, a client whose callback
+ * may at that moment be unregistering yours from another thread). From
+ * inside its own callback, it cancels a registration made there.
+ * Unregistering a pair that is not registered does nothing.
  */
 void address_space_unregister_map_client(AddressSpace *as,
                                          void (*callback)(void *opaque),

@@ -573,9 +573,15 @@ static void client_cb(void *opaque)
     fuzz_fail("map client %d called, but it is not waiting", id);
 }
 
-/* Bounce memory was freed or given up: every waiting client was told. */
+/*
+ * Bounce memory was freed or given up, or the budget changed: if less
+ * than the budget is in use now, every waiting client was told.
+ */
 void topo_clients_notify(void)
 {
+    if (th.bounce_used >= th.bounce_max) {
+        return;     /* no room (a budget lowered below what is in use) */
+    }
     fuzz_check(th.clients_pending->len == 0, "%u map client(s) not told "
                "that bounce memory came free", th.clients_pending->len);
 }
@@ -589,9 +595,7 @@ static void op_client(FuzzInput *in)
         th.clients_registered++;
         address_space_register_map_client(&th.as, client_cb,
                                           GINT_TO_POINTER(id));
-        if (th.bounce_used < th.bounce_max) {
-            topo_clients_notify();      /* room now: told at once */
-        }
+        topo_clients_notify();      /* told at once if there is room */
     } else if (th.clients_pending->len) {
         guint i = fuzz_u8(in) % th.clients_pending->len;
         int id = g_array_index(th.clients_pending, int, i);
@@ -608,9 +612,7 @@ static void op_bounce_max(FuzzInput *in)
 
     th.bounce_max = sizes[fuzz_u8(in) % G_N_ELEMENTS(sizes)];
     address_space_set_max_bounce_buffer_size(&th.as, th.bounce_max);
-    if (th.bounce_used < th.bounce_max) {
-        topo_clients_notify();
-    }
+    topo_clients_notify();
 }
 
 /* ---- caches --------------------------------------------------------------- */
@@ -793,9 +795,7 @@ static void end_input(void)
         cache_destroy(&th.cache[i]);
     }
     topo_check_stores();
-    if (th.bounce_used < th.bounce_max) {
-        topo_clients_notify();
-    }
+    topo_clients_notify();
     /* A budget of 0 is never room: whoever still waits gives up. */
     while (th.clients_pending->len) {
         int id = g_array_index(th.clients_pending, int, 0);
