@@ -38,6 +38,7 @@ struct MapRecord {
     MapKind kind;
     MemoryRegion *mr;       /* referenced while mapped; NULL for bounce */
     AddressSpace *target;   /* MAP_FORWARD: where the mapping lives */
+    AddressSpace *charge;   /* MAP_BOUNCE: whose budget pays for it */
     hwaddr offset;          /* in @mr (on demand) */
     hwaddr as_addr;         /* where in the space (bounce write-back) */
     hwaddr len;
@@ -274,11 +275,17 @@ static hwaddr ram_contiguous(FlatView *fv, const DispatchSection *ds,
  * says why in *result: MEMTX_OK for "nothing wrong, no bounce memory
  * now", otherwise the error an access would have had.
  */
-static void *map_bounce(AddressSpace *as, FlatView *fv, hwaddr addr,
-                        hwaddr l, bool is_write, MemTxAttrs attrs,
-                        hwaddr *plen, MemTxResult *result)
+/*
+ * A bounce buffer for [@addr, +@l) of @as, paid for by @charge's budget:
+ * the space the caller mapped in, which is @as unless the map came
+ * through an IOMMU. So a device's budget bounds its IOMMU traffic too,
+ * and a hoarder behind an IOMMU does not starve the target space.
+ */
+static void *map_bounce(AddressSpace *as, AddressSpace *charge,
+                        FlatView *fv, hwaddr addr, hwaddr l, bool is_write,
+                        MemTxAttrs attrs, hwaddr *plen, MemTxResult *result)
 {
-    MapTable *ms = as->map_state->maps;
+    MapTable *ms = charge->map_state->maps;
     MapRecord *rec;
     size_t avail;
     void *buf;
@@ -310,11 +317,12 @@ static void *map_bounce(AddressSpace *as, FlatView *fv, hwaddr addr,
         g_mutex_lock(&ms->lock);
         ms->bounce_used -= l;
         g_mutex_unlock(&ms->lock);
-        map_clients_kick(as->map_state->clients);
+        map_clients_kick(charge->map_state->clients);
         return NULL;
     }
     rec = record_new(buf, MAP_BOUNCE, addr, l, is_write, attrs);
-    record_insert(ms, rec);
+    rec->charge = charge;
+    record_insert(as->map_state->maps, rec);
     *plen = l;
     return buf;
 }
@@ -370,10 +378,14 @@ static void *map_ram(AddressSpace *as, FlatView *fv,
  * there) and keep a forwarding record here, so that unmap on this space
  * finds it in O(1) too.
  */
-static void *map_through_iommu(AddressSpace *as, const DispatchSection *ds,
-                               hwaddr addr, hwaddr len, bool is_write,
-                               MemTxAttrs attrs, hwaddr *plen,
-                               MemTxResult *result)
+static void *map_in(AddressSpace *as, AddressSpace *charge, hwaddr addr,
+                    hwaddr *plen, bool is_write, MemTxAttrs attrs,
+                    MemTxResult *result);
+
+static void *map_through_iommu(AddressSpace *as, AddressSpace *charge,
+                               const DispatchSection *ds, hwaddr addr,
+                               hwaddr len, bool is_write, MemTxAttrs attrs,
+                               hwaddr *plen, MemTxResult *result)
 {
     AddressSpace *target;
     hwaddr l = len, xlat;
@@ -389,7 +401,7 @@ static void *map_through_iommu(AddressSpace *as, const DispatchSection *ds,
         *result = MEMTX_DECODE_ERROR;   /* translations nest too deep */
         return NULL;
     }
-    p = address_space_map_result(target, xlat, &l, is_write, attrs, result);
+    p = map_in(target, charge, xlat, &l, is_write, attrs, result);
     iommu_exit();
     if (!p) {
         return NULL;
@@ -401,9 +413,10 @@ static void *map_through_iommu(AddressSpace *as, const DispatchSection *ds,
     return p;
 }
 
-void *address_space_map_result(AddressSpace *as, hwaddr addr, hwaddr *plen,
-                               bool is_write, MemTxAttrs attrs,
-                               MemTxResult *result)
+/* Map in @as; bounce memory comes from @charge's budget. */
+static void *map_in(AddressSpace *as, AddressSpace *charge, hwaddr addr,
+                    hwaddr *plen, bool is_write, MemTxAttrs attrs,
+                    MemTxResult *result)
 {
     MemTxResult r = MEMTX_DECODE_ERROR;     /* nothing there */
     hwaddr len = *plen;
@@ -433,11 +446,12 @@ void *address_space_map_result(AddressSpace *as, hwaddr addr, hwaddr *plen,
             break;
         case SEC_MMIO:
         case SEC_READONLY:
-            p = map_bounce(as, fv, addr, l, is_write, attrs, plen, &r);
+            p = map_bounce(as, charge, fv, addr, l, is_write, attrs, plen,
+                           &r);
             break;
         case SEC_IOMMU:
-            p = map_through_iommu(as, ds, addr, l, is_write, attrs, plen,
-                                  &r);
+            p = map_through_iommu(as, charge, ds, addr, l, is_write, attrs,
+                                  plen, &r);
             break;
         default:
             break;
@@ -459,6 +473,13 @@ void *address_space_map_result(AddressSpace *as, hwaddr addr, hwaddr *plen,
         *result = p ? MEMTX_OK : r;
     }
     return p;
+}
+
+void *address_space_map_result(AddressSpace *as, hwaddr addr, hwaddr *plen,
+                               bool is_write, MemTxAttrs attrs,
+                               MemTxResult *result)
+{
+    return map_in(as, as, addr, plen, is_write, attrs, result);
 }
 
 void *address_space_map(AddressSpace *as, hwaddr addr, hwaddr *plen,
@@ -523,10 +544,11 @@ MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
             }
         }
         g_free(rec->ptr);
+        ms = rec->charge->map_state->maps;
         g_mutex_lock(&ms->lock);
         ms->bounce_used -= rec->len;
         g_mutex_unlock(&ms->lock);
-        map_clients_kick(as->map_state->clients);
+        map_clients_kick(rec->charge->map_state->clients);
         break;
     }
     g_free(rec);

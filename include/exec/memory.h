@@ -842,7 +842,8 @@ void address_space_stq_be(AddressSpace *as, hwaddr addr, uint64_t val,
  *  - a map-on-demand region: what its map() callback returned;
  *  - MMIO, or a write to ROM: a bounce buffer, pre-filled when the caller
  *    will read. Bounce memory is limited per address space (see
- *    address_space_set_max_bounce_buffer_size()).
+ *    address_space_set_max_bounce_buffer_size()) and charged to @as, also
+ *    when the map goes through an IOMMU into another space.
  *
  * Return: the pointer, or NULL with *@plen = 0 when nothing is mapped
  * there, the callback refused, the bounce budget is exhausted (register a

@@ -274,6 +274,111 @@ START_TEST(test_zero_budget)
 }
 END_TEST
 
+/*
+ * Behind an IOMMU. Devices A and B each see the system space through an
+ * IOMMU of their own; their bounce buffers are charged to their own
+ * spaces, not to the system space the IOMMU leads to. Charged to the
+ * target, one hoarder behind an IOMMU starved every other device behind
+ * one, and the system space too, while its own space showed nothing in
+ * use and its own budget bounded nothing.
+ */
+static MemoryRegion root_a, root_b;
+static IOMMUMemoryRegion iommu_a, iommu_b;
+static AddressSpace sys_as, dev_a, dev_b;
+
+static IOMMUTLBEntry identity(void *opaque, hwaddr addr,
+                              IOMMUAccessFlags flag, int idx)
+{
+    return (IOMMUTLBEntry) {
+        .target_as = &sys_as, .iova = addr & ~0xfffULL,
+        .translated_addr = addr & ~0xfffULL, .addr_mask = 0xfff,
+        .perm = IOMMU_RW,
+    };
+}
+
+static const IOMMUMemoryRegionOps identity_ops = { .translate = identity };
+
+static void setup_iommu(void)
+{
+    setup();
+    address_space_init(&sys_as, &root, "system");
+    memory_region_init_iommu(&iommu_a, &identity_ops, NULL, NULL, "iommu-a",
+                             UINT64_MAX);
+    memory_region_init_iommu(&iommu_b, &identity_ops, NULL, NULL, "iommu-b",
+                             UINT64_MAX);
+    memory_region_init(&root_a, NULL, "dev-a", UINT64_MAX);
+    memory_region_init(&root_b, NULL, "dev-b", UINT64_MAX);
+    memory_region_add_subregion(&root_a, 0, &iommu_a.parent_obj);
+    memory_region_add_subregion(&root_b, 0, &iommu_b.parent_obj);
+    address_space_init(&dev_a, &root_a, "dev-a");
+    address_space_init(&dev_b, &root_b, "dev-b");
+}
+
+static void teardown_iommu(void)
+{
+    address_space_destroy(&dev_a);
+    address_space_destroy(&dev_b);
+    address_space_destroy(&sys_as);
+    memory_region_del_subregion(&root_a, &iommu_a.parent_obj);
+    memory_region_del_subregion(&root_b, &iommu_b.parent_obj);
+    memory_region_finalize(&iommu_a.parent_obj);
+    memory_region_finalize(&iommu_b.parent_obj);
+    memory_region_finalize(&root_a);
+    memory_region_finalize(&root_b);
+    teardown();
+}
+
+START_TEST(test_iommu_bounce_charged_to_caller)
+{
+    void *held[16], *p;
+    hwaddr lens[16], len;
+    unsigned n = 0;
+
+    /* A hoards MMIO through its IOMMU, 0x300 bytes at a time. */
+    for (;;) {
+        len = 0x300;
+        p = address_space_map(&dev_a, MMIO_BASE + n * 0x300, &len, true,
+                              ATTRS);
+        if (!p) {
+            break;
+        }
+        ck_assert_uint_lt(n, 16);
+        held[n] = p;
+        lens[n++] = len;
+    }
+    /* Its own budget bounded it, and its own space shows it. */
+    ck_assert_uint_eq(bounce_in_use(&dev_a), BUDGET);
+    ck_assert_uint_eq(bounce_in_use(&sys_as), 0);
+
+    /* B, behind another IOMMU, and the system space have their own. */
+    len = BUDGET;
+    p = address_space_map(&dev_b, MMIO_BASE, &len, false, ATTRS);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(len, BUDGET);
+    ck_assert_uint_eq(bounce_in_use(&dev_b), BUDGET);
+    address_space_unmap(&dev_b, p, len, false, 0);
+    len = BUDGET;
+    p = address_space_map(&sys_as, MMIO_BASE, &len, false, ATTRS);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_uint_eq(len, BUDGET);
+    address_space_unmap(&sys_as, p, len, false, 0);
+
+    /* A's client waits on A's budget, and is told when A lets go. */
+    told[0] = 0;
+    address_space_register_map_client(&dev_a, client_cb, &told[0]);
+    ck_assert_int_eq(told[0], 0);
+    memset(held[0], 0x77, lens[0]);
+    address_space_unmap(&dev_a, held[0], lens[0], true, lens[0]);
+    ck_assert_int_eq(told[0], 1);
+    ck_assert_uint_eq(regs[0], 0x77);       /* written back through it */
+    for (unsigned i = 1; i < n; i++) {
+        address_space_unmap(&dev_a, held[i], lens[i], true, 0);
+    }
+    ck_assert_uint_eq(bounce_in_use(&dev_a), 0);
+    ck_assert_uint_eq(bounce_in_use(&sys_as), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("bounce-exhaustion");
@@ -286,6 +391,11 @@ int main(void)
     tcase_add_test(tc, test_client_told_of_partial_room);
     tcase_add_test(tc, test_client_told_of_bigger_budget);
     tcase_add_test(tc, test_zero_budget);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("iommu");
+    tcase_add_checked_fixture(tc, setup_iommu, teardown_iommu);
+    tcase_add_test(tc, test_iommu_bounce_charged_to_caller);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
