@@ -188,6 +188,12 @@ static void classify(DispatchSection *ds, const FlatRange *fr)
 
     switch (mr->kind) {
     case MR_KIND_RAM:
+        if (mr->ram_device) {
+            /* Device memory: sized accesses and bounce buffers. */
+            ds->read_kind = SEC_MMIO;
+            ds->write_kind = fr->readonly ? SEC_READONLY : SEC_MMIO;
+            break;
+        }
         ds->read_kind = SEC_RAM;
         ds->write_kind = (fr->readonly || mr->rom) ? SEC_READONLY : SEC_RAM;
         ds->host_base = (uintptr_t)(mr->ram_block + fr->offset_in_region) -

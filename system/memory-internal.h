@@ -191,6 +191,9 @@ const DispatchSection *dispatch_lookup(const FlatView *fv, hwaddr addr);
 
 /* ---- mmio.c: sized accesses to devices ------------------------------ */
 
+/* The ops of RAM-device regions: sized host loads and stores, as I/O. */
+extern const MemoryRegionOps ram_device_ops;
+
 MemTxResult mmio_dispatch_read(MemoryRegion *mr, hwaddr addr, uint64_t *data,
                                unsigned size, MemTxAttrs attrs);
 MemTxResult mmio_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t data,

@@ -148,6 +148,9 @@ void memory_region_init_ram_device_ptr(MemoryRegion *mr, void *owner,
 {
     memory_region_init_ram_ptr(mr, owner, name, size, ptr);
     mr->ram_device = true;
+    /* Still RAM to listeners (the VFIO mirror); I/O to accesses. */
+    mr->ops = &ram_device_ops;
+    mr->opaque = mr;
 }
 
 bool memory_region_init_rom(MemoryRegion *mr, void *owner, const char *name,

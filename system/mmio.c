@@ -135,6 +135,65 @@ void mmio_value_to_bytes(MemoryRegion *mr, uint64_t val, uint8_t *buf,
     }
 }
 
+/* ---- RAM-device regions -------------------------------------------------- */
+
+/*
+ * A RAM-device region is host memory that is really a device (an mmap of
+ * a BAR): memcpy's access sizes are wrong there. As in QEMU, accesses are
+ * served as I/O with loads and stores of exactly the width asked for, in
+ * the host's byte order; unaligned ones are passed on as they are (packed
+ * access: one unaligned load on x86, split by the compiler where the host
+ * needs it).
+ */
+typedef struct { uint16_t v; } __attribute__((packed)) RamdU16;
+typedef struct { uint32_t v; } __attribute__((packed)) RamdU32;
+typedef struct { uint64_t v; } __attribute__((packed)) RamdU64;
+
+static uint64_t ram_device_read(void *opaque, hwaddr addr, unsigned size)
+{
+    const volatile uint8_t *p = ((MemoryRegion *)opaque)->ram_block + addr;
+
+    switch (size) {
+    case 1:
+        return *p;
+    case 2:
+        return ((const volatile RamdU16 *)p)->v;
+    case 4:
+        return ((const volatile RamdU32 *)p)->v;
+    default:
+        return ((const volatile RamdU64 *)p)->v;
+    }
+}
+
+static void ram_device_write(void *opaque, hwaddr addr, uint64_t data,
+                             unsigned size)
+{
+    volatile uint8_t *p = ((MemoryRegion *)opaque)->ram_block + addr;
+
+    switch (size) {
+    case 1:
+        *p = data;
+        break;
+    case 2:
+        ((volatile RamdU16 *)p)->v = data;
+        break;
+    case 4:
+        ((volatile RamdU32 *)p)->v = data;
+        break;
+    default:
+        ((volatile RamdU64 *)p)->v = data;
+        break;
+    }
+}
+
+const MemoryRegionOps ram_device_ops = {
+    .read = ram_device_read,
+    .write = ram_device_write,
+    .endianness = DEVICE_NATIVE_ENDIAN,
+    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+};
+
 /* ---- validity and sizing ------------------------------------------------- */
 
 static inline unsigned pow2floor_u(unsigned v)

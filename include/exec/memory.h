@@ -339,8 +339,12 @@ void memory_region_init_ram_ptr(MemoryRegion *mr, void *owner,
  * @size: in bytes.
  * @ptr: host mapping of the device memory (say, an mmap of a BAR).
  *
- * Like memory_region_init_ram_ptr(), but memory_region_is_ram_device()
- * says so, which lets listeners (the VFIO case) treat it specially.
+ * To listeners it is RAM (memory_region_is_ram() and
+ * memory_region_is_ram_device() are true, so a VFIO-style mirror maps
+ * @ptr). To accesses it is I/O, as in QEMU: reads and writes are loads
+ * and stores of the width asked for (1, 2, 4 or 8 bytes, in the host's
+ * order), never memcpy, and address_space_map() and caches give a bounce
+ * buffer or dispatch, never @ptr itself.
  */
 void memory_region_init_ram_device_ptr(MemoryRegion *mr, void *owner,
                                        const char *name, uint64_t size,

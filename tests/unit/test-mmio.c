@@ -46,6 +46,15 @@ static void dev_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
     d->reg = val;
 }
 
+/* The little-endian 32-bit value of the bytes at @p. */
+static uint32_t le32_at(const uint8_t *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, 4);
+    return GUINT32_FROM_LE(v);
+}
+
 static MemoryRegion root, io;
 static AddressSpace as;
 static Dev dev;
@@ -224,6 +233,128 @@ START_TEST(test_results_are_ored)
 }
 END_TEST
 
+/*
+ * A RAM-device region (an mmap of a device BAR) is RAM to listeners, so a
+ * VFIO-style mirror maps it for the hardware, but I/O to accesses, as in
+ * QEMU: sized loads and stores of the width asked for, never memcpy, and
+ * a bounce buffer for address_space_map().
+ */
+#define RAMD_BASE 0x10000ULL
+#define RAMD_SIZE 0x2000
+
+static MemoryRegion ramd, ram_after;
+static uint8_t bar[RAMD_SIZE];
+
+static void ram_device_setup(void)
+{
+    memory_region_init(&root, NULL, "root", UINT64_MAX);
+    memory_region_init_ram_device_ptr(&ramd, NULL, "bar", RAMD_SIZE, bar);
+    unit_ram(&ram_after, "ram-after", 0x1000);
+    memory_region_add_subregion(&root, RAMD_BASE, &ramd);
+    memory_region_add_subregion(&root, RAMD_BASE + RAMD_SIZE, &ram_after);
+    address_space_init(&as, &root, "ramd");
+    for (unsigned i = 0; i < RAMD_SIZE; i++) {
+        bar[i] = i * 7 + 1;
+    }
+}
+
+static int ramd_sections_seen;
+
+static void ramd_region_add(MemoryListener *l, MemoryRegionSection *s)
+{
+    if (s->mr == &ramd) {
+        ck_assert(memory_region_is_ram(s->mr));
+        ck_assert(memory_region_is_ram_device(s->mr));
+        ck_assert_ptr_eq(memory_region_get_ram_ptr(s->mr), bar);
+        ramd_sections_seen++;
+    }
+}
+
+START_TEST(test_ram_device_is_ram_to_listeners)
+{
+    MemoryListener ml = { .region_add = ramd_region_add, .name = "mirror" };
+
+    ramd_sections_seen = 0;
+    memory_listener_register(&ml, &as);
+    ck_assert_int_eq(ramd_sections_seen, 1);
+    memory_listener_unregister(&ml);
+}
+END_TEST
+
+START_TEST(test_ram_device_map_bounces)
+{
+    AddressSpaceStats st;
+    hwaddr len = 64;
+    uint8_t *p;
+
+    p = address_space_map(&as, RAMD_BASE + 0x10, &len, false, ATTRS);
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_ne(p, bar + 0x10);
+    ck_assert_uint_eq(len, 64);
+    ck_assert_mem_eq(p, bar + 0x10, 64);        /* pre-filled */
+    address_space_get_stats(&as, &st);
+    ck_assert_uint_eq(st.bounce_in_use, 64);
+    address_space_unmap(&as, p, len, false, 0);
+
+    len = 32;
+    p = address_space_map(&as, RAMD_BASE + 0x101, &len, true, ATTRS);
+    ck_assert_ptr_ne(p, bar + 0x101);
+    memset(p, 0xee, len);
+    ck_assert_uint_ne(bar[0x101], 0xee);        /* not yet */
+    address_space_unmap(&as, p, len, true, len);
+    for (unsigned i = 0; i < 32; i++) {
+        ck_assert_uint_eq(bar[0x101 + i], 0xee);
+    }
+    address_space_get_stats(&as, &st);
+    ck_assert_uint_eq(st.bounce_in_use, 0);
+}
+END_TEST
+
+START_TEST(test_ram_device_sized_accesses)
+{
+    MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
+    static const unsigned sizes[] = { 1, 2, 3, 4, 5, 8, 13, 16, 64 };
+    uint8_t buf[64], want[64];
+    MemTxResult r;
+
+    for (unsigned i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        for (hwaddr off = 0x200; off < 0x209; off++) {
+            unsigned n = sizes[i];
+
+            ck_assert_uint_eq(address_space_read(&as, RAMD_BASE + off, ATTRS,
+                                                 buf, n), MEMTX_OK);
+            ck_assert_mem_eq(buf, bar + off, n);
+            for (unsigned k = 0; k < n; k++) {
+                want[k] = (uint8_t)(n * 31 + off + k);
+            }
+            ck_assert_uint_eq(address_space_write(&as, RAMD_BASE + off, ATTRS,
+                                                  want, n), MEMTX_OK);
+            ck_assert_mem_eq(bar + off, want, n);
+        }
+    }
+    /* ld/st see the bytes the device memory holds. */
+    ck_assert_uint_eq(address_space_ldl_le(&as, RAMD_BASE + 0x400, ATTRS,
+                                           &r), le32_at(bar + 0x400));
+    ck_assert_uint_eq(r, MEMTX_OK);
+    /* Running on into the RAM that follows. */
+    memset(want, 0x5c, sizeof(want));
+    ck_assert_uint_eq(address_space_write(&as, RAMD_BASE + RAMD_SIZE - 8,
+                                          ATTRS, want, 16), MEMTX_OK);
+    ck_assert_uint_eq(bar[RAMD_SIZE - 1], 0x5c);
+    ck_assert_uint_eq(((uint8_t *)memory_region_get_ram_ptr(&ram_after))[7],
+                      0x5c);
+    /* A cache does not keep a pointer to it either. */
+    ck_assert_int_eq(address_space_cache_init(&c, &as, RAMD_BASE, 0x100,
+                                              true), 0x100);
+    ck_assert_int_eq(c.kind, MRC_DISPATCH);
+    ck_assert_uint_eq(address_space_read_cached(&c, 0x20, buf, 8), MEMTX_OK);
+    ck_assert_mem_eq(buf, bar + 0x20, 8);
+    address_space_cache_destroy(&c);
+    ck_assert(address_space_access_valid(&as, RAMD_BASE + 3, 0x100, true,
+                                         ATTRS));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mmio");
@@ -237,6 +368,13 @@ int main(void)
     tcase_add_test(tc, test_impl_widens_narrow_access);
     tcase_add_test(tc, test_long_access_split_by_valid_max);
     tcase_add_test(tc, test_results_are_ored);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("ram-device");
+    tcase_add_checked_fixture(tc, ram_device_setup, NULL);
+    tcase_add_test(tc, test_ram_device_is_ram_to_listeners);
+    tcase_add_test(tc, test_ram_device_map_bounces);
+    tcase_add_test(tc, test_ram_device_sized_accesses);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
