@@ -6,6 +6,7 @@
  * under the topology lock. Readers load current_map under RCU.
  */
 #include "memory-internal.h"
+#include "trace.h"
 
 /* Every address space, in creation order. */
 static GList *address_spaces;
@@ -35,6 +36,7 @@ void address_space_set_flatview(AddressSpace *as, FlatView *fv)
 void address_spaces_commit(void)
 {
     GHashTable *rendered = g_hash_table_new(NULL, NULL);
+    unsigned changed = 0;
     GHashTableIter it;
     gpointer key, value;
     GList *l;
@@ -51,8 +53,11 @@ void address_spaces_commit(void)
         }
         if (!flatview_equal(as->current_map, fv)) {
             address_space_set_flatview(as, fv);
+            changed++;
         }
     }
+    trace_memory_region_transaction_commit(g_hash_table_size(rendered),
+                                           changed);
     g_hash_table_iter_init(&it, rendered);
     while (g_hash_table_iter_next(&it, &key, &value)) {
         flatview_unref(value);

@@ -37,6 +37,7 @@
  * map.c never calls in here with its own lock held.
  */
 #include "memory-internal.h"
+#include "trace.h"
 
 #define MAP_CLIENT_MAX_FRUITLESS 1000
 
@@ -144,6 +145,7 @@ static void run_round(MapClients *mc)
         c->again = false;
         c->running_on = g_thread_self();
         g_mutex_unlock(&mc->lock);
+        trace_map_client_notify(c->callback, c->opaque);
         c->callback(c->opaque);
         g_mutex_lock(&mc->lock);
         called = true;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "memory-internal.h"
+#include "trace.h"
 
 #define DEFAULT_MAX_BOUNCE_BUFFER_SIZE 4096
 
@@ -28,6 +29,12 @@ typedef enum MapKind {
     MAP_BOUNCE,
     MAP_FORWARD,            /* made through an IOMMU in another space */
 } MapKind;
+
+/* For the trace points: the words address_space_map's probe uses too. */
+static const char *const map_kind_name[] = {
+    [MAP_RAM] = "ram", [MAP_ON_DEMAND] = "on-demand",
+    [MAP_BOUNCE] = "bounce", [MAP_FORWARD] = "iommu",
+};
 
 typedef struct MapRecord MapRecord;
 struct MapRecord {
@@ -286,6 +293,7 @@ static void *map_bounce(AddressSpace *as, AddressSpace *charge,
                         MemTxAttrs attrs, hwaddr *plen, MemTxResult *result)
 {
     MapTable *ms = charge->map_state->maps;
+    hwaddr asked = l;
     MapRecord *rec;
     size_t avail;
     void *buf;
@@ -297,6 +305,11 @@ static void *map_bounce(AddressSpace *as, AddressSpace *charge,
         l = avail;
     }
     ms->bounce_used += l;
+    if (l == 0) {
+        trace_bounce_refused(charge, asked, ms->bounce_used, ms->bounce_max);
+    } else {
+        trace_bounce_reserve(charge, l, ms->bounce_used, ms->bounce_max);
+    }
     g_mutex_unlock(&ms->lock);
     if (l == 0) {
         *result = MEMTX_OK;     /* try again when a map client is told */
@@ -316,6 +329,7 @@ static void *map_bounce(AddressSpace *as, AddressSpace *charge,
     if (!buf) {
         g_mutex_lock(&ms->lock);
         ms->bounce_used -= l;
+        trace_bounce_release(charge, l, ms->bounce_used);
         g_mutex_unlock(&ms->lock);
         map_clients_kick(charge->map_state->clients);
         return NULL;
@@ -420,6 +434,7 @@ static void *map_in(AddressSpace *as, AddressSpace *charge, hwaddr addr,
 {
     MemTxResult r = MEMTX_DECODE_ERROR;     /* nothing there */
     hwaddr len = *plen;
+    const char *kind = "";
     const DispatchSection *ds;
     FlatView *fv;
     void *p = NULL;
@@ -439,17 +454,21 @@ static void *map_in(AddressSpace *as, AddressSpace *charge, hwaddr addr,
         l = (len - 1 <= ds->last - addr) ? len : ds->last - addr + 1;
         switch (is_write ? ds->write_kind : ds->read_kind) {
         case SEC_RAM:
+            kind = "ram";
             p = map_ram(as, fv, ds, addr, len, is_write, attrs, plen, &r);
             break;
         case SEC_ON_DEMAND:
+            kind = "on-demand";
             p = map_on_demand(as, ds, addr, l, is_write, attrs, plen, &r);
             break;
         case SEC_MMIO:
         case SEC_READONLY:
+            kind = "bounce";
             p = map_bounce(as, charge, fv, addr, l, is_write, attrs, plen,
                            &r);
             break;
         case SEC_IOMMU:
+            kind = "iommu";
             p = map_through_iommu(as, charge, ds, addr, l, is_write, attrs,
                                   plen, &r);
             break;
@@ -469,6 +488,8 @@ static void *map_in(AddressSpace *as, AddressSpace *charge, hwaddr addr,
     if (p) {
         map_clients_note_map();
     }
+    trace_address_space_map(as, addr, len, *plen, is_write, kind,
+                            p ? MEMTX_OK : r);
     if (result) {
         *result = p ? MEMTX_OK : r;
     }
@@ -502,6 +523,7 @@ MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
 {
     MapTable *ms = as->map_state->maps;
     MemTxResult r = MEMTX_OK;
+    const char *kind;
     MapRecord *rec;
     MemoryRegion *mr;
 
@@ -516,6 +538,7 @@ MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
     if (access_len > rec->len) {
         access_len = rec->len;
     }
+    kind = map_kind_name[rec->kind];
     mr = rec->mr;
     switch (rec->kind) {
     case MAP_RAM:
@@ -547,10 +570,12 @@ MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
         ms = rec->charge->map_state->maps;
         g_mutex_lock(&ms->lock);
         ms->bounce_used -= rec->len;
+        trace_bounce_release(rec->charge, rec->len, ms->bounce_used);
         g_mutex_unlock(&ms->lock);
         map_clients_kick(rec->charge->map_state->clients);
         break;
     }
+    trace_address_space_unmap(as, buffer, len, access_len, kind, r);
     g_free(rec);
     return r;
 }

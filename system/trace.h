@@ -29,4 +29,33 @@
     DTRACE_PROBE3(memcore, memory_region_reentrancy_refused, (mr)->name, \
                   guard_name, depth)
 
+/*
+ * address_space_map(): what was asked, what was granted (0 on failure),
+ * which way it went ("ram", "on-demand", "bounce", "iommu", "" when
+ * nothing is mapped there) and the MemTxResult (0 with nothing granted:
+ * the bounce budget is spent, register a map client).
+ */
+#define trace_address_space_map(as, addr, asked, granted, is_write, kind, \
+                                result) \
+    DTRACE_PROBE7(memcore, address_space_map, (as)->name, addr, asked, \
+                  granted, is_write, kind, result)
+/* address_space_unmap(): a mapping given back, with its write-back result. */
+#define trace_address_space_unmap(as, ptr, len, access_len, kind, result) \
+    DTRACE_PROBE6(memcore, address_space_unmap, (as)->name, ptr, len, \
+                  access_len, kind, result)
+/* Bounce memory of a space: taken, refused (budget spent), given back. */
+#define trace_bounce_reserve(as, bytes, in_use, budget) \
+    DTRACE_PROBE4(memcore, bounce_reserve, (as)->name, bytes, in_use, budget)
+#define trace_bounce_refused(as, asked, in_use, budget) \
+    DTRACE_PROBE4(memcore, bounce_refused, (as)->name, asked, in_use, budget)
+#define trace_bounce_release(as, bytes, in_use) \
+    DTRACE_PROBE3(memcore, bounce_release, (as)->name, bytes, in_use)
+/* A map client is told to retry. */
+#define trace_map_client_notify(callback, opaque) \
+    DTRACE_PROBE2(memcore, map_client_notify, callback, opaque)
+/* A commit rendered @renders roots and published @changed new views. */
+#define trace_memory_region_transaction_commit(renders, changed) \
+    DTRACE_PROBE2(memcore, memory_region_transaction_commit, renders, \
+                  changed)
+
 #endif /* SYSTEM_TRACE_H */

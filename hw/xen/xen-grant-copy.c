@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "xen-grant-internal.h"
+#include "xen-trace.h"
 
 /*
  * Fill @segs with the page pieces of [@addr, @addr + @len), at most a
@@ -62,6 +63,13 @@ static MemTxResult batch_result(XenGrantRegion *g, XenGrantCopySegment *segs,
     MemTxResult r = MEMTX_OK;
 
     for (unsigned i = 0; i < n; i++) {
+        const XenGrantCopyPtr *fp = segs[i].flags & GNTCOPY_dest_gref ?
+                                    &segs[i].dest : &segs[i].source;
+
+        trace_xen_grant_copy_seg(g->domid, fp->foreign.ref,
+                                 fp->foreign.offset, segs[i].len,
+                                 !!(segs[i].flags & GNTCOPY_dest_gref),
+                                 segs[i].status);
         if (segs[i].status != GNTST_okay) {
             xen_grant_count_failure(g, segs[i].status);
             r |= xen_gntst_to_memtx(segs[i].status);
@@ -80,6 +88,7 @@ static MemTxResult grant_copy(XenGrantRegion *g, hwaddr addr, uint8_t *buf,
     __atomic_fetch_add(&g->stats.copies, 1, __ATOMIC_RELAXED);
     while (pos < len && r == MEMTX_OK) {
         hwaddr done;
+        int rc;
         unsigned n = fill_batch(g, segs, addr + pos, buf + pos, len - pos,
                                 is_write, &done);
 
@@ -90,9 +99,12 @@ static MemTxResult grant_copy(XenGrantRegion *g, hwaddr addr, uint8_t *buf,
             break;
         }
         __atomic_fetch_add(&g->stats.copy_segments, n, __ATOMIC_RELAXED);
-        if (xen_backend_grant_copy(g->be, n, segs) != GNTST_okay) {
+        rc = xen_backend_grant_copy(g->be, n, segs);
+        /* Every segment's status, traced and counted, even on success. */
+        r = batch_result(g, segs, n);
+        if (rc != GNTST_okay && r == MEMTX_OK) {
             /* A backend that fails without saying where still fails. */
-            r = batch_result(g, segs, n) ?: MEMTX_ERROR;
+            r = MEMTX_ERROR;
         }
         pos += done;
     }

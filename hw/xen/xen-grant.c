@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "xen-grant-internal.h"
+#include "xen-trace.h"
 
 typedef struct XenGrantMapping {
     uint8_t *base;              /* what the backend returned */
@@ -134,6 +135,8 @@ static void *xen_grant_map(void *opaque, hwaddr addr, hwaddr *plen,
     }
     /* Over the cap: refused like a denied grant (an access error). */
     if (!cap_take(g, nrefs)) {
+        trace_xen_grant_map(g->domid, first, nrefs, is_write,
+                            GNTST_no_device_space, 1);
         *result = MEMTX_ACCESS_ERROR;
         return NULL;
     }
@@ -145,11 +148,13 @@ static void *xen_grant_map(void *opaque, hwaddr addr, hwaddr *plen,
     if (!base) {
         int why = first_failure(status, nrefs);
 
+        trace_xen_grant_map(g->domid, first, nrefs, is_write, why, 0);
         cap_give_back(g, nrefs);
         xen_grant_count_failure(g, why);
         *result = xen_gntst_to_memtx(why);
         return NULL;
     }
+    trace_xen_grant_map(g->domid, first, nrefs, is_write, GNTST_okay, 0);
     record_mapping(g, base + (addr & (XEN_PAGE_SIZE - 1)), base, nrefs,
                    is_write);
     __atomic_fetch_add(&g->stats.maps, 1, __ATOMIC_RELAXED);
@@ -182,6 +187,8 @@ static void xen_grant_unmap(void *opaque, void *host, hwaddr addr,
     }
 
     rc = xen_backend_grant_unmap(g->be, m->base, m->nrefs);
+    trace_xen_grant_unmap(g->domid, (uint32_t)(addr >> XEN_PAGE_SHIFT),
+                          m->nrefs, rc);
     if (rc < 0) {
         fprintf(stderr, "xen-grant: unmapping %u refs of dom%u at %p "
                 "failed: %s; the guest cannot revoke them\n", m->nrefs,
