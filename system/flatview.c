@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "memory-internal.h"
 
 #define RENDER_MAX_DEPTH 256
@@ -297,8 +298,7 @@ static FlatView *flatview_alloc(MemoryRegion *root)
 
     fv->refcount = 1;
     fv->root = root;
-    fv->generation = __atomic_add_fetch(&flatview_generation, 1,
-                                        __ATOMIC_RELAXED);
+    fv->generation = qatomic_add_fetch_relaxed(&flatview_generation, 1);
     return fv;
 }
 
@@ -330,7 +330,7 @@ FlatView *flatview_render(MemoryRegion *root)
 
 void flatview_ref(FlatView *fv)
 {
-    __atomic_fetch_add(&fv->refcount, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&fv->refcount, 1);
 }
 
 static void flatview_free(FlatView *fv)
@@ -412,7 +412,7 @@ void flatview_unref(FlatView *fv)
 {
     Grave *g;
 
-    if (__atomic_sub_fetch(&fv->refcount, 1, __ATOMIC_ACQ_REL) != 0) {
+    if (qatomic_sub_fetch_acq_rel(&fv->refcount, 1) != 0) {
         return;
     }
     /* Readers that found it before it was replaced may still use it. */

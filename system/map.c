@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "memory-internal.h"
 #include "trace.h"
 
@@ -194,12 +195,12 @@ static MapRecord *record_remove(MapTable *ms, void *ptr, hwaddr len)
 static void mr_hold(MemoryRegion *mr)
 {
     memory_region_ref(mr);
-    __atomic_fetch_add(&mr->outstanding_maps, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&mr->outstanding_maps, 1);
 }
 
 static void mr_release(MemoryRegion *mr)
 {
-    __atomic_fetch_sub(&mr->outstanding_maps, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_sub_relaxed(&mr->outstanding_maps, 1);
     memory_region_unref(mr);
 }
 
@@ -242,10 +243,8 @@ void address_space_get_stats(AddressSpace *as, AddressSpaceStats *stats)
     *stats = ms->stats;
     stats->bounce_in_use = ms->bounce_used;
     stats->bounce_max = ms->bounce_max;
-    stats->copies = __atomic_load_n(&as->map_state->copies,
-                                    __ATOMIC_RELAXED);
-    stats->writeback_errors = __atomic_load_n(&ms->stats.writeback_errors,
-                                              __ATOMIC_RELAXED);
+    stats->copies = qatomic_read(&as->map_state->copies);
+    stats->writeback_errors = qatomic_read(&ms->stats.writeback_errors);
     g_mutex_unlock(&ms->lock);
 }
 
@@ -562,8 +561,7 @@ MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
             r = address_space_write(as, rec->as_addr, rec->attrs, rec->ptr,
                                     access_len);
             if (r != MEMTX_OK) {
-                __atomic_fetch_add(&ms->stats.writeback_errors, 1,
-                                   __ATOMIC_RELAXED);
+                qatomic_fetch_add_relaxed(&ms->stats.writeback_errors, 1);
             }
         }
         g_free(rec->ptr);

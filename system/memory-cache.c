@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "memory-internal.h"
 
 void address_space_cache_init_empty(MemoryRegionCache *cache)
@@ -137,7 +138,7 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
     cache->mr = mr;
     cache->len = l;
     memory_region_ref(mr);
-    __atomic_fetch_add(&mr->outstanding_maps, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&mr->outstanding_maps, 1);
     ret = l;
 out:
     mc_rcu_read_unlock();
@@ -153,7 +154,7 @@ void address_space_cache_destroy(MemoryRegionCache *cache)
                         cache->is_write, cache->is_write ? cache->len : 0);
     }
     if (mr) {
-        __atomic_fetch_sub(&mr->outstanding_maps, 1, __ATOMIC_RELAXED);
+        qatomic_fetch_sub_relaxed(&mr->outstanding_maps, 1);
         memory_region_unref(mr);
     }
     address_space_cache_init_empty(cache);

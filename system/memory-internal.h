@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <urcu.h>
+#include "exec/memcore-atomic.h"
 #include "exec/memory.h"
 
 #define MC_PAGE_BITS 12
@@ -61,8 +62,8 @@ extern char memcore_tsan_grace_period;
 #define mc_tsan_grace_period_ended() __tsan_acquire(&memcore_tsan_grace_period)
 #define mc_tsan_reader_done()        __tsan_release(&memcore_tsan_grace_period)
 #define mc_rcu_assign_pointer(p, v) \
-    __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
-#define mc_rcu_dereference(p)        __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+    qatomic_store_release(&(p), (v))
+#define mc_rcu_dereference(p)        qatomic_load_acquire(&(p))
 #else
 #define mc_tsan_grace_period_ended() do { } while (0)
 #define mc_tsan_reader_done()        do { } while (0)

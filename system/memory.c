@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "exec/memcore-atomic.h"
 #include "exec/memcore-error.h"
 #include "memory-internal.h"
 
@@ -34,7 +35,7 @@ static uint64_t add_seq_counter;
 void memory_topology_lock(void)
 {
     g_rec_mutex_lock(&topology_lock);
-    __atomic_store_n(&topology_owner, g_thread_self(), __ATOMIC_RELAXED);
+    qatomic_set(&topology_owner, g_thread_self());
     topology_depth++;
 }
 
@@ -42,14 +43,14 @@ void memory_topology_unlock(void)
 {
     g_assert(topology_depth > 0);
     if (--topology_depth == 0) {
-        __atomic_store_n(&topology_owner, NULL, __ATOMIC_RELAXED);
+        qatomic_set(&topology_owner, NULL);
     }
     g_rec_mutex_unlock(&topology_lock);
 }
 
 bool memory_topology_locked(void)
 {
-    return __atomic_load_n(&topology_owner, __ATOMIC_RELAXED) ==
+    return qatomic_read(&topology_owner) ==
            g_thread_self();
 }
 
@@ -208,12 +209,12 @@ static GCond release_cond;
 
 void memory_region_ref(MemoryRegion *mr)
 {
-    __atomic_fetch_add(&mr->refcount, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&mr->refcount, 1);
 }
 
 void memory_region_unref(MemoryRegion *mr)
 {
-    if (__atomic_sub_fetch(&mr->refcount, 1, __ATOMIC_ACQ_REL) <= 1) {
+    if (qatomic_sub_fetch_acq_rel(&mr->refcount, 1) <= 1) {
         /* A finaliser may be waiting for the last user to go. */
         g_mutex_lock(&release_lock);
         g_cond_broadcast(&release_cond);
@@ -230,17 +231,16 @@ static void mr_wait_for_users(MemoryRegion *mr)
 {
     gint64 next_warning = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
 
-    if (__atomic_load_n(&mr->refcount, __ATOMIC_ACQUIRE) > 1) {
+    if (qatomic_load_acquire(&mr->refcount) > 1) {
         flatview_reap();
     }
     g_mutex_lock(&release_lock);
-    while (__atomic_load_n(&mr->refcount, __ATOMIC_ACQUIRE) > 1) {
+    while (qatomic_load_acquire(&mr->refcount) > 1) {
         if (!g_cond_wait_until(&release_cond, &release_lock, next_warning)) {
             g_printerr("memcore: memory_region_finalize(%s): still waiting "
                        "for %d mapping(s) or cache(s) to be released\n",
                        mr->name,
-                       __atomic_load_n(&mr->outstanding_maps,
-                                       __ATOMIC_RELAXED));
+                       qatomic_read(&mr->outstanding_maps));
             next_warning = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
         }
         g_mutex_unlock(&release_lock);
@@ -610,5 +610,5 @@ void *memory_region_get_ram_ptr(MemoryRegion *mr)
 
 int memory_region_outstanding_maps(MemoryRegion *mr)
 {
-    return __atomic_load_n(&mr->outstanding_maps, __ATOMIC_RELAXED);
+    return qatomic_read(&mr->outstanding_maps);
 }

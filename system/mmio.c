@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "memory-internal.h"
 #include "trace.h"
 
@@ -30,13 +31,13 @@ static MemTxResult guard_refuse(MemoryRegion *mr, MemReentrancyGuard *g)
     trace_memory_region_reentrancy_refused(mr, g && g->name ? g->name : "",
                                            mmio_depth);
     if (g) {
-        __atomic_fetch_add(&g->refused, 1, __ATOMIC_RELAXED);
-        if (!__atomic_exchange_n(&g->logged, true, __ATOMIC_RELAXED)) {
+        qatomic_fetch_add_relaxed(&g->refused, 1);
+        if (!qatomic_xchg_relaxed(&g->logged, true)) {
             g_printerr("memcore: refused re-entrant access to '%s' "
                        "(device %s): its MMIO is already running on this "
                        "thread\n", mr->name, g->name ? g->name : "?");
         }
-    } else if (!__atomic_exchange_n(&depth_logged, true, __ATOMIC_RELAXED)) {
+    } else if (!qatomic_xchg_relaxed(&depth_logged, true)) {
         g_printerr("memcore: refused access to '%s': MMIO callbacks nested "
                    "more than %d deep\n", mr->name, MMIO_MAX_NESTING);
     }

@@ -3,6 +3,7 @@
  * Printing the region tree and flat views, in the spirit of QEMU's
  * "info mtree" and "info mtree -f".
  */
+#include "exec/memcore-atomic.h"
 #include "memory-internal.h"
 
 static const char *mr_type(const MemoryRegion *mr)
@@ -46,13 +47,11 @@ static void format_counters(GString *out, MemoryRegion *mr)
     g_string_append_printf(out, " [outstanding %d, maps %" PRIu64
                            ", unmaps %" PRIu64 ", copies %" PRIu64
                            ", map failures %" PRIu64 "]",
-                           __atomic_load_n(&mr->outstanding_maps,
-                                           __ATOMIC_RELAXED),
-                           __atomic_load_n(&mr->stat_maps, __ATOMIC_RELAXED),
-                           __atomic_load_n(&mr->stat_unmaps, __ATOMIC_RELAXED),
-                           __atomic_load_n(&mr->stat_copies, __ATOMIC_RELAXED),
-                           __atomic_load_n(&mr->stat_map_failures,
-                                           __ATOMIC_RELAXED));
+                           qatomic_read(&mr->outstanding_maps),
+                           qatomic_read(&mr->stat_maps),
+                           qatomic_read(&mr->stat_unmaps),
+                           qatomic_read(&mr->stat_copies),
+                           qatomic_read(&mr->stat_map_failures));
     if (mr->ops && mr->ops->describe) {
         g_string_append_c(out, ' ');
         mr->ops->describe(mr->opaque, out);

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "memory-internal.h"
 
 /*
@@ -99,7 +100,7 @@ void *on_demand_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
         p = NULL;
     }
     if (!p) {
-        __atomic_fetch_add(&mr->stat_map_failures, 1, __ATOMIC_RELAXED);
+        qatomic_fetch_add_relaxed(&mr->stat_map_failures, 1);
         *plen = 0;
         return NULL;
     }
@@ -113,7 +114,7 @@ void *on_demand_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
                        "shorten *plen, never grow it", mr->name, offset,
                        len, *plen);
     }
-    __atomic_fetch_add(&mr->stat_maps, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&mr->stat_maps, 1);
     *plen = len;
     return p;
 }
@@ -122,7 +123,7 @@ void on_demand_unmap(MemoryRegion *mr, void *host, hwaddr offset,
                      hwaddr len, bool is_write, hwaddr access_len)
 {
     mr->ops->unmap(mr->opaque, host, offset, len, is_write, access_len);
-    __atomic_fetch_add(&mr->stat_unmaps, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&mr->stat_unmaps, 1);
 }
 
 /* ---- reads and writes ----------------------------------------------------- */
@@ -177,9 +178,9 @@ MemTxResult on_demand_rw(AddressSpace *as, MemoryRegion *mr, hwaddr offset,
     } else {
         return on_demand_map_copy(mr, offset, buf, len, is_write, attrs);
     }
-    __atomic_fetch_add(&mr->stat_copies, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&mr->stat_copies, 1);
     if (as) {
-        __atomic_fetch_add(&as->map_state->copies, 1, __ATOMIC_RELAXED);
+        qatomic_fetch_add_relaxed(&as->map_state->copies, 1);
     }
     if (r != MEMTX_OK && !is_write) {
         /* Never hand the caller stale bytes as if they were read. */

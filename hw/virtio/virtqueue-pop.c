@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 
+#include "exec/memcore-atomic.h"
 #include "virtqueue-internal.h"
 
 #define DESC_SIZE 16
@@ -133,7 +134,7 @@ static int avail_check(VirtQueue *vq)
     }
     vq->shadow_avail_idx = idx;
     /* Read the ring entries only after the index that covers them. */
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    smp_mb_acquire();
     return idx != vq->last_avail_idx;
 }
 

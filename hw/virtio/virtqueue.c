@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "exec/memcore-error.h"
 #include "virtqueue-internal.h"
 
@@ -164,7 +165,7 @@ void virtqueue_flush(VirtQueue *vq, unsigned count)
         return;
     }
     /* The driver must see the elements before the index. */
-    __atomic_thread_fence(__ATOMIC_RELEASE);
+    smp_mb_release();
     if (vring_cache_write(&vq->used, 2, &le, sizeof(le)) != MEMTX_OK) {
         virtqueue_set_broken(vq, -EFAULT, "used ring not writable");
     }
@@ -206,7 +207,7 @@ bool virtqueue_should_notify(VirtQueue *vq)
         return false;
     }
     /* Our used index must be visible before we read the driver's wish. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    smp_mb();
     if (!has_event_idx(vq)) {
         uint16_t flags = ring_lduw(&vq->avail, 0, &ok);
 
@@ -241,5 +242,5 @@ void virtqueue_set_notification(VirtQueue *vq, bool enable)
         vring_cache_write(&vq->used, 0, &le, sizeof(le));
     }
     /* The driver must see our wish before we look at the ring again. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    smp_mb();
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exec/memcore-atomic.h"
 #include "xen-emu-internal.h"
 
 int xen_emu_balloon_out(XenEmuDomain *dom, uint64_t gfn)
@@ -23,12 +24,11 @@ int xen_emu_balloon_out(XenEmuDomain *dom, uint64_t gfn)
     if (gfn >= dom->nr_pages) {
         return -EINVAL;
     }
-    old = __atomic_fetch_or(&dom->shared->absent[gfn / 64], bit,
-                            __ATOMIC_ACQ_REL);
+    old = qatomic_fetch_or_acq_rel(&dom->shared->absent[gfn / 64], bit);
     if (old & bit) {
         return -ENOENT;
     }
-    __atomic_fetch_add(&dom->shared->invalidate_seq, 1, __ATOMIC_RELEASE);
+    qatomic_fetch_add_release(&dom->shared->invalidate_seq, 1);
     if (getpid() == dom->emu->hv_pid) {
         xen_emu_poll_invalidate(dom->emu);
     }
@@ -42,14 +42,13 @@ int xen_emu_balloon_in(XenEmuDomain *dom, uint64_t gfn)
     if (gfn >= dom->nr_pages) {
         return -EINVAL;
     }
-    if (!(__atomic_load_n(&dom->shared->absent[gfn / 64], __ATOMIC_ACQUIRE) &
+    if (!(qatomic_load_acquire(&dom->shared->absent[gfn / 64]) &
           bit)) {
         return -ENOENT;
     }
     /* A fresh page: zeroed before anyone can map it again. */
     memset(dom->ram + gfn * XEN_PAGE_SIZE, 0, XEN_PAGE_SIZE);
-    __atomic_fetch_and(&dom->shared->absent[gfn / 64], ~bit,
-                       __ATOMIC_ACQ_REL);
+    qatomic_fetch_and_acq_rel(&dom->shared->absent[gfn / 64], ~bit);
     return 0;
 }
 
@@ -94,8 +93,7 @@ static GArray *collect_invalidated_locked(XenEmu *emu)
     g_hash_table_iter_init(&it, emu->domains);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         XenEmuDomain *dom = value;
-        uint64_t seq = __atomic_load_n(&dom->shared->invalidate_seq,
-                                       __ATOMIC_ACQUIRE);
+        uint64_t seq = qatomic_load_acquire(&dom->shared->invalidate_seq);
 
         if (seq != dom->invalidate_seen) {
             dom->invalidate_seen = seq;

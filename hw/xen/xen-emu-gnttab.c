@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "exec/memcore-error.h"
 #include "xen-emu-internal.h"
 
@@ -40,7 +41,7 @@ static int combo_set_in_use(XenGrantEntryV1 *e, uint16_t self, bool write)
     XenEmuGrantCombo snap, want;
     int rc;
 
-    snap.word = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    snap.word = qatomic_load_acquire(word);
     do {
         rc = combo_check(snap, self, write);
         if (rc != GNTST_okay) {
@@ -48,9 +49,7 @@ static int combo_set_in_use(XenGrantEntryV1 *e, uint16_t self, bool write)
         }
         want = snap;
         want.f.flags |= GTF_reading | (write ? GTF_writing : 0);
-    } while (!__atomic_compare_exchange_n(word, &snap.word, want.word, false,
-                                          __ATOMIC_ACQ_REL,
-                                          __ATOMIC_ACQUIRE));
+    } while (!qatomic_cmpxchg_acq_rel(word, &snap.word, want.word));
     return GNTST_okay;
 }
 
@@ -59,13 +58,11 @@ static void combo_clear(XenGrantEntryV1 *e, uint16_t bits)
     uint32_t *word = xen_emu_entry_combo(e);
     XenEmuGrantCombo snap, want;
 
-    snap.word = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    snap.word = qatomic_load_acquire(word);
     do {
         want = snap;
         want.f.flags &= ~bits;
-    } while (!__atomic_compare_exchange_n(word, &snap.word, want.word, false,
-                                          __ATOMIC_ACQ_REL,
-                                          __ATOMIC_ACQUIRE));
+    } while (!qatomic_cmpxchg_acq_rel(word, &snap.word, want.word));
 }
 
 /* The bits no remaining pin of @act needs. */
@@ -105,8 +102,8 @@ int xen_emu_grant_pin(XenEmuDomain *dom, uint16_t self, uint32_t ref,
     }
     if (act->pin_ro == 0 && act->pin_rw == 0) {
         /* The read barrier of the protocol: frame after flags. */
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        act->frame = __atomic_load_n(&e->frame, __ATOMIC_RELAXED);
+        smp_mb_acquire();
+        act->frame = qatomic_read(&e->frame);
         if (!xen_emu_frame_present(dom, act->frame)) {
             combo_clear(e, unused_bits(act));
             return GNTST_bad_page;
@@ -138,15 +135,14 @@ int xen_emu_grant_check(XenEmuDomain *dom, uint16_t self, uint32_t ref,
     if ((write ? act->pin_rw : act->pin_ro) >= XEN_EMU_MAX_PINS) {
         return GNTST_general_error;
     }
-    snap.word = __atomic_load_n(xen_emu_entry_combo(e), __ATOMIC_ACQUIRE);
+    snap.word = qatomic_load_acquire(xen_emu_entry_combo(e));
     rc = combo_check(snap, self, write);
     if (rc != GNTST_okay) {
         return rc;
     }
     /* A pinned ref keeps its latched frame; otherwise the entry's counts. */
     if (act->pin_ro == 0 && act->pin_rw == 0 &&
-        !xen_emu_frame_present(dom, __atomic_load_n(&e->frame,
-                                                    __ATOMIC_RELAXED))) {
+        !xen_emu_frame_present(dom, qatomic_read(&e->frame))) {
         return GNTST_bad_page;
     }
     return GNTST_okay;

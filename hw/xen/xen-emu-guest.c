@@ -7,14 +7,14 @@
  */
 #include <errno.h>
 
+#include "exec/memcore-atomic.h"
 #include "xen-emu-internal.h"
 
 static bool ref_claim(XenEmuShared *sh, uint32_t ref)
 {
     uint64_t bit = 1ULL << (ref % 64);
 
-    return !(__atomic_fetch_or(&sh->ref_used[ref / 64], bit,
-                               __ATOMIC_ACQ_REL) & bit);
+    return !(qatomic_fetch_or_acq_rel(&sh->ref_used[ref / 64], bit) & bit);
 }
 
 /* Returns false if the ref was not allocated. */
@@ -22,14 +22,12 @@ static bool ref_release(XenEmuShared *sh, uint32_t ref)
 {
     uint64_t bit = 1ULL << (ref % 64);
 
-    return __atomic_fetch_and(&sh->ref_used[ref / 64], ~bit,
-                              __ATOMIC_ACQ_REL) & bit;
+    return qatomic_fetch_and_acq_rel(&sh->ref_used[ref / 64], ~bit) & bit;
 }
 
 static bool ref_in_use(XenEmuShared *sh, uint32_t ref)
 {
-    uint64_t word = __atomic_load_n(&sh->ref_used[ref / 64],
-                                    __ATOMIC_ACQUIRE);
+    uint64_t word = qatomic_load_acquire(&sh->ref_used[ref / 64]);
 
     return word & (1ULL << (ref % 64));
 }
@@ -75,10 +73,10 @@ static void entry_publish(XenGrantEntryV1 *e, uint16_t domid, uint32_t gfn,
 {
     uint16_t flags = GTF_permit_access | (readonly ? GTF_readonly : 0);
 
-    __atomic_store_n(&e->domid, domid, __ATOMIC_RELAXED);
-    __atomic_store_n(&e->frame, gfn, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    __atomic_store_n(&e->flags, flags, __ATOMIC_RELAXED);
+    qatomic_set(&e->domid, domid);
+    qatomic_set(&e->frame, gfn);
+    smp_mb_release();
+    qatomic_set(&e->flags, flags);
 }
 
 int64_t xen_emu_grant_access_seq(XenEmuDomain *dom, uint16_t backend_domid,
@@ -119,15 +117,13 @@ int64_t xen_emu_grant_access(XenEmuDomain *dom, uint16_t backend_domid,
  */
 static bool entry_revoke(XenGrantEntryV1 *e)
 {
-    uint16_t flags = __atomic_load_n(&e->flags, __ATOMIC_ACQUIRE);
+    uint16_t flags = qatomic_load_acquire(&e->flags);
 
     do {
         if (flags & (GTF_reading | GTF_writing)) {
             return false;
         }
-    } while (!__atomic_compare_exchange_n(&e->flags, &flags, 0, false,
-                                          __ATOMIC_ACQ_REL,
-                                          __ATOMIC_ACQUIRE));
+    } while (!qatomic_cmpxchg_acq_rel(&e->flags, &flags, 0));
     return true;
 }
 

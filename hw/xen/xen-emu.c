@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "exec/memcore-atomic.h"
 #include "exec/memcore-error.h"
 #include "xen-emu-internal.h"
 
@@ -242,7 +243,7 @@ bool xen_emu_frame_present(XenEmuDomain *dom, uint64_t gfn)
     if (gfn >= dom->nr_pages) {
         return false;
     }
-    word = __atomic_load_n(&dom->shared->absent[gfn / 64], __ATOMIC_ACQUIRE);
+    word = qatomic_load_acquire(&dom->shared->absent[gfn / 64]);
     return !(word & (1ULL << (gfn % 64)));
 }
 

@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "xen-grant-internal.h"
 #include "xen-trace.h"
 
@@ -85,7 +86,7 @@ static MemTxResult grant_copy(XenGrantRegion *g, hwaddr addr, uint8_t *buf,
     MemTxResult r = MEMTX_OK;
     hwaddr pos = 0;
 
-    __atomic_fetch_add(&g->stats.copies, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&g->stats.copies, 1);
     while (pos < len && r == MEMTX_OK) {
         hwaddr done;
         int rc;
@@ -98,7 +99,7 @@ static MemTxResult grant_copy(XenGrantRegion *g, hwaddr addr, uint8_t *buf,
             r = MEMTX_DECODE_ERROR;
             break;
         }
-        __atomic_fetch_add(&g->stats.copy_segments, n, __ATOMIC_RELAXED);
+        qatomic_fetch_add_relaxed(&g->stats.copy_segments, n);
         rc = xen_backend_grant_copy(g->be, n, segs);
         /* Every segment's status, traced and counted, even on success. */
         r = batch_result(g, segs, n);

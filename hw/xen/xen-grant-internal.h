@@ -11,6 +11,7 @@
 #ifndef HW_XEN_XEN_GRANT_INTERNAL_H
 #define HW_XEN_XEN_GRANT_INTERNAL_H
 
+#include "exec/memcore-atomic.h"
 #include "hw/xen/xen-grant.h"
 
 typedef struct XenGrantRegion {
@@ -30,7 +31,7 @@ static inline void xen_grant_count_failure(XenGrantRegion *g, int status)
 {
     unsigned idx = status < 0 && status > -XEN_GNTST_NR ? -status : 0;
 
-    __atomic_fetch_add(&g->stats.failures[idx], 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&g->stats.failures[idx], 1);
 }
 
 /* What a refused grant means to the memory API (xen-grant.h). */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "exec/memcore-atomic.h"
 #include "xen-grant-internal.h"
 #include "xen-trace.h"
 
@@ -157,7 +158,7 @@ static void *xen_grant_map(void *opaque, hwaddr addr, hwaddr *plen,
     trace_xen_grant_map(g->domid, first, nrefs, is_write, GNTST_okay, 0);
     record_mapping(g, base + (addr & (XEN_PAGE_SIZE - 1)), base, nrefs,
                    is_write);
-    __atomic_fetch_add(&g->stats.maps, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&g->stats.maps, 1);
     *plen = len;
     return base + (addr & (XEN_PAGE_SIZE - 1));
 }
@@ -196,7 +197,7 @@ static void xen_grant_unmap(void *opaque, void *host, hwaddr addr,
     } else {
         cap_give_back(g, m->nrefs);     /* a failed unmap keeps its room */
     }
-    __atomic_fetch_add(&g->stats.unmaps, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&g->stats.unmaps, 1);
     g_free(m);
 }
 
@@ -355,14 +356,12 @@ void xen_grant_region_get_stats(MemoryRegion *mr, XenGrantStats *stats)
     stats->max_mapped_refs = g->max_mapped_refs;
     stats->cap_refusals = g->stats.cap_refusals;
     g_mutex_unlock(&g->lock);
-    stats->maps = __atomic_load_n(&g->stats.maps, __ATOMIC_RELAXED);
-    stats->unmaps = __atomic_load_n(&g->stats.unmaps, __ATOMIC_RELAXED);
-    stats->copies = __atomic_load_n(&g->stats.copies, __ATOMIC_RELAXED);
-    stats->copy_segments = __atomic_load_n(&g->stats.copy_segments,
-                                           __ATOMIC_RELAXED);
+    stats->maps = qatomic_read(&g->stats.maps);
+    stats->unmaps = qatomic_read(&g->stats.unmaps);
+    stats->copies = qatomic_read(&g->stats.copies);
+    stats->copy_segments = qatomic_read(&g->stats.copy_segments);
     for (int i = 0; i < XEN_GNTST_NR; i++) {
-        stats->failures[i] = __atomic_load_n(&g->stats.failures[i],
-                                             __ATOMIC_RELAXED);
+        stats->failures[i] = qatomic_read(&g->stats.failures[i]);
     }
 }
 

@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "dma-device.h"
 
 #define DMA_CHUNK (1ULL << 20)
@@ -241,7 +242,7 @@ static void dma_run(DmaTestDevice *d, uint64_t cmd)
     unsigned op = cmd & DMA_TEST_CMD_OP_MASK;
     bool use_map = !(cmd & DMA_TEST_CMD_NO_MAP);
     hwaddr src = d->regs[R_SRC], dst = d->regs[R_DST], len = d->regs[R_LEN];
-    unsigned refused = __atomic_load_n(&d->guard.refused, __ATOMIC_RELAXED);
+    unsigned refused = qatomic_read(&d->guard.refused);
     DmaOutcome out = { 0 };
     uint8_t *buf = NULL;
     hwaddr done = 0;
@@ -267,7 +268,7 @@ static void dma_run(DmaTestDevice *d, uint64_t cmd)
 
     /* Aimed at our own registers: the core refused it, maybe silently. */
     if (!out.err &&
-        __atomic_load_n(&d->guard.refused, __ATOMIC_RELAXED) != refused) {
+        qatomic_read(&d->guard.refused) != refused) {
         out.err = DMA_TEST_ERR_DST;
         out.tx = MEMTX_ACCESS_ERROR;
     }

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "ioreq.h"
 
 static bool valid_size(uint32_t size)
@@ -191,13 +192,13 @@ bool dm_ioreq_handle_slot(DmIoreqTarget *t, DmIoreq *slot)
         return false;
     }
     /* Xen wrote the request before its state: read them in that order. */
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    smp_mb_acquire();
     memcpy(&req, slot, sizeof(req));
     shared->state = DM_IOREQ_STATE_INPROCESS;
     dm_ioreq_serve(t, &req);
     shared->data = req.data;
     /* The reply's data must be visible before its state says so. */
-    __atomic_thread_fence(__ATOMIC_RELEASE);
+    smp_mb_release();
     shared->state = DM_IOREQ_STATE_RESP_READY;
     return true;
 }
@@ -236,9 +237,8 @@ unsigned dm_ioreq_drain_buffered(DmIoreqTarget *t, DmBufIoreqPage *page)
      * read pointer is only ever advanced with an atomic add.
      */
     while (consumed < DM_BUFIOREQ_SLOTS) {
-        uint32_t rp = __atomic_load_n(&page->read_pointer, __ATOMIC_RELAXED);
-        uint32_t wp = __atomic_load_n(&page->write_pointer,
-                                      __ATOMIC_ACQUIRE);
+        uint32_t rp = qatomic_read(&page->read_pointer);
+        uint32_t wp = qatomic_load_acquire(&page->write_pointer);
         uint32_t avail = wp - rp;
         DmIoreq req;
         unsigned used;
@@ -248,7 +248,7 @@ unsigned dm_ioreq_drain_buffered(DmIoreqTarget *t, DmBufIoreqPage *page)
         }
         if (avail > DM_BUFIOREQ_SLOTS) {
             t->stats.ring_resets++;
-            __atomic_fetch_add(&page->read_pointer, avail, __ATOMIC_RELEASE);
+            qatomic_fetch_add_release(&page->read_pointer, avail);
             break;
         }
         used = take_buffered(page, rp, avail, &req);
@@ -263,7 +263,7 @@ unsigned dm_ioreq_drain_buffered(DmIoreqTarget *t, DmBufIoreqPage *page)
             t->stats.malformed++;       /* posted reads make no sense */
         }
         consumed += used;
-        __atomic_fetch_add(&page->read_pointer, used, __ATOMIC_RELEASE);
+        qatomic_fetch_add_release(&page->read_pointer, used);
     }
     return done;
 }

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "scratch.h"
 
 struct DmScratch {
@@ -20,7 +21,7 @@ static uint64_t scratch_read(void *opaque, hwaddr addr, unsigned size)
 
     /* The core keeps accesses inside the region; little-endian bytes. */
     memcpy(&v, s->mem + addr, size);
-    __atomic_fetch_add(&s->accesses, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&s->accesses, 1);
     return GUINT64_FROM_LE(v);
 }
 
@@ -31,7 +32,7 @@ static void scratch_write(void *opaque, hwaddr addr, uint64_t val,
     uint64_t le = GUINT64_TO_LE(val);
 
     memcpy(s->mem + addr, &le, size);
-    __atomic_fetch_add(&s->accesses, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&s->accesses, 1);
 }
 
 static void scratch_describe(void *opaque, GString *buf)
@@ -39,7 +40,7 @@ static void scratch_describe(void *opaque, GString *buf)
     DmScratch *s = opaque;
 
     g_string_append_printf(buf, "[accesses %" PRIu64 "]",
-                           __atomic_load_n(&s->accesses, __ATOMIC_RELAXED));
+                           qatomic_read(&s->accesses));
 }
 
 static const MemoryRegionOps scratch_ops = {

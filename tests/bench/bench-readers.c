@@ -24,6 +24,7 @@
 #include <time.h>
 #include <glib.h>
 
+#include "exec/memcore-atomic.h"
 #include "exec/memory.h"
 #include "bench.h"
 
@@ -93,15 +94,15 @@ static void reader_window(Reader *r)
 {
     uint64_t ops = 0, page = 0;
 
-    while (__atomic_load_n(&run.running, __ATOMIC_RELAXED)) {
+    while (qatomic_read(&run.running)) {
         uint8_t buf[64];
         uint64_t c0, c1, v;
 
-        c0 = __atomic_load_n(&committed, __ATOMIC_ACQUIRE);
+        c0 = qatomic_load_acquire(&committed);
         if (address_space_read(&as, WINDOW, ATTRS, buf, 64) != MEMTX_OK) {
             r->errors++;
         }
-        c1 = __atomic_load_n(&started, __ATOMIC_ACQUIRE);
+        c1 = qatomic_load_acquire(&started);
         check_window(buf, c0, c1, r);
         for (unsigned i = 0; i < PLAIN_PER_CHECK; i++) {
             address_space_read(&as, RAM_BASE + ((page & 1023) << 12) +
@@ -119,7 +120,7 @@ static void control_window(Reader *r)
 {
     uint64_t ops = 0, page = 0;
 
-    while (__atomic_load_n(&run.running, __ATOMIC_RELAXED)) {
+    while (qatomic_read(&run.running)) {
         uint8_t buf[64];
         uint64_t v;
 
@@ -170,17 +171,17 @@ static gpointer reader_thread(gpointer opaque)
 /* Commit 1000 times a second: move the window to the next slot. */
 static gpointer committer_thread(gpointer opaque)
 {
-    uint64_t c = __atomic_load_n(&committed, __ATOMIC_RELAXED);
+    uint64_t c = qatomic_read(&committed);
     uint64_t *commits = opaque;
     struct timespec next;
 
     clock_gettime(CLOCK_MONOTONIC, &next);
-    while (!__atomic_load_n(&stop_committer, __ATOMIC_RELAXED)) {
+    while (!qatomic_read(&stop_committer)) {
         MemoryRegion *old = &slots[c % NR_SLOTS];
         MemoryRegion *new = &slots[(c + 1) % NR_SLOTS];
         MemoryRegion *other = &others[c % 64];
 
-        __atomic_store_n(&started, c + 1, __ATOMIC_RELEASE);
+        qatomic_store_release(&started, c + 1);
         memory_region_transaction_begin();
         memory_region_del_subregion(&root, old);
         memory_region_add_subregion(&root, WINDOW, new);
@@ -189,7 +190,7 @@ static gpointer committer_thread(gpointer opaque)
         memory_region_set_enabled(other, others_on[c % 64]);
         memory_region_transaction_commit();
         c++;
-        __atomic_store_n(&committed, c, __ATOMIC_RELEASE);
+        qatomic_store_release(&committed, c);
         (*commits)++;
 
         next.tv_nsec += 1000000;
@@ -213,13 +214,13 @@ static double window(Reader *readers, unsigned nr, bool control, double ms)
     for (unsigned i = 0; i < nr; i++) {
         readers[i].ops = 0;
     }
-    __atomic_store_n(&run.running, true, __ATOMIC_RELAXED);
+    qatomic_set(&run.running, true);
     run.generation++;
     g_cond_broadcast(&run.cond);
     g_mutex_unlock(&run.lock);
     t0 = bench_wall_ns();
     g_usleep((gulong)(ms * 1000));
-    __atomic_store_n(&run.running, false, __ATOMIC_RELAXED);
+    qatomic_set(&run.running, false);
     g_mutex_lock(&run.lock);
     while (run.active) {
         g_cond_wait(&run.cond, &run.lock);
@@ -318,7 +319,7 @@ int main(int argc, char **argv)
             g_mutex_unlock(&run.lock);
         }
     }
-    __atomic_store_n(&stop_committer, true, __ATOMIC_RELAXED);
+    qatomic_set(&stop_committer, true);
     g_thread_join(committer);
     t1 = bench_wall_ns();
 

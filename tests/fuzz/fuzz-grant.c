@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "exec/memcore-atomic.h"
 #include "fuzz-input.h"
 #include "grant-model.h"
 #include "hw/xen/xen-grant.h"
@@ -251,10 +252,10 @@ static void op_write_entry(FuzzInput *in)
     }
     frame = frame < 0xf0 ? frame % (GM_PAGES + 2) : fuzz_u32(in);
     e = &g.table[ref];
-    __atomic_store_n(&e->domid, domid, __ATOMIC_RELAXED);
-    __atomic_store_n(&e->frame, frame, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
-    __atomic_store_n(&e->flags, flags, __ATOMIC_RELAXED);
+    qatomic_set(&e->domid, domid);
+    qatomic_set(&e->frame, frame);
+    smp_mb_release();
+    qatomic_set(&e->flags, flags);
 
     gm_touch(&g.gm, ref);
     r = &g.gm.ref[ref];
@@ -737,15 +738,14 @@ static void end_input(void)
     for (unsigned i = 0; i < g.gm.nr_touched; i++) {
         uint32_t ref = g.gm.touched[i];
         GmRef *r = &g.gm.ref[ref];
-        uint16_t flags = __atomic_load_n(&g.table[ref].flags,
-                                         __ATOMIC_ACQUIRE);
+        uint16_t flags = qatomic_load_acquire(&g.table[ref].flags);
 
         fuzz_check(!r->pin_ro && !r->pin_rw, "model: ref %u still pinned",
                    ref);
         fuzz_check(flags == r->flags, "ref %u: flags %#x, want %#x (an "
                    "in-use bit left behind?)", ref, flags, r->flags);
         /* The guest clears the entry, then gives the ref back. */
-        __atomic_store_n(&g.table[ref].flags, 0, __ATOMIC_RELEASE);
+        qatomic_store_release(&g.table[ref].flags, 0);
         g.table[ref].domid = 0;
         g.table[ref].frame = 0;
         if (r->allocated) {

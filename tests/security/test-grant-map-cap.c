@@ -16,6 +16,7 @@
  */
 #include <pthread.h>
 
+#include "exec/memcore-atomic.h"
 #include "exec/memory.h"
 #include "hw/xen/xen-grant.h"
 #include "tests/unit/xen/xen-test.h"
@@ -287,7 +288,7 @@ static gpointer racer(gpointer arg)
 
         if (p) {
             if (hv_refs_mapped() > RACE_CAP) {
-                __atomic_fetch_add(&race_over, 1, __ATOMIC_RELAXED);
+                qatomic_fetch_add_relaxed(&race_over, 1);
             }
             held[n++] = p;
         }

@@ -15,6 +15,7 @@
  */
 #include <pthread.h>
 
+#include "exec/memcore-atomic.h"
 #include "tests/unit/unit-helpers.h"
 
 #define MMIO_BASE   0x100000ULL
@@ -235,9 +236,9 @@ static volatile int cb_started, cb_finished;
 
 static void slow_cb(void *opaque)
 {
-    __atomic_store_n(&cb_started, 1, __ATOMIC_RELEASE);
+    qatomic_store_release(&cb_started, 1);
     g_usleep(100 * 1000);
-    __atomic_store_n(&cb_finished, 1, __ATOMIC_RELEASE);
+    qatomic_store_release(&cb_finished, 1);
 }
 
 static void *release_thread(void *arg)
@@ -255,11 +256,11 @@ START_TEST(test_unregister_waits_for_running_callback)
     cb_started = cb_finished = 0;
     address_space_register_map_client(&as, slow_cb, NULL);
     ck_assert_int_eq(pthread_create(&t, NULL, release_thread, NULL), 0);
-    while (!__atomic_load_n(&cb_started, __ATOMIC_ACQUIRE)) {
+    while (!qatomic_load_acquire(&cb_started)) {
         g_usleep(1000);
     }
     address_space_unregister_map_client(&as, slow_cb, NULL);
-    ck_assert_int_eq(__atomic_load_n(&cb_finished, __ATOMIC_ACQUIRE), 1);
+    ck_assert_int_eq(qatomic_load_acquire(&cb_finished), 1);
     pthread_join(t, NULL);
 }
 END_TEST

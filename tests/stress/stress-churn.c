@@ -19,6 +19,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "stress.h"
 
 #define ATTRS MEMTXATTRS_UNSPECIFIED
@@ -31,19 +32,19 @@ static uint64_t churn_read(void *opaque, hwaddr addr, unsigned size)
     uint64_t *calls = opaque;
     uint64_t v = 0;
 
-    __atomic_fetch_add(&churn_inflight, 1, __ATOMIC_ACQ_REL);
+    qatomic_fetch_add_acq_rel(&churn_inflight, 1);
     /*
      * Now and then a call sleeps, so that removal finds readers inside.
      * Rarely and briefly: a sleeping reader holds back every grace
      * period, and the topology changer's dead views pile up meanwhile.
      */
-    if ((__atomic_fetch_add(calls, 1, __ATOMIC_RELAXED) & 255) == 0) {
+    if ((qatomic_fetch_add_relaxed(calls, 1) & 255) == 0) {
         g_usleep(50);
     }
     for (unsigned i = 0; i < size; i++) {
         v |= (uint64_t)st_const(addr + i) << (8 * i);
     }
-    __atomic_fetch_sub(&churn_inflight, 1, __ATOMIC_ACQ_REL);
+    qatomic_fetch_sub_acq_rel(&churn_inflight, 1);
     return v;
 }
 
@@ -71,7 +72,7 @@ gpointer st_churn_thread(gpointer arg)
         g_usleep(g_rand_int_range(rng, 0, 2000));
         memory_region_del_subregion(&st.root, &st.churn);
         memory_region_finalize(&st.churn);
-        if (__atomic_load_n(&churn_inflight, __ATOMIC_ACQUIRE)) {
+        if (qatomic_load_acquire(&churn_inflight)) {
             ST_LOST(ST_CHURN, "a callback still ran after finalize returned");
         }
         st.c[ST_CHURN].ops++;

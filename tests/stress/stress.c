@@ -25,6 +25,7 @@
 #include <string.h>
 #include <urcu/urcu-memb.h>
 
+#include "exec/memcore-atomic.h"
 #include "stress.h"
 
 Stress st;
@@ -310,7 +311,7 @@ int main(int argc, char **argv)
             heap_peak = MAX(heap_peak, heap_in_use_kib());
         }
     }
-    __atomic_store_n(&st.stop, true, __ATOMIC_RELEASE);
+    qatomic_store_release(&st.stop, true);
     for (int i = 0; i < ST_NR_THREADS; i++) {
         g_thread_join(threads[i]);
     }

@@ -28,6 +28,7 @@
 
 #include <glib.h>
 
+#include "exec/memcore-atomic.h"
 #include "exec/memory.h"
 #include "hw/xen/xen-emu.h"
 #include "hw/xen/xen-grant.h"
@@ -139,7 +140,7 @@ extern Stress st;
 
 static inline bool st_stopping(void)
 {
-    return __atomic_load_n(&st.stop, __ATOMIC_ACQUIRE);
+    return qatomic_load_acquire(&st.stop);
 }
 
 gpointer st_mapper_thread(gpointer arg);

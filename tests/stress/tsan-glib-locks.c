@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <glib.h>
+#include "exec/memcore-atomic.h"
 
 /* ThreadSanitizer's annotations; absent outside a TSan process. */
 void __tsan_acquire(void *addr) __attribute__((weak));
@@ -37,7 +38,7 @@ void __tsan_release(void *addr) __attribute__((weak));
 
 static void *impl_get(gpointer *slot, void *(*make)(void), void (*drop)(void *))
 {
-    void *impl = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    void *impl = qatomic_load_acquire(slot);
 
     if (!impl) {
         void *fresh = make();
@@ -45,8 +46,7 @@ static void *impl_get(gpointer *slot, void *(*make)(void), void (*drop)(void *))
         if (__tsan_release) {
             __tsan_release(slot);
         }
-        if (__atomic_compare_exchange_n(slot, &impl, fresh, false,
-                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (qatomic_cmpxchg_acq_rel(slot, &impl, fresh)) {
             return fresh;
         }
         drop(fresh);            /* another thread won; impl is theirs */

@@ -6,6 +6,7 @@
  * a mix or freed memory.
  */
 #include <string.h>
+#include "exec/memcore-atomic.h"
 #include "unit-helpers.h"
 
 #define READERS 3
@@ -20,7 +21,7 @@ static gpointer reader(gpointer arg)
     uintptr_t id = (uintptr_t)arg;
     uint64_t n = 0;
 
-    while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+    while (!qatomic_read(&stop)) {
         uint8_t buf[64];
         MemTxResult r = address_space_read(&as, 0x10000, ATTRS, buf,
                                            sizeof(buf));
@@ -75,7 +76,7 @@ START_TEST(test_readers_vs_topology_writer)
             break;
         }
     }
-    __atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+    qatomic_set(&stop, true);
     for (i = 0; i < READERS; i++) {
         g_thread_join(t[i]);
         ck_assert_uint_gt(reads_done[i], 0);
@@ -105,14 +106,14 @@ static void *od_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
         return NULL;
     }
     *plen = MIN(*plen, sizeof(od_mem) - addr);
-    __atomic_fetch_add(&od_live, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_add_relaxed(&od_live, 1);
     return od_mem + addr;
 }
 
 static void od_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
                      bool is_write, hwaddr access_len)
 {
-    __atomic_fetch_sub(&od_live, 1, __ATOMIC_RELAXED);
+    qatomic_fetch_sub_relaxed(&od_live, 1);
 }
 
 static const MemoryRegionOps od_ops = {
@@ -121,12 +122,12 @@ static const MemoryRegionOps od_ops = {
 
 static uint64_t io_rd(void *o, hwaddr a, unsigned s)
 {
-    return __atomic_load_n(&io_scratch, __ATOMIC_RELAXED);
+    return qatomic_read(&io_scratch);
 }
 
 static void io_wr(void *o, hwaddr a, uint64_t v, unsigned s)
 {
-    __atomic_store_n(&io_scratch, (uint32_t)v, __ATOMIC_RELAXED);
+    qatomic_set(&io_scratch, (uint32_t)v);
 }
 
 static const MemoryRegionOps io_ops = {

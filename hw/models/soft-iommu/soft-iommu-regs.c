@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 
+#include "exec/memcore-atomic.h"
 #include "soft-iommu-internal.h"
 
 /* Replace the half of @reg that an access at @off of @size touches. */
@@ -86,8 +87,7 @@ static uint64_t reg_value(SoftIOMMU *s, hwaddr reg, bool pop)
         return s->reg_dom_sel;
     case SOFT_IOMMU_REG_DOM_ROOT:
         return s->reg_dom_sel < s->cfg.nr_domains ?
-               __atomic_load_n(&s->domains[s->reg_dom_sel].root_word,
-                               __ATOMIC_RELAXED) : 0;
+               qatomic_read(&s->domains[s->reg_dom_sel].root_word) : 0;
     case SOFT_IOMMU_REG_INV_ADDR:
         return s->reg_inv_addr;
     case SOFT_IOMMU_REG_INV_SIZE:

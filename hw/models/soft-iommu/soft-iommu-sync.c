@@ -17,6 +17,7 @@
  */
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "soft-iommu-internal.h"
 
 static hwaddr map_last(const SoftIOMMUMapping *m)
@@ -87,7 +88,7 @@ static GPtrArray *attached_devices(SoftIOMMU *s, uint32_t domid)
     g_hash_table_iter_init(&it, s->devices);
     while (g_hash_table_iter_next(&it, NULL, &value)) {
         SoftIOMMUDevice *dev = value;
-        uint32_t ctx = __atomic_load_n(&dev->ctx, __ATOMIC_RELAXED);
+        uint32_t ctx = qatomic_read(&dev->ctx);
 
         if (CTX_MODE(ctx) == SOFT_IOMMU_TRANSLATE && CTX_DOMID(ctx) == domid) {
             g_ptr_array_add(devs, dev);
@@ -168,8 +169,7 @@ static GArray *walk_domain(SoftIOMMU *s, uint32_t domid, hwaddr start,
         .out = g_array_new(false, false, sizeof(SoftIOMMUMapping)),
     };
 
-    soft_iommu_walk_range(&w, __atomic_load_n(&d->root_word,
-                                              __ATOMIC_RELAXED));
+    soft_iommu_walk_range(&w, qatomic_read(&d->root_word));
     s->stats.tables_read += w.tables_read;
     if (w.stopped != SOFT_IOMMU_FAULT_NONE) {
         soft_iommu_fault(s, w.stopped, -1, domid, start, false);
@@ -240,7 +240,7 @@ void soft_iommu_replay(void *opaque, IOMMUNotifier *n)
     guint i;
 
     g_mutex_lock(&s->lock);
-    ctx = __atomic_load_n(&dev->ctx, __ATOMIC_RELAXED);
+    ctx = qatomic_read(&dev->ctx);
     if (CTX_MODE(ctx) == SOFT_IOMMU_TRANSLATE) {
         sh = s->domains[CTX_DOMID(ctx)].shadow;
         for (i = 0; i < sh->len; i++) {

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "exec/memcore-error.h"
 #include "soft-iommu-internal.h"
 
@@ -72,7 +73,7 @@ static IOMMUTLBEntry soft_iommu_translate(void *opaque, hwaddr addr,
 {
     SoftIOMMUDevice *dev = opaque;
     SoftIOMMU *s = dev->s;
-    uint32_t ctx = __atomic_load_n(&dev->ctx, __ATOMIC_ACQUIRE);
+    uint32_t ctx = qatomic_load_acquire(&dev->ctx);
     IOMMUTLBEntry e = {
         .target_as = &s->sys_as,
         .iova = addr & ~(SOFT_IOMMU_PAGE_SIZE - 1),
@@ -82,6 +83,7 @@ static IOMMUTLBEntry soft_iommu_translate(void *opaque, hwaddr addr,
     SoftIOMMUFaultReason f = SOFT_IOMMU_FAULT_BLOCKED;
     int domid = -1;
     SoftIOMMUMapping m;
+    uint64_t root;
 
     switch (CTX_MODE(ctx)) {
     case SOFT_IOMMU_PASSTHROUGH:
@@ -91,10 +93,8 @@ static IOMMUTLBEntry soft_iommu_translate(void *opaque, hwaddr addr,
         return e;
     case SOFT_IOMMU_TRANSLATE:
         domid = CTX_DOMID(ctx);
-        f = soft_iommu_walk_one(&s->sys_as,
-                                __atomic_load_n(&s->domains[domid].root_word,
-                                                __ATOMIC_ACQUIRE),
-                                addr, &m);
+        root = qatomic_load_acquire(&s->domains[domid].root_word);
+        f = soft_iommu_walk_one(&s->sys_as, root, addr, &m);
         if (f == SOFT_IOMMU_FAULT_NONE) {
             e.iova = m.iova;
             e.translated_addr = m.out;
@@ -322,7 +322,7 @@ int soft_iommu_set_device(SoftIOMMU *s, uint32_t devid, SoftIOMMUMode mode,
             soft_iommu_send_domain(s, dev, CTX_DOMID(old),
                                    IOMMU_NOTIFIER_UNMAP);
         }
-        __atomic_store_n(&dev->ctx, new, __ATOMIC_RELEASE);
+        qatomic_store_release(&dev->ctx, new);
         if (mode == SOFT_IOMMU_TRANSLATE) {
             soft_iommu_send_domain(s, dev, domid, IOMMU_NOTIFIER_MAP);
         }
@@ -350,8 +350,8 @@ int soft_iommu_set_domain(SoftIOMMU *s, uint32_t domid, hwaddr root,
         return -EINVAL;
     }
     g_mutex_lock(&s->lock);
-    __atomic_store_n(&s->domains[domid].root_word, levels ? root | levels : 0,
-                     __ATOMIC_RELEASE);
+    qatomic_store_release(&s->domains[domid].root_word,
+                          levels ? root | levels : 0);
     soft_iommu_sync(s, domid, 0, UINT64_MAX);
     g_mutex_unlock(&s->lock);
     return 0;

@@ -5,6 +5,7 @@
  * caches in flight, and with readers running on another thread.
  */
 #include <inttypes.h>
+#include "exec/memcore-atomic.h"
 #include "iommu-test.h"
 
 #define MMIO_BASE 0x10000000ULL
@@ -231,7 +232,7 @@ static gpointer hammer_thread(gpointer opaque)
 {
     Hammer *h = opaque;
 
-    while (!__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE)) {
+    while (!qatomic_load_acquire(&h->stop)) {
         MemTxResult r;
         uint64_t v = address_space_ldq_le(m.dev_as, 0x5000, ATTRS, &r);
 
@@ -266,7 +267,7 @@ START_TEST(test_switch_atomic_for_readers)
                                                DOMID), 0);
         g_usleep(50);
     }
-    __atomic_store_n(&h.stop, true, __ATOMIC_RELEASE);
+    qatomic_store_release(&h.stop, true);
     g_thread_join(t);
     ck_assert_msg(h.bad == 0, "%u of %u reads saw %#" PRIx64 " (r=%u)",
                   h.bad, h.reads, h.last_bad, h.last_r);

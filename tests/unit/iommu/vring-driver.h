@@ -13,6 +13,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "exec/memcore-atomic.h"
 #include "hw/virtio/virtqueue.h"
 
 typedef struct VringDriver {
@@ -96,7 +97,7 @@ static inline void drv_desc(VringDriver *d, unsigned i, uint64_t addr,
 static inline void drv_kick(VringDriver *d, uint16_t head)
 {
     drv_stw(d, d->avail + 4 + 2 * (d->avail_idx % d->num), head);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
+    smp_mb_release();
     d->avail_idx++;
     drv_stw(d, d->avail + 2, d->avail_idx);
 }
@@ -110,7 +111,7 @@ static inline bool drv_used(VringDriver *d, uint32_t *id, uint32_t *len)
     if (drv_lduw(d, d->used + 2) == d->last_used) {
         return false;
     }
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    smp_mb_acquire();
     e = d->used + 4 + 8 * (d->last_used % d->num);
     ck_assert_uint_eq(address_space_read(d->as, e, MEMTXATTRS_UNSPECIFIED,
                                          raw, 8), MEMTX_OK);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "exec/memcore-atomic.h"
 #include "xen-test.h"
 #include "tests/unit/unit-helpers.h"
 
@@ -179,7 +180,7 @@ START_TEST(test_not_permitted)
     int64_t ref = xen_emu_grant_access(env.dom, BACKEND_DOMID, GFN, false);
 
     ck_assert_int_ge(ref, 0);
-    __atomic_store_n(&t[ref].flags, refused_flags[_i], __ATOMIC_RELEASE);
+    qatomic_store_release(&t[ref].flags, refused_flags[_i]);
     ck_assert_int_eq(map1(GUEST_DOMID, ref, false), GNTST_general_error);
     ck_assert_int_eq(copy_from(GUEST_DOMID, ref, 0, 8), GNTST_general_error);
     ck_assert_int_eq(entry_flags(ref), refused_flags[_i]);
@@ -401,7 +402,7 @@ START_TEST(test_check_follows_latched_frame)
 
     ck_assert_ptr_nonnull(p);
     /* The guest points the mapped entry at a frame it does not have. */
-    __atomic_store_n(&t[ref].frame, GUEST_PAGES + 5, __ATOMIC_RELEASE);
+    qatomic_store_release(&t[ref].frame, GUEST_PAGES + 5);
     ck_assert_int_eq(map1(GUEST_DOMID, ref, false), GNTST_okay);
     ck_assert_int_eq(xen_backend_grant_unmap(env.be, p, 1), 0);
     ck_assert_int_eq(map1(GUEST_DOMID, ref, false), GNTST_bad_page);
@@ -438,14 +439,14 @@ START_TEST(test_entry_changed_while_mapped)
     ck_assert_ptr_nonnull(p);
 
     /* The frame is latched while pinned: moving it moves nobody. */
-    __atomic_store_n(&t[r].frame, GFN + 1, __ATOMIC_RELEASE);
+    qatomic_store_release(&t[r].frame, GFN + 1);
     q = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &r, false, &st);
     ck_assert_ptr_nonnull(q);
     ck_assert_int_eq(q[0], 0x31);
     ck_assert_int_eq(xen_backend_grant_unmap(env.be, q, 1), 0);
 
     /* Re-targeting the entry to another domain refuses new pins... */
-    __atomic_store_n(&t[r].domid, OTHER_DOMID, __ATOMIC_RELEASE);
+    qatomic_store_release(&t[r].domid, OTHER_DOMID);
     ck_assert_int_eq(map1(GUEST_DOMID, r, false), GNTST_general_error);
     /* ...while the existing mapping stays valid until unmapped. */
     ck_assert_int_eq(p[0], 0x31);
@@ -463,13 +464,12 @@ static unsigned race_violations, race_maps, race_ends;
 
 static void *race_guest(void *arg)
 {
-    while (!__atomic_load_n(&race_stop, __ATOMIC_ACQUIRE)) {
+    while (!qatomic_load_acquire(&race_stop)) {
         if (xen_emu_end_access(env.dom, XEN_GRANT_FIRST_FREE_REF) == 0) {
             /* Atomics: the main thread reads these while we run. */
-            __atomic_fetch_add(&race_violations,
-                               __atomic_load_n(&race_mapped, __ATOMIC_SEQ_CST),
-                               __ATOMIC_RELAXED);
-            __atomic_fetch_add(&race_ends, 1, __ATOMIC_RELAXED);
+            qatomic_fetch_add_relaxed(&race_violations,
+                                      qatomic_mb_read(&race_mapped));
+            qatomic_fetch_add_relaxed(&race_ends, 1);
             /* The only ref in use comes back as the lowest free one. */
             g_assert(xen_emu_grant_access(env.dom, BACKEND_DOMID, GFN,
                                           false) ==
@@ -492,7 +492,7 @@ START_TEST(test_revoke_race)
 
     /* Run until both sides won often, whatever the scheduler does. */
     for (int i = 0; (race_maps < 500 ||
-                     __atomic_load_n(&race_ends, __ATOMIC_RELAXED) < 500) &&
+                     qatomic_read(&race_ends) < 500) &&
                     g_get_monotonic_time() < deadline; i++) {
         int16_t st;
         uint8_t *p = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &r,
@@ -502,13 +502,13 @@ START_TEST(test_revoke_race)
             ck_assert_int_eq(st, GNTST_general_error);
             continue;
         }
-        __atomic_store_n(&race_mapped, true, __ATOMIC_SEQ_CST);
+        qatomic_mb_set(&race_mapped, true);
         ck_assert(entry_flags(r) & GTF_reading);
         race_maps++;
-        __atomic_store_n(&race_mapped, false, __ATOMIC_SEQ_CST);
+        qatomic_mb_set(&race_mapped, false);
         ck_assert_int_eq(xen_backend_grant_unmap(env.be, p, 1), 0);
     }
-    __atomic_store_n(&race_stop, true, __ATOMIC_RELEASE);
+    qatomic_store_release(&race_stop, true);
     pthread_join(guest, NULL);
     ck_assert_int_eq(race_violations, 0);
     /* Both sides won sometimes, or the race proved nothing. */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include "exec/memcore-atomic.h"
 #include "exec/memory.h"
 #include "hw/xen/xen-grant.h"
 #include "xen-test.h"
@@ -488,7 +489,7 @@ START_TEST(test_rw_partial_failure)
     uint8_t buf[2 * XEN_PAGE_SIZE];
 
     /* The second page becomes read-only. */
-    __atomic_fetch_or(&t[ref + 1].flags, GTF_readonly, __ATOMIC_ACQ_REL);
+    qatomic_fetch_or_acq_rel(&t[ref + 1].flags, GTF_readonly);
     guest_fill(30, 0x30);
     guest_fill(31, 0x31);
     memset(buf, 0xff, sizeof(buf));

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdlib.h>
 
+#include "exec/memcore-atomic.h"
 #include "exec/memory.h"
 #include "hw/xen/xen-mapcache.h"
 #include "xen-test.h"
@@ -356,7 +357,7 @@ static void *dma_thread(void *arg)
 
 static void *invalidate_thread(void *arg)
 {
-    while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
+    while (!qatomic_load_acquire(&stop)) {
         xen_mapcache_invalidate(mc);
         sched_yield();
     }
@@ -377,7 +378,7 @@ START_TEST(test_concurrent_invalidate)
         pthread_join(dma[i], &ret);
         ck_assert_int_eq(GPOINTER_TO_UINT(ret), 0);
     }
-    __atomic_store_n(&stop, true, __ATOMIC_RELEASE);
+    qatomic_store_release(&stop, true);
     pthread_join(inv, NULL);
     ck_assert_int_eq(stats().locked, 0);
     ck_assert_int_eq(stats().zombies, 0);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exec/memcore-atomic.h"
 #include "hw/xen/xen-emu.h"
 #include "tests/unit/unit-helpers.h"
 
@@ -78,7 +79,7 @@ static inline uint16_t entry_flags(uint32_t ref)
 {
     XenGrantEntryV1 *t = xen_emu_domain_grant_table(env.dom, NULL);
 
-    return __atomic_load_n(&t[ref].flags, __ATOMIC_ACQUIRE);
+    return qatomic_load_acquire(&t[ref].flags);
 }
 
 static sigjmp_buf fault_jmp;
