@@ -346,3 +346,47 @@ void xen_mapcache_free(XenMapCache *mc)
     g_mutex_clear(&mc->lock);
     g_free(mc);
 }
+
+/* ---- the region-based API, shaped like the grant region's ---------------- */
+
+static XenMapCache *to_mapcache(MemoryRegion *mr, const char *func)
+{
+    if (mr->ops != &mapcache_ops) {
+        memcore_misuse("%s(): '%s' is not a mapcache region", func,
+                       memory_region_name(mr));
+    }
+    return mr->opaque;
+}
+
+MemoryRegion *xen_mapcache_region_new(XenBackend *be, uint16_t domid,
+                                      uint64_t ram_bytes,
+                                      unsigned bucket_shift,
+                                      unsigned max_buckets, GError **errp)
+{
+    XenMapCache *mc = xen_mapcache_new(be, domid, ram_bytes, bucket_shift,
+                                       max_buckets, errp);
+
+    return mc ? &mc->mr : NULL;
+}
+
+void xen_mapcache_region_free(MemoryRegion *mr)
+{
+    if (mr) {
+        xen_mapcache_free(to_mapcache(mr, __func__));
+    }
+}
+
+void xen_mapcache_region_invalidate(MemoryRegion *mr)
+{
+    xen_mapcache_invalidate(to_mapcache(mr, __func__));
+}
+
+void xen_mapcache_region_notify(void *mr, uint16_t domid)
+{
+    xen_mapcache_region_invalidate(mr);
+}
+
+void xen_mapcache_region_get_stats(MemoryRegion *mr, XenMapCacheStats *stats)
+{
+    xen_mapcache_get_stats(to_mapcache(mr, __func__), stats);
+}

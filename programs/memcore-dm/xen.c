@@ -27,7 +27,7 @@ struct DmXen {
     XenEmu *emu;                /* xen-emu */
     XenEmuDomain *dom;          /* xen-emu */
     XenBackend *be;
-    XenMapCache *mapcache;      /* xen: guest RAM */
+    MemoryRegion *mapcache;     /* xen: guest RAM, a mapcache region */
     MemoryRegion *grants;
 };
 
@@ -51,9 +51,9 @@ static bool start_libxen(DmXen *x, uint64_t ram_size, GError **errp)
     if (!x->be) {
         return false;
     }
-    x->mapcache = xen_mapcache_new(x->be, x->domid, ram_size,
-                                   XEN_MAPCACHE_DEFAULT_BUCKET_SHIFT, 0,
-                                   errp);
+    x->mapcache = xen_mapcache_region_new(x->be, x->domid, ram_size,
+                                          XEN_MAPCACHE_DEFAULT_BUCKET_SHIFT,
+                                          0, errp);
     return x->mapcache != NULL;
 }
 
@@ -86,7 +86,7 @@ void dm_xen_free(DmXen *x)
     }
     /* The machine removed our regions from its tree already. */
     xen_grant_region_free(x->grants);
-    xen_mapcache_free(x->mapcache);
+    xen_mapcache_region_free(x->mapcache);
     xen_backend_close(x->be);
     xen_emu_free(x->emu);
     g_free(x);
@@ -99,7 +99,7 @@ void *dm_xen_guest_ram(DmXen *x)
 
 MemoryRegion *dm_xen_ram_region(DmXen *x)
 {
-    return x->mapcache ? xen_mapcache_region(x->mapcache) : NULL;
+    return x->mapcache;
 }
 
 MemoryRegion *dm_xen_grant_region(DmXen *x)
@@ -184,7 +184,7 @@ void dm_xen_format_stats(DmXen *x, GString *out)
 void dm_xen_invalidate(DmXen *x)
 {
     if (x->mapcache) {
-        xen_mapcache_invalidate(x->mapcache);
+        xen_mapcache_region_invalidate(x->mapcache);
     }
 }
 

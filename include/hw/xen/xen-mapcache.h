@@ -20,6 +20,13 @@
  * Threads: callbacks may run on any thread. One mutex per cache protects
  * its buckets and is held across the backend's map and unmap calls, so a
  * bucket is never mapped twice.
+ *
+ * Two spellings of one API. The xen_mapcache_region_*() calls take and
+ * return the MemoryRegion, as the grant region's xen_grant_region_*()
+ * calls do, so a device model handles both kinds of Xen memory alike;
+ * new code should use them. The XenMapCache calls are the first
+ * release's API, kept so existing callers build unchanged; they are
+ * deprecated and go in the release after next.
  */
 #ifndef HW_XEN_XEN_MAPCACHE_H
 #define HW_XEN_XEN_MAPCACHE_H
@@ -36,7 +43,47 @@ typedef struct XenMapCache XenMapCache;
 #define XEN_MAPCACHE_DEFAULT_BUCKET_SHIFT 20
 
 /**
- * xen_mapcache_new() - a mapcache over the RAM of domain @domid.
+ * xen_mapcache_region_new() - a mapcache region over the RAM of @domid.
+ * @be: the backend; it must outlive the region and may map foreign memory.
+ * @domid: the guest.
+ * @ram_bytes: size of the guest RAM the region covers, from frame 0; a
+ *             nonzero multiple of XEN_PAGE_SIZE.
+ * @bucket_shift: log2 of the bucket size, 12 (one page) to 30 (1 GiB).
+ * @max_buckets: buckets kept mapped before the least recently used
+ *               unlocked one is dropped; 0 for no limit.
+ * @errp: set on bad arguments (MEMCORE_ERROR_INVALID).
+ *
+ * Region offset n * XEN_PAGE_SIZE is guest frame n; add the region where
+ * guest RAM belongs (through aliases, for RAM with holes).
+ *
+ * Misuse: a NULL @be aborts.
+ *
+ * Return: the region, or NULL.
+ */
+MemoryRegion *xen_mapcache_region_new(XenBackend *be, uint16_t domid,
+                                      uint64_t ram_bytes,
+                                      unsigned bucket_shift,
+                                      unsigned max_buckets, GError **errp);
+
+/**
+ * xen_mapcache_region_invalidate() - the guest changed its physmap.
+ * @mr: a region from xen_mapcache_region_new().
+ *
+ * As xen_mapcache_invalidate(). Misuse: another kind of region aborts.
+ */
+void xen_mapcache_region_invalidate(MemoryRegion *mr);
+
+/**
+ * xen_mapcache_region_notify() - xen_mapcache_region_invalidate() as a notifier.
+ * @mr: the region, passed as the notifier's opaque.
+ * @domid: the domain whose memory changed (the region serves only one).
+ *
+ * Register it with xen_emu_add_invalidate_notifier(), @mr as opaque.
+ */
+void xen_mapcache_region_notify(void *mr, uint16_t domid);
+
+/**
+ * xen_mapcache_new() - a mapcache over the RAM of domain @domid (deprecated).
  * @be: the backend; it must outlive the cache and may map foreign memory.
  * @domid: the guest.
  * @ram_bytes: size of the guest RAM the region covers, from frame 0; a
@@ -112,6 +159,23 @@ typedef struct XenMapCacheStats {
  * @stats: filled in with a snapshot of the counters.
  */
 void xen_mapcache_get_stats(XenMapCache *mc, XenMapCacheStats *stats);
+
+/**
+ * xen_mapcache_region_get_stats() - read the counters of a mapcache region.
+ * @mr: a region from xen_mapcache_region_new().
+ * @stats: filled in with a snapshot of the counters.
+ *
+ * Misuse: another kind of region aborts.
+ */
+void xen_mapcache_region_get_stats(MemoryRegion *mr, XenMapCacheStats *stats);
+
+/**
+ * xen_mapcache_region_free() - release a mapcache region and every bucket.
+ * @mr: a region from xen_mapcache_region_new(), or NULL.
+ *
+ * As xen_mapcache_free(). Misuse: another kind of region aborts.
+ */
+void xen_mapcache_region_free(MemoryRegion *mr);
 
 /**
  * xen_mapcache_free() - release the cache and every bucket.

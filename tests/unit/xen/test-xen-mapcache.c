@@ -13,6 +13,7 @@
 #include "exec/memory.h"
 #include "hw/xen/xen-mapcache.h"
 #include "xen-test.h"
+#include "tests/unit/unit-helpers.h"
 
 #define SHIFT 14                        /* 16 KiB buckets: 4 pages */
 #define BUCKET (1U << SHIFT)
@@ -386,6 +387,71 @@ START_TEST(test_concurrent_invalidate)
 }
 END_TEST
 
+/*
+ * The region-based spelling of the API, which new code uses: the same
+ * cache, made, invalidated (directly and as a notifier), read and freed
+ * through its MemoryRegion, as grant regions are.
+ */
+static void not_a_mapcache_region(void *opaque)
+{
+    xen_mapcache_region_invalidate(opaque);
+}
+
+START_TEST(test_region_api)
+{
+    static MemoryRegion top, other;
+    static AddressSpace ras;
+    XenMapCacheStats st;
+    MemoryRegion *ram;
+    GError *err = NULL;
+    uint8_t b = 0;
+
+    ck_assert_ptr_null(xen_mapcache_region_new(env.be, GUEST_DOMID, 100,
+                                               SHIFT, 0, &err));
+    ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
+    g_clear_error(&err);
+
+    ram = xen_mapcache_region_new(env.be, GUEST_DOMID,
+                                  GUEST_PAGES * XEN_PAGE_SIZE, SHIFT, 0,
+                                  &err);
+    ck_assert_msg(ram, "%s", err ? err->message : "?");
+    ck_assert(memory_region_is_map_on_demand(ram));
+    memory_region_init(&top, NULL, "region-api", UINT64_MAX);
+    memory_region_add_subregion(&top, 0, ram);
+    address_space_init(&ras, &top, "region-api");
+    xen_emu_add_invalidate_notifier(env.emu, GUEST_DOMID,
+                                    xen_mapcache_region_notify, ram);
+
+    guest_fill(3, 0x33);
+    ck_assert_int_eq(address_space_read(&ras, 3 * XEN_PAGE_SIZE, ATTRS, &b,
+                                        1), MEMTX_OK);
+    ck_assert_int_eq(b, 0x33);
+    xen_mapcache_region_get_stats(ram, &st);
+    ck_assert_int_eq(st.misses, 1);
+    ck_assert_int_eq(st.buckets, 1);
+
+    xen_mapcache_region_invalidate(ram);
+    ck_assert_int_eq(xen_emu_balloon_out(env.dom, 5), 0);   /* notifier */
+    xen_mapcache_region_get_stats(ram, &st);
+    ck_assert_int_eq(st.invalidations, 2);
+    ck_assert_int_eq(st.buckets, 0);
+
+    unit_ram(&other, "not-a-mapcache", 4096);
+    unit_expect_misuse(not_a_mapcache_region, &other,
+                       "xen_mapcache_region_invalidate(): 'not-a-mapcache' "
+                       "is not a mapcache region");
+    memory_region_finalize(&other);
+
+    xen_emu_remove_invalidate_notifier(env.emu, GUEST_DOMID,
+                                       xen_mapcache_region_notify, ram);
+    address_space_destroy(&ras);
+    memory_region_del_subregion(&top, ram);
+    xen_mapcache_region_free(ram);
+    xen_mapcache_region_free(NULL);
+    memory_region_finalize(&top);
+}
+END_TEST
+
 static Suite *xen_mapcache_suite(void)
 {
     Suite *s = suite_create("xen-mapcache");
@@ -407,6 +473,7 @@ static Suite *xen_mapcache_suite(void)
     tc = tcase_create("configurations");
     tcase_add_checked_fixture(tc, xen_test_setup, teardown);
     tcase_add_test(tc, test_short_last_bucket);
+    tcase_add_test(tc, test_region_api);
     tcase_add_test(tc, test_bucket_limit);
     tcase_add_test(tc, test_unprivileged_backend);
     suite_add_tcase(s, tc);
