@@ -8,7 +8,8 @@
 #
 #   --baseline     no patches: the unpatched tree, for comparison runs
 #   --patches DIR  the series to apply (default: qemu/patches beside this
-#                  script); every *.patch in name order, with git am
+#                  script); every *.patch in name order but the cover
+#                  letter, with git am
 #   --no-build     apply and configure, do not run make
 #
 # On success stdout carries only shell assignments for a caller to eval:
@@ -82,7 +83,13 @@ export PYTHONPATH=$QEMU_MESON_PYTHONPATH
 series=()
 if [ "$kind" = patched ]; then
     shopt -s nullglob
-    series=("$patches"/*.patch)
+    for p in "$patches"/*.patch; do
+        # The cover letter has no diff: it is not applied, nor part of the key.
+        case "$(basename "$p")" in
+        *cover-letter.patch) ;;
+        *) series+=("$p") ;;
+        esac
+    done
     shopt -u nullglob
     [ ${#series[@]} -gt 0 ] || die "no *.patch in $patches"
 fi
