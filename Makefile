@@ -14,7 +14,7 @@ MESON_TEST_ARGS ?=
 CONFIGURE_FLAGS ?=
 
 .PHONY: all deps check demo bench bench-compare install clean stress fuzz \
-	check-xen-real check-libqtest
+	check-xen-real check-libqtest qemu-check
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -102,3 +102,15 @@ fuzz: deps
 stress: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) tests/stress/test-stress
 	$(BUILD)/tests/stress/test-stress $(STRESS_SECONDS)
+
+# The QEMU series (qemu/README.md, docs/devel/qemu-series.rst): fetch and
+# verify Debian's QEMU 10.0 source, apply qemu/patches with git am, run
+# QEMU's checkpatch.pl on each patch, build x86_64-softmmu with Xen, run
+# QEMU's unit tests and a list of DMA qtests (the series' own among
+# them), and the same qtests on the unpatched tree. Cached under
+# ${XDG_CACHE_HOME:-~/.cache}/memcore/qemu/; QEMU_CHECK_ARGS=--bisect
+# also builds and tests every prefix of the series.
+QEMU_CHECK_ARGS ?=
+
+qemu-check:
+	qemu/check.sh $(QEMU_CHECK_ARGS)
