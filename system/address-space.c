@@ -23,6 +23,14 @@ void address_space_set_flatview(AddressSpace *as, FlatView *fv)
     /* Listeners hear of the change before readers can see it, as in QEMU. */
     listeners_notify_topology(as, old, fv);
     mc_rcu_assign_pointer(as->current_map, fv);
+    /*
+     * The inline fast path's tag follows the view. Until it does, hits
+     * name the old view, which stays alive for this grace period: it is
+     * unreferenced only below. Relaxed: a reader only compares it with a
+     * tag it filled itself from a view it loaded under RCU, so nothing
+     * else is ordered by it.
+     */
+    qatomic_set(&as->fast_tag, fv->generation);
     memory_stats.views_published++;
     if (old) {
         flatview_unref(old);
@@ -121,6 +129,8 @@ void address_space_destroy(AddressSpace *as)
     as->link = NULL;
     fv = as->current_map;
     mc_rcu_assign_pointer(as->current_map, NULL);
+    /* No cached entry (their tags are never 0) hits a destroyed space. */
+    qatomic_set(&as->fast_tag, 0);
     memory_region_transaction_commit();
 
     flatview_unref(fv);

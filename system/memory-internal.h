@@ -16,6 +16,20 @@
 #include <stdlib.h>
 #include <urcu.h>
 #include "exec/memcore-atomic.h"
+
+/*
+ * liburcu's per-thread reader state, which rcu_read_lock() and unlock()
+ * update inline. The library declares it without a TLS model, so code
+ * built position-independent (libmemcore always is) reaches it through
+ * __tls_get_addr(): a call, which also makes the compiler save and
+ * restore registers around the whole fast path. liburcu is a load-time
+ * dependency, so its TLS is in the static block and the initial-exec
+ * model (one %fs-relative load) is valid. Declared before exec/memory.h,
+ * whose inline fast path takes the read lock too.
+ */
+extern __thread struct urcu_reader urcu_memb_reader
+    __attribute__((tls_model("initial-exec")));
+
 #include "exec/memory.h"
 
 #define MC_PAGE_BITS 12

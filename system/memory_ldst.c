@@ -2,8 +2,9 @@
 /*
  * address_space_ld*()/st*(): one value in a given byte order.
  *
- * They go through address_space_read()/write(), whose RAM fast path makes
- * them cheap, and whose slow path splits and checks as usual.
+ * The inline versions in exec/memory-fast.h serve RAM hits; these serve
+ * the rest through address_space_read()/write(), whose slow path splits
+ * and checks as usual.
  */
 #include "memory-internal.h"
 
@@ -14,92 +15,65 @@ static inline void set_result(MemTxResult *result, MemTxResult r)
     }
 }
 
-static uint64_t ld_bytes(const uint8_t *b, unsigned size, bool be)
-{
-    uint64_t v = 0;
-    unsigned i;
-
-    for (i = 0; i < size; i++) {
-        v |= (uint64_t)b[i] << (be ? (size - 1 - i) * 8 : i * 8);
-    }
-    return v;
-}
-
-static void st_bytes(uint8_t *b, uint64_t v, unsigned size, bool be)
-{
-    unsigned i;
-
-    for (i = 0; i < size; i++) {
-        b[i] = v >> (be ? (size - 1 - i) * 8 : i * 8);
-    }
-}
-
-static uint64_t ld_common(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
-                          MemTxResult *result, unsigned size, bool be)
-{
-    uint8_t b[8];
-    MemTxResult r = address_space_read(as, addr, attrs, b, size);
-
-    set_result(result, r);
-    return r == MEMTX_OK ? ld_bytes(b, size, be) : 0;
-}
-
-static void st_common(AddressSpace *as, hwaddr addr, uint64_t val,
-                      MemTxAttrs attrs, MemTxResult *result, unsigned size,
-                      bool be)
-{
-    uint8_t b[8];
-
-    st_bytes(b, val, size, be);
-    set_result(result, address_space_write(as, addr, attrs, b, size));
-}
-
-#define DEFINE_LDST(ldname, stname, type, size, be)                        \
-    type address_space_##ldname(AddressSpace *as, hwaddr addr,            \
-                                MemTxAttrs attrs, MemTxResult *result)     \
+/*
+ * The out-of-line accessors: what the inline ones of exec/memory-fast.h
+ * call on a miss. One copy of the value's size and at most one byte swap;
+ * a failed load returns 0.
+ */
+#define DEFINE_LDST(ldname, stname, type, bits, order)                     \
+    type (address_space_##ldname)(AddressSpace *as, hwaddr addr,          \
+                                  MemTxAttrs attrs, MemTxResult *result)   \
     {                                                                      \
-        return ld_common(as, addr, attrs, result, size, be);               \
+        type v;                                                            \
+        MemTxResult r = (address_space_read)(as, addr, attrs, &v,          \
+                                             sizeof(v));                   \
+                                                                           \
+        set_result(result, r);                                             \
+        return r == MEMTX_OK ? order(bits, v) : 0;                         \
     }                                                                      \
-    void address_space_##stname(AddressSpace *as, hwaddr addr, type val,   \
-                                MemTxAttrs attrs, MemTxResult *result)     \
+    void (address_space_##stname)(AddressSpace *as, hwaddr addr, type val, \
+                                  MemTxAttrs attrs, MemTxResult *result)   \
     {                                                                      \
-        st_common(as, addr, val, attrs, result, size, be);                 \
+        type v = order(bits, val);                                         \
+                                                                           \
+        set_result(result, (address_space_write)(as, addr, attrs, &v,      \
+                                                 sizeof(v)));              \
     }
 
-DEFINE_LDST(ldub, stb, uint8_t, 1, false)
-DEFINE_LDST(lduw_le, stw_le, uint16_t, 2, false)
-DEFINE_LDST(lduw_be, stw_be, uint16_t, 2, true)
-DEFINE_LDST(ldl_le, stl_le, uint32_t, 4, false)
-DEFINE_LDST(ldl_be, stl_be, uint32_t, 4, true)
-DEFINE_LDST(ldq_le, stq_le, uint64_t, 8, false)
-DEFINE_LDST(ldq_be, stq_be, uint64_t, 8, true)
+DEFINE_LDST(ldub, stb, uint8_t, 8, MEMCORE_NONE)
+DEFINE_LDST(lduw_le, stw_le, uint16_t, 16, MEMCORE_LE)
+DEFINE_LDST(lduw_be, stw_be, uint16_t, 16, MEMCORE_BE)
+DEFINE_LDST(ldl_le, stl_le, uint32_t, 32, MEMCORE_LE)
+DEFINE_LDST(ldl_be, stl_be, uint32_t, 32, MEMCORE_BE)
+DEFINE_LDST(ldq_le, stq_le, uint64_t, 64, MEMCORE_LE)
+DEFINE_LDST(ldq_be, stq_be, uint64_t, 64, MEMCORE_BE)
 
 /* ---- through a MemoryRegionCache ---------------------------------------- */
 
-#define DEFINE_LDST_CACHED(ldname, stname, type, size)                     \
+#define DEFINE_LDST_CACHED(ldname, stname, type, bits, order)              \
     type address_space_##ldname##_cached(MemoryRegionCache *cache,         \
                                          hwaddr addr, MemTxAttrs attrs,    \
                                          MemTxResult *result)              \
     {                                                                      \
-        uint8_t b[8];                                                      \
-        MemTxResult r = address_space_read_cached(cache, addr, b, size);   \
+        type v;                                                            \
+        MemTxResult r = address_space_read_cached(cache, addr, &v,         \
+                                                  sizeof(v));              \
                                                                            \
         set_result(result, r);                                             \
-        return r == MEMTX_OK ? ld_bytes(b, size, false) : 0;               \
+        return r == MEMTX_OK ? order(bits, v) : 0;                         \
     }                                                                      \
     void address_space_##stname##_cached(MemoryRegionCache *cache,         \
                                          hwaddr addr, type val,            \
                                          MemTxAttrs attrs,                 \
                                          MemTxResult *result)              \
     {                                                                      \
-        uint8_t b[8];                                                      \
+        type v = order(bits, val);                                         \
                                                                            \
-        st_bytes(b, val, size, false);                                     \
-        set_result(result, address_space_write_cached(cache, addr, b,      \
-                                                      size));              \
+        set_result(result, address_space_write_cached(cache, addr, &v,     \
+                                                      sizeof(v)));         \
     }
 
-DEFINE_LDST_CACHED(ldub, stb, uint8_t, 1)
-DEFINE_LDST_CACHED(lduw_le, stw_le, uint16_t, 2)
-DEFINE_LDST_CACHED(ldl_le, stl_le, uint32_t, 4)
-DEFINE_LDST_CACHED(ldq_le, stq_le, uint64_t, 8)
+DEFINE_LDST_CACHED(ldub, stb, uint8_t, 8, MEMCORE_NONE)
+DEFINE_LDST_CACHED(lduw_le, stw_le, uint16_t, 16, MEMCORE_LE)
+DEFINE_LDST_CACHED(ldl_le, stl_le, uint32_t, 32, MEMCORE_LE)
+DEFINE_LDST_CACHED(ldq_le, stq_le, uint64_t, 64, MEMCORE_LE)

@@ -119,35 +119,22 @@ MemTxResult flatview_write(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
  * reading one buffer and writing another does not thrash it.
  */
 /*
- * liburcu's per-thread reader state, which rcu_read_lock() and unlock()
- * update inline. The library declares it without a TLS model, so code
- * built position-independent (libmemcore always is) reaches it through
- * __tls_get_addr(): a call, which also makes the compiler save and
- * restore registers around the whole fast path. liburcu is a load-time
- * dependency, so its TLS is in the static block and the initial-exec
- * model (one %fs-relative load) is valid, as for memcore_rcu_registered.
+ * The per-thread entries live in memcore_fast_v1, which the library
+ * exports: the inline code of exec/memory-fast.h checks them before it
+ * calls in here. Tags are view generations, which start at 1, so an empty
+ * entry (tag 0) never hits.
  */
-extern __thread struct urcu_reader urcu_memb_reader
+__thread MemcoreFastPathV1 memcore_fast_v1
     __attribute__((tls_model("initial-exec")));
 
-typedef struct RamTlb {
-    uint64_t generation;
-    uint64_t start;
-    uint64_t last;
-    uintptr_t host_base;
-} RamTlb;
-
-static __thread RamTlb ram_tlb_read __attribute__((tls_model("initial-exec")));
-static __thread RamTlb ram_tlb_write __attribute__((tls_model("initial-exec")));
-
-static inline bool ram_tlb_hit(const RamTlb *t, const FlatView *fv,
-                               hwaddr addr, hwaddr len)
+static inline bool ram_tlb_hit(const MemcoreRamTlbEntry *t,
+                               const FlatView *fv, hwaddr addr, hwaddr len)
 {
     /*
      * len == 0 makes len - 1 huge and misses, which leaves the slow path
      * to deal with it.
      */
-    return t->generation == fv->generation &&
+    return t->tag == fv->generation &&
            addr - t->start <= t->last - t->start &&
            len - 1 <= t->last - addr;
 }
@@ -166,39 +153,13 @@ static inline bool section_holds(const DispatchSection *ds, hwaddr addr,
            len - 1 <= ds->last - addr;
 }
 
-static inline void ram_tlb_fill(RamTlb *t, const FlatView *fv,
+static inline void ram_tlb_fill(MemcoreRamTlbEntry *t, const FlatView *fv,
                                 const DispatchSection *ds)
 {
-    t->generation = fv->generation;
+    t->tag = fv->generation;
     t->start = ds->start;
     t->last = ds->last;
     t->host_base = ds->host_base;
-}
-
-/*
- * memcpy() with a length known only at run time is a library call that
- * costs more than everything else on the fast path; the sizes ld/st and
- * most device registers use get a single move instead.
- */
-static inline void copy_small(void *dst, const void *src, hwaddr len)
-{
-    switch (len) {
-    case 1:
-        memcpy(dst, src, 1);
-        break;
-    case 2:
-        memcpy(dst, src, 2);
-        break;
-    case 4:
-        memcpy(dst, src, 4);
-        break;
-    case 8:
-        memcpy(dst, src, 8);
-        break;
-    default:
-        memcpy(dst, src, len);
-        break;
-    }
 }
 
 /* ---- the public entry points --------------------------------------------- */
@@ -231,8 +192,8 @@ address_space_read_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
     if (likely(section_holds(ds, addr, len))) {
         /* Plain RAM: remember it for next time. */
         if (likely(ds->fast_read)) {
-            ram_tlb_fill(&ram_tlb_read, fv, ds);
-            copy_small(buf, (void *)(ds->host_base + addr), len);
+            ram_tlb_fill(&memcore_fast_v1.read, fv, ds);
+            memcore_fast_copy(buf, (void *)(ds->host_base + addr), len);
             goto out;
         }
         /*
@@ -258,10 +219,15 @@ address_space_read_first(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                                    addr, attrs, buf, len);
 }
 
-MemTxResult address_space_read(AddressSpace *as, hwaddr addr,
-                               MemTxAttrs attrs, void *buf, hwaddr len)
+/*
+ * The out-of-line function: what the inline path calls on a miss, and
+ * what binaries built without the inline path (or taking its address)
+ * call every time. It checks the entry again, which costs little.
+ */
+MemTxResult (address_space_read)(AddressSpace *as, hwaddr addr,
+                                 MemTxAttrs attrs, void *buf, hwaddr len)
 {
-    const RamTlb *t = &ram_tlb_read;
+    const MemcoreRamTlbEntry *t = &memcore_fast_v1.read;
     FlatView *fv;
 
     if (unlikely(!memcore_rcu_registered)) {
@@ -270,7 +236,7 @@ MemTxResult address_space_read(AddressSpace *as, hwaddr addr,
     rcu_read_lock();
     fv = address_space_get_flatview_rcu(as);
     if (likely(ram_tlb_hit(t, fv, addr, len))) {
-        copy_small(buf, (void *)(t->host_base + addr), len);
+        memcore_fast_copy(buf, (void *)(t->host_base + addr), len);
         mc_rcu_read_unlock();
         return MEMTX_OK;
     }
@@ -291,8 +257,8 @@ address_space_write_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
     ds = dispatch_lookup(fv, addr);
     if (likely(section_holds(ds, addr, len))) {
         if (likely(ds->fast_write)) {
-            ram_tlb_fill(&ram_tlb_write, fv, ds);
-            copy_small((void *)(ds->host_base + addr), buf, len);
+            ram_tlb_fill(&memcore_fast_v1.write, fv, ds);
+            memcore_fast_copy((void *)(ds->host_base + addr), buf, len);
             goto out;
         }
         r = piece_rw(as, ds, addr, (uint8_t *)buf, len, true, attrs);
@@ -313,11 +279,11 @@ address_space_write_first(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                                     addr, attrs, buf, len);
 }
 
-MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
-                                MemTxAttrs attrs, const void *buf,
-                                hwaddr len)
+MemTxResult (address_space_write)(AddressSpace *as, hwaddr addr,
+                                  MemTxAttrs attrs, const void *buf,
+                                  hwaddr len)
 {
-    const RamTlb *t = &ram_tlb_write;
+    const MemcoreRamTlbEntry *t = &memcore_fast_v1.write;
     FlatView *fv;
 
     if (unlikely(!memcore_rcu_registered)) {
@@ -326,7 +292,7 @@ MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
     rcu_read_lock();
     fv = address_space_get_flatview_rcu(as);
     if (likely(ram_tlb_hit(t, fv, addr, len))) {
-        copy_small((void *)(t->host_base + addr), buf, len);
+        memcore_fast_copy((void *)(t->host_base + addr), buf, len);
         mc_rcu_read_unlock();
         return MEMTX_OK;
     }

@@ -27,6 +27,12 @@ static void rcu_thread_exit(void *arg)
 {
     (void)arg;
     if (memcore_rcu_registered) {
+        /*
+         * The inline fast path takes the read lock only with a filled
+         * entry: empty them, so a later access (from another key's
+         * destructor, say) goes to the library and registers again.
+         */
+        memset(&memcore_fast_v1, 0, sizeof(memcore_fast_v1));
         rcu_unregister_thread();
         memcore_rcu_registered = false;
     }

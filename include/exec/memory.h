@@ -685,6 +685,11 @@ struct AddressSpace {
     GList *listeners;           /* of MemoryListener *, by priority */
     AddressSpaceMapState *map_state;
     GList *link;                /* in the global list */
+    /*
+     * Generation of current_map, never 0 after address_space_init(). The
+     * one field the inline fast path reads (exec/memory-fast.h, ABI v1).
+     */
+    uint64_t fast_tag;
 };
 
 /**
@@ -828,6 +833,15 @@ void address_space_stq_le(AddressSpace *as, hwaddr addr, uint64_t val,
                           MemTxAttrs attrs, MemTxResult *result);
 void address_space_stq_be(AddressSpace *as, hwaddr addr, uint64_t val,
                           MemTxAttrs attrs, MemTxResult *result);
+
+/*
+ * address_space_read/write() and the ld/st accessors above are also
+ * inline functions of the same names (through macros), which serve a hit
+ * in the calling thread's RAM cache without a call; see
+ * exec/memory-fast.h for what that code depends on. (address_space_read)
+ * in parentheses, or its address, is the out-of-line function.
+ */
+#include "exec/memory-fast.h"
 
 /* ---------------------------------------------------------------------- */
 /* The map path                                                            */

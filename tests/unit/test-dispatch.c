@@ -354,6 +354,182 @@ START_TEST(test_fast_path_rom_and_private)
 }
 END_TEST
 
+/*
+ * The inline fast path of exec/memory-fast.h. A RAM access fills the
+ * thread's entry (so the next one is served inline, without a call); the
+ * inline ld/st must agree with the out-of-line functions on every byte
+ * order, and a removed region or a destroyed space must never be served
+ * from a stale entry.
+ */
+START_TEST(test_inline_ldst_byte_order)
+{
+    uint8_t *a = memory_region_get_ram_ptr(&ram_a);
+    static const uint8_t bytes[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    MemTxResult r = MEMTX_ERROR;
+
+    memcpy(a + 0x100, bytes, 8);
+    ck_assert_uint_eq(address_space_ldq_le(&as, 0x10100, ATTRS, &r),
+                      0x0807060504030201ULL);
+    ck_assert_uint_eq(r, MEMTX_OK);
+    /* The entry now names ram_a in the current view: the rest is inline. */
+    ck_assert_uint_eq(memcore_fast_v1.read.tag, as.fast_tag);
+    ck_assert_uint_eq(address_space_ldq_be(&as, 0x10100, ATTRS, NULL),
+                      0x0102030405060708ULL);
+    ck_assert_uint_eq(address_space_ldl_le(&as, 0x10100, ATTRS, NULL),
+                      0x04030201);
+    ck_assert_uint_eq(address_space_ldl_be(&as, 0x10100, ATTRS, NULL),
+                      0x01020304);
+    ck_assert_uint_eq(address_space_lduw_le(&as, 0x10101, ATTRS, NULL),
+                      0x0302);
+    ck_assert_uint_eq(address_space_lduw_be(&as, 0x10101, ATTRS, NULL),
+                      0x0203);
+    ck_assert_uint_eq(address_space_ldub(&as, 0x10107, ATTRS, NULL), 8);
+    /* The out-of-line functions give the same answers. */
+    ck_assert_uint_eq((address_space_ldq_be)(&as, 0x10100, ATTRS, NULL),
+                      0x0102030405060708ULL);
+    ck_assert_uint_eq((address_space_lduw_le)(&as, 0x10101, ATTRS, NULL),
+                      0x0302);
+
+    address_space_stq_be(&as, 0x10200, 0x1122334455667788ULL, ATTRS, &r);
+    ck_assert_uint_eq(r, MEMTX_OK);
+    ck_assert_uint_eq(memcore_fast_v1.write.tag, as.fast_tag);
+    ck_assert_mem_eq(a + 0x200, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+    address_space_stl_le(&as, 0x10208, 0xa1b2c3d4, ATTRS, NULL);
+    ck_assert_mem_eq(a + 0x208, "\xd4\xc3\xb2\xa1", 4);
+    address_space_stw_be(&as, 0x1020c, 0xbeef, ATTRS, NULL);
+    ck_assert_mem_eq(a + 0x20c, "\xbe\xef", 2);
+    address_space_stb(&as, 0x1020e, 0x42, ATTRS, NULL);
+    ck_assert_uint_eq(a[0x20e], 0x42);
+    (address_space_stq_le)(&as, 0x10210, 0x0102030405060708ULL, ATTRS, NULL);
+    ck_assert_uint_eq(address_space_ldq_le(&as, 0x10210, ATTRS, NULL),
+                      0x0102030405060708ULL);
+
+    /* An access running out of the cached section is split, not served. */
+    ck_assert_uint_eq(address_space_ldq_le(&as, 0x12ffc, ATTRS, &r),
+                      address_space_ldq_le(&as, 0x12ffc, ATTRS, NULL));
+    ck_assert_uint_eq(r, MEMTX_OK);
+}
+END_TEST
+
+START_TEST(test_inline_after_remove_and_destroy)
+{
+    static MemoryRegion root2, ram_x;
+    uint8_t *a = memory_region_get_ram_ptr(&ram_a);
+    MemTxResult r = MEMTX_OK;
+    uint64_t v;
+
+    memset(a, 0xaa, 0x3000);
+    ck_assert_uint_eq(address_space_ldl_le(&as, 0x10040, ATTRS, NULL),
+                      0xaaaaaaaa);
+    address_space_stl_le(&as, 0x10080, 0x12345678, ATTRS, NULL);
+    ck_assert_uint_eq(memcore_fast_v1.read.tag, as.fast_tag);
+    ck_assert_uint_eq(memcore_fast_v1.write.tag, as.fast_tag);
+
+    /* Removed: both entries are stale, the accesses become holes. */
+    memory_region_del_subregion(&root, &ram_a);
+    ck_assert_uint_ne(memcore_fast_v1.read.tag, as.fast_tag);
+    ck_assert_uint_eq(address_space_ldl_le(&as, 0x10040, ATTRS, &r), 0);
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    address_space_stl_le(&as, 0x10080, 0x9abcdef0, ATTRS, &r);
+    ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
+    ck_assert_mem_eq(a + 0x80, "\x78\x56\x34\x12", 4);
+    ck_assert_uint_eq(address_space_read(&as, 0x10040, ATTRS, &v, 8),
+                      MEMTX_DECODE_ERROR);
+    memory_region_add_subregion(&root, 0x10000, &ram_a);
+
+    /*
+     * Destroyed and initialised again over another root, in the same
+     * memory: the entry cached from the old space must not serve it.
+     */
+    ck_assert_uint_eq(address_space_ldl_le(&as, 0x10040, ATTRS, NULL),
+                      0xaaaaaaaa);
+    memory_region_init(&root2, NULL, "root2", UINT64_MAX);
+    unit_ram(&ram_x, "x", 0x3000);
+    memset(memory_region_get_ram_ptr(&ram_x), 0x77, 0x3000);
+    memory_region_add_subregion(&root2, 0x10000, &ram_x);
+    address_space_destroy(&as);
+    address_space_init(&as, &root2, "again");
+    ck_assert_uint_eq(address_space_ldl_le(&as, 0x10040, ATTRS, NULL),
+                      0x77777777);
+    address_space_destroy(&as);
+    memory_region_del_subregion(&root2, &ram_x);
+    memory_region_finalize(&ram_x);
+    memory_region_finalize(&root2);
+    address_space_init(&as, &root, "dispatch");
+}
+END_TEST
+
+/*
+ * Entries are per thread. A thread whose entry names a region that
+ * another thread then removes must see the hole; a new thread (no entry,
+ * not yet an RCU reader) must be served through the library.
+ */
+typedef struct InlineThread {
+    GMutex lock;
+    GCond cond;
+    int step;
+    uint32_t seen[3];
+    MemTxResult result[3];
+} InlineThread;
+
+static void inline_thread_wait(InlineThread *t, int step)
+{
+    g_mutex_lock(&t->lock);
+    while (t->step < step) {
+        g_cond_wait(&t->cond, &t->lock);
+    }
+    g_mutex_unlock(&t->lock);
+}
+
+static void inline_thread_step(InlineThread *t)
+{
+    g_mutex_lock(&t->lock);
+    t->step++;
+    g_cond_broadcast(&t->cond);
+    g_mutex_unlock(&t->lock);
+}
+
+static gpointer inline_reader(gpointer opaque)
+{
+    InlineThread *t = opaque;
+
+    /* Step 0: the first access of this thread fills its entry. */
+    ck_assert_uint_eq(memcore_fast_v1.read.tag, 0);
+    t->seen[0] = address_space_ldl_le(&as, 0x13010, ATTRS, &t->result[0]);
+    t->seen[1] = address_space_ldl_le(&as, 0x13010, ATTRS, &t->result[1]);
+    inline_thread_step(t);                      /* -> 1 */
+    inline_thread_wait(t, 2);                   /* ram_b removed */
+    t->seen[2] = address_space_ldl_le(&as, 0x13010, ATTRS, &t->result[2]);
+    inline_thread_step(t);                      /* -> 3 */
+    return NULL;
+}
+
+START_TEST(test_inline_across_threads)
+{
+    InlineThread t = { 0 };
+    GThread *th;
+
+    memset(memory_region_get_ram_ptr(&ram_b), 0xb5, 0x3000);
+    g_mutex_init(&t.lock);
+    g_cond_init(&t.cond);
+    th = g_thread_new("inline-reader", inline_reader, &t);
+    inline_thread_wait(&t, 1);
+    memory_region_del_subregion(&root, &ram_b);
+    inline_thread_step(&t);                     /* -> 2 */
+    g_thread_join(th);
+    memory_region_add_subregion(&root, 0x13000, &ram_b);
+
+    ck_assert_uint_eq(t.seen[0], 0xb5b5b5b5);
+    ck_assert_uint_eq(t.result[0], MEMTX_OK);
+    ck_assert_uint_eq(t.seen[1], 0xb5b5b5b5);
+    ck_assert_uint_eq(t.result[1], MEMTX_OK);
+    ck_assert_uint_eq(t.seen[2], 0);
+    ck_assert_uint_eq(t.result[2], MEMTX_DECODE_ERROR);
+    g_mutex_clear(&t.lock);
+    g_cond_clear(&t.cond);
+}
+END_TEST
+
 /* ---- compaction of the radix table (dispatch.c) ------------------------- */
 
 /*
@@ -561,6 +737,9 @@ int main(void)
     tcase_add_test(tc, test_fast_path_two_spaces);
     tcase_add_test(tc, test_fast_path_bounds);
     tcase_add_test(tc, test_fast_path_rom_and_private);
+    tcase_add_test(tc, test_inline_ldst_byte_order);
+    tcase_add_test(tc, test_inline_after_remove_and_destroy);
+    tcase_add_test(tc, test_inline_across_threads);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("compaction");
