@@ -223,6 +223,11 @@ static void classify(DispatchSection *ds, const FlatRange *fr)
     }
     ds->fast_read = ds->read_kind == SEC_RAM && !ds->private_mem;
     ds->fast_write = ds->write_kind == SEC_RAM && !ds->private_mem;
+    /* The classification of the ops is done once here, not per access. */
+    ds->mmio_direct_read = ds->read_kind == SEC_MMIO ?
+                           mmio_direct_sizes(mr, false) : 0;
+    ds->mmio_direct_write = ds->write_kind == SEC_MMIO ?
+                            mmio_direct_sizes(mr, true) : 0;
 }
 
 static void dispatch_add_section(Dispatch *d, uint32_t idx)

@@ -197,6 +197,12 @@ typedef struct DispatchSection {
     bool fast_read;         /* plain RAM: memcpy from host_base + addr */
     bool fast_write;
     bool private_mem;       /* confidential-guest private RAM */
+    /*
+     * MMIO: bit s set for each size s (1, 2, 4, 8) that an access aligned
+     * to it serves with one callback call; see mmio_direct_sizes().
+     */
+    uint16_t mmio_direct_read;
+    uint16_t mmio_direct_write;
     const FlatRange *fr;    /* NULL for the unassigned section */
 } DispatchSection;
 
@@ -214,6 +220,18 @@ MemTxResult mmio_dispatch_read(MemoryRegion *mr, hwaddr addr, uint64_t *data,
 MemTxResult mmio_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t data,
                                 unsigned size, MemTxAttrs attrs);
 /* Read or write @len bytes of an MMIO region, in valid-sized pieces. */
+/*
+ * The sizes (bit s for size s) for which an access of s bytes at an
+ * offset aligned to s passes the valid rules without asking the device
+ * and needs no impl adaptation: mmio_direct_rw() may serve them.
+ */
+unsigned mmio_direct_sizes(const MemoryRegion *mr, bool is_write);
+/*
+ * One such access: the re-entrancy guard, one callback call, byte order.
+ * Exactly what mmio_rw() does for it, minus the checks already done.
+ */
+MemTxResult mmio_direct_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
+                           unsigned size, bool is_write, MemTxAttrs attrs);
 MemTxResult mmio_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
                     hwaddr len, bool is_write, MemTxAttrs attrs);
 /* Would every piece of [@offset, +@len) pass @mr's valid rules? Bounded work. */

@@ -412,6 +412,72 @@ MemTxResult mmio_dispatch_write(MemoryRegion *mr, hwaddr addr, uint64_t data,
     return dispatch_write(mr, addr, data, size, attrs);
 }
 
+/* ---- direct accesses ------------------------------------------------------ */
+
+/*
+ * Most device registers are read and written at their own size and
+ * alignment, by a device that asks no accepts() question and implements
+ * that size itself. For those, the valid and impl rules always say "one
+ * call, as it is"; the dispatch table records the sizes where that holds
+ * (once per render), and the read path skips straight to the call. What
+ * is never skipped: the re-entrancy guard, the trace points and the byte
+ * order.
+ */
+unsigned mmio_direct_sizes(const MemoryRegion *mr, bool is_write)
+{
+    const MemoryRegionOps *ops = mr->ops;
+    unsigned vmin, vmax, imin, imax, sizes = 0;
+
+    if (!ops || ops->valid.accepts) {
+        return 0;
+    }
+    if (is_write ? !(ops->write || ops->write_with_attrs)
+                 : !(ops->read || ops->read_with_attrs)) {
+        return 0;
+    }
+    /*
+     * mmio_rw() cuts at valid.max_access_size (4 when 0); within that a
+     * zero max accepts every size, otherwise min..max does.
+     */
+    vmax = ops->valid.max_access_size ? ops->valid.max_access_size : 4;
+    vmin = ops->valid.max_access_size ? MAX(ops->valid.min_access_size, 1u)
+                                      : 1;
+    imin = MAX(ops->impl.min_access_size, 1u);
+    imax = ops->impl.max_access_size ? ops->impl.max_access_size : 4;
+    for (unsigned s = 1; s <= 8; s <<= 1) {
+        if (s >= vmin && s <= vmax && s >= imin && s <= imax) {
+            sizes |= 1u << s;
+        }
+    }
+    return sizes;
+}
+
+MemTxResult mmio_direct_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
+                           unsigned size, bool is_write, MemTxAttrs attrs)
+{
+    MemTxResult r = guard_enter(mr);
+    uint64_t v;
+
+    if (unlikely(r != MEMTX_OK)) {
+        if (!is_write) {
+            memset(buf, 0, size);
+        }
+        return r;
+    }
+    if (is_write) {
+        v = mmio_bytes_to_value(mr, buf, size);
+        r = call_write(mr, offset, v, size, attrs);
+        guard_exit();
+        trace_memory_region_ops_write(mr, offset, v, size, r);
+        return r;
+    }
+    r = call_read(mr, offset, &v, size, attrs);
+    guard_exit();
+    trace_memory_region_ops_read(mr, offset, v, size, r);
+    mmio_value_to_bytes(mr, v, buf, size);
+    return r;
+}
+
 /* One piece: bytes in memory order to and from the device's value. */
 static inline MemTxResult mmio_piece(MemoryRegion *mr, hwaddr offset,
                                      uint8_t *buf, unsigned l, bool is_write,

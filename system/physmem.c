@@ -162,6 +162,18 @@ static inline void ram_tlb_fill(MemcoreRamTlbEntry *t, const FlatView *fv,
     t->host_base = ds->host_base;
 }
 
+/*
+ * Is an access of @len bytes at @addr, inside @ds, one the device takes as
+ * it is? @sizes is the section's mmio_direct_read or _write (0 unless the
+ * section is MMIO); the alignment that matters is the offset's.
+ */
+static inline bool mmio_direct_ok(unsigned sizes, const DispatchSection *ds,
+                                  hwaddr addr, hwaddr len)
+{
+    return len <= 8 && ((sizes >> len) & 1) &&
+           !((ds->fr->offset_in_region + (addr - ds->start)) & (len - 1));
+}
+
 /* ---- the public entry points --------------------------------------------- */
 
 /*
@@ -198,8 +210,14 @@ address_space_read_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
         }
         /*
          * One piece, a device register say: served as flatview_rw() would
-         * serve it, without looking the section up again.
+         * serve it, without looking the section up again; a register
+         * access the device takes as it is goes straight to the call.
          */
+        if (mmio_direct_ok(ds->mmio_direct_read, ds, addr, len)) {
+            r = mmio_direct_rw(ds->fr->mr, ds->fr->offset_in_region +
+                               (addr - ds->start), buf, len, false, attrs);
+            goto out;
+        }
         r = piece_rw(as, ds, addr, buf, len, false, attrs);
         goto out;
     }
@@ -259,6 +277,12 @@ address_space_write_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
         if (likely(ds->fast_write)) {
             ram_tlb_fill(&memcore_fast_v1.write, fv, ds);
             memcore_fast_copy((void *)(ds->host_base + addr), buf, len);
+            goto out;
+        }
+        if (mmio_direct_ok(ds->mmio_direct_write, ds, addr, len)) {
+            r = mmio_direct_rw(ds->fr->mr, ds->fr->offset_in_region +
+                               (addr - ds->start), (uint8_t *)buf, len, true,
+                               attrs);
             goto out;
         }
         r = piece_rw(as, ds, addr, (uint8_t *)buf, len, true, attrs);

@@ -355,6 +355,107 @@ START_TEST(test_ram_device_sized_accesses)
 }
 END_TEST
 
+/*
+ * Register accesses the device takes as they are go straight from the
+ * dispatch table to the callback (mmio_direct_rw); everything else takes
+ * the general path. Both must agree on every configuration: the same
+ * callback calls (address, size, value) and the same bytes and result.
+ * The general path is forced by an access that starts in RAM and runs
+ * into an alias of the device at the offset under test.
+ */
+static void compare_logs(const Dev *a, const Dev *b)
+{
+    ck_assert_int_eq(a->n, b->n);
+    for (int i = 0; i < a->n; i++) {
+        ck_assert_uint_eq(a->log[i].addr, b->log[i].addr);
+        ck_assert_uint_eq(a->log[i].size, b->log[i].size);
+        ck_assert_uint_eq(a->log[i].write, b->log[i].write);
+        if (a->log[i].write) {
+            ck_assert_uint_eq(a->log[i].val, b->log[i].val);
+        }
+    }
+}
+
+START_TEST(test_direct_matches_general)
+{
+    static const MemoryRegionOps configs[] = {
+        { .read = dev_read, .write = dev_write,
+          .endianness = DEVICE_LITTLE_ENDIAN,
+          .valid = { .min_access_size = 1, .max_access_size = 8 },
+          .impl = { .min_access_size = 1, .max_access_size = 8 } },
+        { .read = dev_read, .write = dev_write,
+          .endianness = DEVICE_BIG_ENDIAN,
+          .valid = { .min_access_size = 1, .max_access_size = 8 },
+          .impl = { .min_access_size = 1, .max_access_size = 8 } },
+        { .read = dev_read, .write = dev_write,
+          .endianness = DEVICE_LITTLE_ENDIAN },
+        { .read = dev_read, .write = dev_write,
+          .endianness = DEVICE_BIG_ENDIAN,
+          .valid = { .min_access_size = 1, .max_access_size = 8 },
+          .impl = { .min_access_size = 4, .max_access_size = 4 } },
+        { .read = dev_read, .write = dev_write,
+          .endianness = DEVICE_LITTLE_ENDIAN,
+          .valid = { .min_access_size = 2, .max_access_size = 4 } },
+        { .read = dev_read, .endianness = DEVICE_LITTLE_ENDIAN,
+          .valid = { .min_access_size = 1, .max_access_size = 8 } },
+    };
+    static MemoryRegion alias, ram;
+
+    for (unsigned c = 0; c < G_N_ELEMENTS(configs); c++) {
+        make(&configs[c]);
+        unit_ram(&ram, "ram", 0x1000);
+        memory_region_add_subregion(&root, 0x8000, &ram);
+        for (unsigned size = 1; size <= 8; size <<= 1) {
+            for (hwaddr off = 0; off < 9; off++) {
+                uint8_t direct[8], general[16], w[16];
+                MemTxResult rd, rg;
+                Dev d;
+
+                memory_region_init_alias(&alias, NULL, "alias", &io, off,
+                                         0x100 - off);
+                memory_region_add_subregion(&root, 0x9000, &alias);
+
+                /* Reads. */
+                dev.n = 0;
+                memset(direct, 0xee, sizeof(direct));
+                rd = address_space_read(&as, 0x1000 + off, ATTRS, direct,
+                                        size);
+                d = dev;
+                dev.n = 0;
+                memset(general, 0xee, sizeof(general));
+                rg = address_space_read(&as, 0x8ff8, ATTRS, general,
+                                        8 + size);
+                ck_assert_uint_eq(rd, rg);
+                ck_assert_mem_eq(direct, general + 8, size);
+                compare_logs(&d, &dev);
+
+                /* Writes. */
+                for (unsigned i = 0; i < sizeof(w); i++) {
+                    w[i] = 0xa0 + i;
+                }
+                dev.n = 0;
+                rd = address_space_write(&as, 0x1000 + off, ATTRS, w + 8,
+                                         size);
+                d = dev;
+                dev.n = 0;
+                rg = address_space_write(&as, 0x8ff8, ATTRS, w, 8 + size);
+                ck_assert_uint_eq(rd, rg);
+                compare_logs(&d, &dev);
+
+                memory_region_del_subregion(&root, &alias);
+                memory_region_finalize(&alias);
+            }
+        }
+        address_space_destroy(&as);
+        memory_region_del_subregion(&root, &ram);
+        memory_region_del_subregion(&root, &io);
+        memory_region_finalize(&ram);
+        memory_region_finalize(&io);
+        memory_region_finalize(&root);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("mmio");
@@ -368,6 +469,7 @@ int main(void)
     tcase_add_test(tc, test_impl_widens_narrow_access);
     tcase_add_test(tc, test_long_access_split_by_valid_max);
     tcase_add_test(tc, test_results_are_ored);
+    tcase_add_test(tc, test_direct_matches_general);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("ram-device");
