@@ -261,6 +261,14 @@ MemTxResult (address_space_read)(AddressSpace *as, hwaddr addr,
     return address_space_read_slow(as, fv, addr, attrs, buf, len);
 }
 
+/* The inline path missed; it holds the read lock, which we drop. */
+MemTxResult memcore_fast_read_miss(AddressSpace *as, hwaddr addr,
+                                   MemTxAttrs attrs, void *buf, hwaddr len)
+{
+    return address_space_read_slow(as, address_space_get_flatview_rcu(as),
+                                   addr, attrs, buf, len);
+}
+
 /* The write counterparts of the above. */
 static MemTxResult __attribute__((noinline))
 address_space_write_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
@@ -321,6 +329,14 @@ MemTxResult (address_space_write)(AddressSpace *as, hwaddr addr,
         return MEMTX_OK;
     }
     return address_space_write_slow(as, fv, addr, attrs, buf, len);
+}
+
+MemTxResult memcore_fast_write_miss(AddressSpace *as, hwaddr addr,
+                                    MemTxAttrs attrs, const void *buf,
+                                    hwaddr len)
+{
+    return address_space_write_slow(as, address_space_get_flatview_rcu(as),
+                                    addr, attrs, buf, len);
 }
 
 MemTxResult address_space_rw(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,

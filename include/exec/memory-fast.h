@@ -19,6 +19,8 @@
  *    memcore_fast_v1 that holds it;
  *  - AddressSpace.fast_tag: the tag of the space's current view, never 0
  *    while the space is initialised;
+ *  - memcore_fast_read_miss()/memcore_fast_write_miss(), entered with the
+ *    read lock the inline code took;
  *  - liburcu's memb flavour read lock (the library is built with it and
  *    its soname versions that ABI).
  * A future library that lays its per-thread cache out differently exports
@@ -34,15 +36,18 @@
  *  - the host memory of such a view stays mapped until a grace period
  *    after the view is retired, and the inline path holds the read lock
  *    across the check and the copy;
- *  - entries are only filled for plain RAM that any access may reach
- *    (not ROM, not private memory, not ram-device, not dirty-logged), so
- *    a hit needs no attribute or kind check.
+ *  - entries are only filled where the library itself would copy with
+ *    no further check: RAM that is not private (ROM for reads only), never
+ *    a RAM-device region, MMIO or anything mapped on demand; so a hit
+ *    needs no attribute or kind check.
  */
 #ifndef EXEC_MEMORY_FAST_H
 #define EXEC_MEMORY_FAST_H
 
 #include <string.h>
 #include <urcu/urcu-memb.h>
+
+#include "exec/memcore-atomic.h"
 
 /*
  * ThreadSanitizer cannot see the ordering liburcu provides; the library
@@ -118,63 +123,98 @@ MEMCORE_FAST_INLINE void memcore_fast_copy(void *dst, const void *src, hwaddr le
     }
 }
 
-/*
- * Copy between @buf and guest RAM at @addr if @e covers the access in the
- * current view of @as. Returns whether it did. A thread that never
- * accessed memory through memcore has an empty entry, so it is not yet
- * an RCU reader when the lock would be taken: the test of e->tag first
- * sends it to the library, which registers it.
+/**
+ * memcore_fast_read_miss() - the rest of a read the inline path missed.
+ * @as: the address space.
+ * @addr: start.
+ * @attrs: attributes.
+ * @buf: receives @len bytes.
+ * @len: any value.
+ *
+ * Part of the fast-path ABI v1: called by the inline code with the RCU
+ * read lock it took still held (the thread is registered, since its entry
+ * was filled); serves the access as address_space_read() does, refills
+ * the entry, and drops the lock.
+ *
+ * Return: as address_space_read().
  */
-MEMCORE_FAST_INLINE bool memcore_fast_rw(AddressSpace *as,
-                                   const MemcoreRamTlbEntry *e, hwaddr addr,
-                                   void *buf, hwaddr len, bool is_write)
+MemTxResult memcore_fast_read_miss(AddressSpace *as, hwaddr addr,
+                                   MemTxAttrs attrs, void *buf, hwaddr len);
+
+/**
+ * memcore_fast_write_miss() - the rest of a write the inline path missed.
+ * @as: the address space.
+ * @addr: start.
+ * @attrs: attributes.
+ * @buf: @len bytes.
+ * @len: any value.
+ *
+ * As memcore_fast_read_miss(), for address_space_write().
+ *
+ * Return: as address_space_write().
+ */
+MemTxResult memcore_fast_write_miss(AddressSpace *as, hwaddr addr,
+                                    MemTxAttrs attrs, const void *buf,
+                                    hwaddr len);
+
+/*
+ * Does @e cover [@addr, @addr + @len) in the current view of @as? Called
+ * with the read lock held. len == 0 makes len - 1 huge and misses (the
+ * library answers it); an access past the end of the entry misses and is
+ * cut there.
+ */
+MEMCORE_FAST_INLINE bool memcore_fast_hit(AddressSpace *as,
+                                          const MemcoreRamTlbEntry *e,
+                                          hwaddr addr, hwaddr len)
 {
-    bool hit;
+    return e->tag == qatomic_read(&as->fast_tag) &&
+           addr - e->start <= e->last - e->start &&
+           len - 1 <= e->last - addr;
+}
+
+/*
+ * A thread that never accessed memory through memcore has empty entries
+ * (tag 0) and is not yet an RCU reader, so it must not take the read
+ * lock: it goes to the library, which registers it. Otherwise the lock is
+ * taken, and on a miss handed over to the _miss() call with it.
+ */
+MEMCORE_FAST_INLINE MemTxResult memcore_fast_read(AddressSpace *as,
+                                                  hwaddr addr,
+                                                  MemTxAttrs attrs,
+                                                  void *buf, hwaddr len)
+{
+    const MemcoreRamTlbEntry *e = &memcore_fast_v1.read;
 
     if (__builtin_expect(e->tag == 0, 0)) {
-        return false;
+        return (address_space_read)(as, addr, attrs, buf, len);
     }
     urcu_memb_read_lock();
-    /*
-     * len == 0 makes len - 1 huge and misses; the library answers it.
-     * An access past the end of the entry misses and is split there.
-     */
-    hit = e->tag == __atomic_load_n(&as->fast_tag, __ATOMIC_RELAXED) &&
-          addr - e->start <= e->last - e->start &&
-          len - 1 <= e->last - addr;
-    if (__builtin_expect(hit, 1)) {
-        void *host = (void *)(e->host_base + (uintptr_t)addr);
-
-        if (is_write) {
-            memcore_fast_copy(host, buf, len);
-        } else {
-            memcore_fast_copy(buf, host, len);
-        }
-    }
-    urcu_memb_read_unlock();
-    return hit;
-}
-
-MEMCORE_FAST_INLINE MemTxResult memcore_fast_read(AddressSpace *as, hwaddr addr,
-                                            MemTxAttrs attrs, void *buf,
-                                            hwaddr len)
-{
-    if (__builtin_expect(memcore_fast_rw(as, &memcore_fast_v1.read, addr,
-                                         buf, len, false), 1)) {
+    if (__builtin_expect(memcore_fast_hit(as, e, addr, len), 1)) {
+        memcore_fast_copy(buf, (void *)(e->host_base + (uintptr_t)addr), len);
+        urcu_memb_read_unlock();
         return MEMTX_OK;
     }
-    return (address_space_read)(as, addr, attrs, buf, len);
+    return memcore_fast_read_miss(as, addr, attrs, buf, len);
 }
 
-MEMCORE_FAST_INLINE MemTxResult memcore_fast_write(AddressSpace *as, hwaddr addr,
-                                             MemTxAttrs attrs,
-                                             const void *buf, hwaddr len)
+MEMCORE_FAST_INLINE MemTxResult memcore_fast_write(AddressSpace *as,
+                                                   hwaddr addr,
+                                                   MemTxAttrs attrs,
+                                                   const void *buf,
+                                                   hwaddr len)
 {
-    if (__builtin_expect(memcore_fast_rw(as, &memcore_fast_v1.write, addr,
-                                         (void *)buf, len, true), 1)) {
+    const MemcoreRamTlbEntry *e = &memcore_fast_v1.write;
+
+    if (__builtin_expect(e->tag == 0, 0)) {
+        return (address_space_write)(as, addr, attrs, buf, len);
+    }
+    urcu_memb_read_lock();
+    if (__builtin_expect(memcore_fast_hit(as, e, addr, len), 1)) {
+        memcore_fast_copy((void *)(e->host_base + (uintptr_t)addr), buf, len);
+        urcu_memb_read_unlock();
         return MEMTX_OK;
     }
-    return (address_space_write)(as, addr, attrs, buf, len);
+    return memcore_fast_write_miss(as, addr, attrs, buf, len);
 }
 
 #ifndef MEMCORE_NO_INLINE_FAST_PATH
@@ -198,40 +238,35 @@ MEMCORE_FAST_INLINE MemTxResult memcore_fast_write(AddressSpace *as, hwaddr addr
 #define MEMCORE_NONE(bits, v) (v)
 
 /*
- * The inline ld/st: a hit reads or writes the value in place; a miss
- * calls the out-of-line accessor of the same name, which does the whole
- * access again (nothing was read or written on a miss).
+ * The inline ld/st: the value is read or written in place through the
+ * paths above, so a hit costs what an inline read costs, a miss one call.
+ * A failed load returns 0, as the out-of-line accessors do.
  */
 #define MEMCORE_FAST_LDST(ldname, stname, type, bits, order)                  \
-    MEMCORE_FAST_INLINE type memcore_fast_##ldname(AddressSpace *as, hwaddr addr,   \
-                                             MemTxAttrs attrs,                \
-                                             MemTxResult *result)             \
+    MEMCORE_FAST_INLINE type memcore_fast_##ldname(AddressSpace *as,          \
+                                                   hwaddr addr,               \
+                                                   MemTxAttrs attrs,          \
+                                                   MemTxResult *result)       \
     {                                                                         \
         type v;                                                               \
+        MemTxResult r = memcore_fast_read(as, addr, attrs, &v, sizeof(v));    \
                                                                               \
-        if (__builtin_expect(memcore_fast_rw(as, &memcore_fast_v1.read, addr, \
-                                             &v, sizeof(v), false), 1)) {     \
-            if (result) {                                                     \
-                *result = MEMTX_OK;                                           \
-            }                                                                 \
-            return order(bits, v);                                            \
+        if (result) {                                                         \
+            *result = r;                                                      \
         }                                                                     \
-        return (address_space_##ldname)(as, addr, attrs, result);             \
+        return __builtin_expect(r == MEMTX_OK, 1) ? order(bits, v) : 0;      \
     }                                                                         \
-    MEMCORE_FAST_INLINE void memcore_fast_##stname(AddressSpace *as, hwaddr addr,   \
-                                             type val, MemTxAttrs attrs,      \
-                                             MemTxResult *result)             \
+    MEMCORE_FAST_INLINE void memcore_fast_##stname(AddressSpace *as,          \
+                                                   hwaddr addr, type val,     \
+                                                   MemTxAttrs attrs,          \
+                                                   MemTxResult *result)       \
     {                                                                         \
         type v = order(bits, val);                                            \
+        MemTxResult r = memcore_fast_write(as, addr, attrs, &v, sizeof(v));   \
                                                                               \
-        if (__builtin_expect(memcore_fast_rw(as, &memcore_fast_v1.write,      \
-                                             addr, &v, sizeof(v), true), 1)) {\
-            if (result) {                                                     \
-                *result = MEMTX_OK;                                           \
-            }                                                                 \
-            return;                                                           \
+        if (result) {                                                         \
+            *result = r;                                                      \
         }                                                                     \
-        (address_space_##stname)(as, addr, val, attrs, result);               \
     }
 
 MEMCORE_FAST_LDST(ldub, stb, uint8_t, 8, MEMCORE_NONE)
