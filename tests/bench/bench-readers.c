@@ -326,8 +326,8 @@ int main(int argc, char **argv)
     p = bench_pair_from(r2, r1, reps);
     bench_record("P8/two-readers-vs-one", "\"readers\": 2, "
                  "\"commit_hz\": 1000", "reads/s", &p,
-                 "one reader, same run", (BenchTarget) { BENCH_GE, 1.7 },
-                 NULL);
+                 "one reader, same run", BENCH_NO_TARGET,
+                 "judged against the machine in P8/scaling-vs-machine");
     p = bench_pair_from(c2, c1, reps);
     bench_record("P8/control-two-vs-one", "\"threads\": 2", "loops/s", &p,
                  "one thread, same run", BENCH_NO_TARGET,
@@ -342,7 +342,7 @@ int main(int argc, char **argv)
         }
         q = bench_pair_from(rr, cc, reps);
         bench_record("P8/scaling-vs-machine", "\"readers\": 2", "x", &q,
-                     "control scaling", BENCH_NO_TARGET,
+                     "control scaling", (BenchTarget) { BENCH_GE, 0.9 },
                      "memcore's 2-vs-1 scaling over the control's");
     }
     dat = bench_data_open("p8-summary.dat");

@@ -226,7 +226,12 @@ static void bench_adds(void)
 
         bench_record("P4/scaling-1e5-vs-1e4", "\"regions\": 100000", "ns",
                      &p, "same, 10^4 regions",
-                     (BenchTarget) { BENCH_LE, 12.0 }, NULL);
+                     (BenchTarget) { BENCH_LE, 11.0 }, NULL);
+        /* What the cache hierarchy does to a plain sort of as many keys. */
+        p = bench_pair_from(f[4], f[2], reps);
+        bench_record("P4/qsort-scaling-1e5-vs-1e4", "\"regions\": 100000",
+                     "ns", &p, "qsort of 10^4 u64", BENCH_NO_TARGET,
+                     "the floor's own growth from 10^4 to 10^5 keys");
     }
 
     /* The same in shuffled address order: the renderer must not care. */
@@ -254,7 +259,7 @@ static void bench_adds(void)
 
         bench_record("P4/scaling-1e5-vs-1e4", "\"regions\": 100000, "
                      "\"order\": \"shuffled\"", "ns", &p,
-                     "same, 10^4 regions", (BenchTarget) { BENCH_LE, 12.0 },
+                     "same, 10^4 regions", (BenchTarget) { BENCH_LE, 11.0 },
                      NULL);
     }
     g_free(slot_of);
