@@ -32,6 +32,13 @@ extern __thread struct urcu_reader urcu_memb_reader
 
 #include "exec/memory.h"
 
+/*
+ * What is declared below is shared by the files of system/ and by nobody
+ * else: hidden, so that libmemcore.so neither exports it nor calls it
+ * through the PLT (the read and MMIO paths make several such calls).
+ */
+#pragma GCC visibility push(hidden)
+
 #define MC_PAGE_BITS 12
 #define MC_PAGE_SIZE (1ULL << MC_PAGE_BITS)
 #define MC_PAGE_MASK (~(MC_PAGE_SIZE - 1))
@@ -70,8 +77,9 @@ void memcore_rcu_register_slow(void);
 #endif
 
 #ifdef MC_TSAN
-void __tsan_acquire(void *addr);
-void __tsan_release(void *addr);
+/* TSan's runtime, not ours: outside the hidden block's reach. */
+__attribute__((visibility("default"))) void __tsan_acquire(void *addr);
+__attribute__((visibility("default"))) void __tsan_release(void *addr);
 extern char memcore_tsan_grace_period;
 #define mc_tsan_grace_period_ended() __tsan_acquire(&memcore_tsan_grace_period)
 #define mc_tsan_reader_done()        __tsan_release(&memcore_tsan_grace_period)
@@ -363,5 +371,7 @@ void listeners_notify_topology(AddressSpace *as, FlatView *old,
 /* ---- counters -------------------------------------------------------- */
 
 extern MemoryStats memory_stats;   /* updated under the topology lock */
+
+#pragma GCC visibility pop
 
 #endif /* SYSTEM_MEMORY_INTERNAL_H */
