@@ -40,13 +40,7 @@ static inline void set_result(MemTxResult *result, MemTxResult r)
                                                  sizeof(v)));              \
     }
 
-DEFINE_LDST(ldub, stb, uint8_t, 8, MEMCORE_NONE)
-DEFINE_LDST(lduw_le, stw_le, uint16_t, 16, MEMCORE_LE)
-DEFINE_LDST(lduw_be, stw_be, uint16_t, 16, MEMCORE_BE)
-DEFINE_LDST(ldl_le, stl_le, uint32_t, 32, MEMCORE_LE)
-DEFINE_LDST(ldl_be, stl_be, uint32_t, 32, MEMCORE_BE)
-DEFINE_LDST(ldq_le, stq_le, uint64_t, 64, MEMCORE_LE)
-DEFINE_LDST(ldq_be, stq_be, uint64_t, 64, MEMCORE_BE)
+MEMCORE_FOR_EACH_LDST(DEFINE_LDST)
 
 /* ---- through a MemoryRegionCache ---------------------------------------- */
 

@@ -269,13 +269,20 @@ MEMCORE_FAST_INLINE MemTxResult memcore_fast_write(AddressSpace *as,
         }                                                                     \
     }
 
-MEMCORE_FAST_LDST(ldub, stb, uint8_t, 8, MEMCORE_NONE)
-MEMCORE_FAST_LDST(lduw_le, stw_le, uint16_t, 16, MEMCORE_LE)
-MEMCORE_FAST_LDST(lduw_be, stw_be, uint16_t, 16, MEMCORE_BE)
-MEMCORE_FAST_LDST(ldl_le, stl_le, uint32_t, 32, MEMCORE_LE)
-MEMCORE_FAST_LDST(ldl_be, stl_be, uint32_t, 32, MEMCORE_BE)
-MEMCORE_FAST_LDST(ldq_le, stq_le, uint64_t, 64, MEMCORE_LE)
-MEMCORE_FAST_LDST(ldq_be, stq_be, uint64_t, 64, MEMCORE_BE)
+/*
+ * Every ld/st pair: names, value type, width in bits, byte order. The
+ * library defines the out-of-line functions from the same list.
+ */
+#define MEMCORE_FOR_EACH_LDST(X)                        \
+    X(ldub, stb, uint8_t, 8, MEMCORE_NONE)              \
+    X(lduw_le, stw_le, uint16_t, 16, MEMCORE_LE)        \
+    X(lduw_be, stw_be, uint16_t, 16, MEMCORE_BE)        \
+    X(ldl_le, stl_le, uint32_t, 32, MEMCORE_LE)         \
+    X(ldl_be, stl_be, uint32_t, 32, MEMCORE_BE)         \
+    X(ldq_le, stq_le, uint64_t, 64, MEMCORE_LE)         \
+    X(ldq_be, stq_be, uint64_t, 64, MEMCORE_BE)
+
+MEMCORE_FOR_EACH_LDST(MEMCORE_FAST_LDST)
 
 #ifndef MEMCORE_NO_INLINE_FAST_PATH
 #define address_space_ldub(as, a, at, r)        memcore_fast_ldub(as, a, at, r)
