@@ -16,7 +16,7 @@ static uint32_t uart_last;
 
 static uint64_t uart_read(void *opaque, hwaddr addr, unsigned size)
 {
-    return addr == 4 ? 0x60 : 0;    /* "transmitter empty" */
+    return addr == 4 ? 0x60 : 0; /* "transmitter empty" */
 }
 
 static void uart_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)

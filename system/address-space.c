@@ -73,8 +73,7 @@ void address_spaces_commit(void)
     g_hash_table_destroy(rendered);
 }
 
-void address_space_init(AddressSpace *as, MemoryRegion *root,
-                        const char *name)
+void address_space_init(AddressSpace *as, MemoryRegion *root, const char *name)
 {
     FlatView *fv = NULL;
     GList *l;
@@ -118,8 +117,8 @@ void address_space_destroy(AddressSpace *as)
     if (as->listeners) {
         memcore_misuse("address_space_destroy(%s): listener '%s' still "
                        "registered",
-                as->name,
-                ((MemoryListener *)as->listeners->data)->name ?: "?");
+                       as->name,
+                       ((MemoryListener *)as->listeners->data)->name ?: "?");
     }
     map_table_free(as);
     map_clients_free(as->map_state->clients);

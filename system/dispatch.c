@@ -34,33 +34,33 @@
 
 #include "memory-internal.h"
 
-#define PT_BITS     9
-#define PT_ENTRIES  (1u << PT_BITS)
-#define PT_LEVELS   6
+#define PT_BITS 9
+#define PT_ENTRIES (1u << PT_BITS)
+#define PT_LEVELS 6
 
 /*
  * An entry: 2 bits of tag, 3 bits of levels skipped (node entries only,
  * after compaction), 27 bits of index into nodes, sections or subpages.
  */
 typedef uint32_t PTEntry;
-#define PTE_NONE        0u
-#define PTE_TAG_MASK    (3u << 30)
-#define PTE_NODE        (1u << 30)
-#define PTE_SEC         (2u << 30)
-#define PTE_SUB         (3u << 30)
-#define PTE_SKIP_SHIFT  27
-#define PTE_SKIP_MASK   (7u << PTE_SKIP_SHIFT)
-#define PTE_INDEX_MASK  ((1u << PTE_SKIP_SHIFT) - 1)
-#define PTE_INDEX(e)    ((e) & PTE_INDEX_MASK)
-#define PTE_SKIP(e)     (((e) & PTE_SKIP_MASK) >> PTE_SKIP_SHIFT)
+#define PTE_NONE 0u
+#define PTE_TAG_MASK (3u << 30)
+#define PTE_NODE (1u << 30)
+#define PTE_SEC (2u << 30)
+#define PTE_SUB (3u << 30)
+#define PTE_SKIP_SHIFT 27
+#define PTE_SKIP_MASK (7u << PTE_SKIP_SHIFT)
+#define PTE_INDEX_MASK ((1u << PTE_SKIP_SHIFT) - 1)
+#define PTE_INDEX(e) ((e)&PTE_INDEX_MASK)
+#define PTE_SKIP(e) (((e)&PTE_SKIP_MASK) >> PTE_SKIP_SHIFT)
 
 typedef struct SubpageEntry {
-    uint16_t offset;        /* first byte in the page */
-    uint32_t sec;           /* section index, 0 = unassigned */
+    uint16_t offset; /* first byte in the page */
+    uint32_t sec; /* section index, 0 = unassigned */
 } SubpageEntry;
 
 typedef struct Subpage {
-    uint64_t page;          /* which page: a compacted walk must check */
+    uint64_t page; /* which page: a compacted walk must check */
     unsigned n;
     SubpageEntry *e;
 } Subpage;
@@ -68,9 +68,9 @@ typedef struct Subpage {
 struct Dispatch {
     PTEntry (*nodes)[PT_ENTRIES];
     unsigned nr_nodes, cap_nodes;
-    PTEntry root;                   /* node 0 until compacted */
-    GArray *subpages;               /* of Subpage */
-    DispatchSection *secs;          /* [0] is "unassigned" */
+    PTEntry root; /* node 0 until compacted */
+    GArray *subpages; /* of Subpage */
+    DispatchSection *secs; /* [0] is "unassigned" */
     unsigned nr_secs;
 };
 
@@ -150,8 +150,8 @@ static PTEntry *pt_leaf_slot(Dispatch *d, uint64_t page)
 }
 
 /* Sections come in address order, so a subpage only ever grows at its end. */
-static void subpage_add(Dispatch *d, uint64_t page, unsigned from,
-                        unsigned to, uint32_t sec)
+static void subpage_add(Dispatch *d, uint64_t page, unsigned from, unsigned to,
+                        uint32_t sec)
 {
     PTEntry *slot = pt_leaf_slot(d, page);
     Subpage *sp;
@@ -159,7 +159,7 @@ static void subpage_add(Dispatch *d, uint64_t page, unsigned from,
     if (*slot == PTE_NONE) {
         Subpage fresh = { .page = page, .n = 1, .e = g_new(SubpageEntry, 1) };
 
-        fresh.e[0] = (SubpageEntry) { .offset = 0, .sec = 0 };
+        fresh.e[0] = (SubpageEntry){ .offset = 0, .sec = 0 };
         g_array_append_val(d->subpages, fresh);
         *slot = PTE_SUB | (d->subpages->len - 1);
     }
@@ -170,10 +170,10 @@ static void subpage_add(Dispatch *d, uint64_t page, unsigned from,
     if (sp->e[sp->n - 1].offset == from) {
         sp->e[sp->n - 1].sec = sec;
     } else {
-        sp->e[sp->n++] = (SubpageEntry) { .offset = from, .sec = sec };
+        sp->e[sp->n++] = (SubpageEntry){ .offset = from, .sec = sec };
     }
     if (to < MC_PAGE_SIZE) {
-        sp->e[sp->n++] = (SubpageEntry) { .offset = to, .sec = 0 };
+        sp->e[sp->n++] = (SubpageEntry){ .offset = to, .sec = 0 };
     }
 }
 
@@ -225,16 +225,19 @@ static void classify(DispatchSection *ds, const FlatRange *fr)
     ds->fast_write = ds->write_kind == SEC_RAM && !ds->private_mem;
     /* The classification of the ops is done once here, not per access. */
     ds->mmio_direct_read = ds->read_kind == SEC_MMIO ?
-                           mmio_direct_sizes(mr, false) : 0;
+                               mmio_direct_sizes(mr, false) :
+                               0;
     ds->mmio_direct_write = ds->write_kind == SEC_MMIO ?
-                            mmio_direct_sizes(mr, true) : 0;
+                                mmio_direct_sizes(mr, true) :
+                                0;
 }
 
 static void dispatch_add_section(Dispatch *d, uint32_t idx)
 {
     const DispatchSection *ds = &d->secs[idx];
     Int128 start = ds->start, end = (Int128)ds->last + 1;
-    uint64_t first_full = (uint64_t)((start + MC_PAGE_SIZE - 1) >> MC_PAGE_BITS);
+    uint64_t first_full = (uint64_t)((start + MC_PAGE_SIZE - 1) >>
+                                     MC_PAGE_BITS);
     uint64_t end_full = (uint64_t)(end >> MC_PAGE_BITS);
     uint64_t head_page = (uint64_t)(start >> MC_PAGE_BITS);
     uint64_t tail_page = (uint64_t)(end >> MC_PAGE_BITS);
@@ -326,8 +329,7 @@ Dispatch *dispatch_build(FlatView *fv)
     unsigned i;
 
     if (fv->nr >= PTE_INDEX_MASK) {
-        memcore_misuse("%u flat ranges is more than dispatch handles",
-                fv->nr);
+        memcore_misuse("%u flat ranges is more than dispatch handles", fv->nr);
     }
     d->subpages = g_array_new(FALSE, FALSE, sizeof(Subpage));
     d->nr_secs = fv->nr + 1;
@@ -344,10 +346,9 @@ Dispatch *dispatch_build(FlatView *fv)
         classify(&d->secs[i + 1], &fv->ranges[i]);
         dispatch_add_section(d, i + 1);
     }
-    if (d->nr_nodes > PTE_INDEX_MASK ||
-        d->subpages->len > PTE_INDEX_MASK) {
+    if (d->nr_nodes > PTE_INDEX_MASK || d->subpages->len > PTE_INDEX_MASK) {
         memcore_misuse("%u flat ranges need more dispatch nodes than fit",
-                fv->nr);
+                       fv->nr);
     }
     d->root = pt_compact(d, PTE_NODE | 0);
     return d;
@@ -376,7 +377,7 @@ static const DispatchSection *subpage_lookup(const Dispatch *d, PTEntry e,
     unsigned lo = 0, hi = sp->n;
 
     if (sp->page != addr >> MC_PAGE_BITS) {
-        return &d->secs[0];     /* reached by skipping; not this page */
+        return &d->secs[0]; /* reached by skipping; not this page */
     }
 
     /* Find the last entry whose offset is <= off; entry 0 has offset 0. */

@@ -8,7 +8,7 @@
 
 #include "exec/memcore-error.h"
 
-G_DEFINE_QUARK(memcore-error-quark, memcore_error)
+G_DEFINE_QUARK(memcore - error - quark, memcore_error)
 
 void memcore_misuse_report(const char *fmt, ...)
 {

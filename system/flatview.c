@@ -33,7 +33,7 @@
  */
 typedef struct Piece {
     MemoryRegion *mr;
-    Int128 base;        /* address of the region's offset 0 (may be < 0) */
+    Int128 base; /* address of the region's offset 0 (may be < 0) */
     Int128 start;
     Int128 end;
     uint32_t rank;
@@ -44,7 +44,7 @@ typedef struct Piece {
 } Piece;
 
 typedef struct RenderState {
-    GArray *pieces;     /* of Piece */
+    GArray *pieces; /* of Piece */
 } RenderState;
 
 static uint64_t flatview_generation;
@@ -61,7 +61,7 @@ static void collect(RenderState *rs, MemoryRegion *mr, Int128 base,
     }
     if (depth > RENDER_MAX_DEPTH) {
         memcore_misuse("region tree deeper than %d at '%s' (alias cycle?)",
-                RENDER_MAX_DEPTH, mr->name);
+                       RENDER_MAX_DEPTH, mr->name);
     }
     start = base;
     end = base + mr->size;
@@ -201,12 +201,10 @@ static void heap_pop(Heap *h)
 
 static bool can_merge(const FlatRange *a, const FlatRange *b)
 {
-    return a->mr == b->mr &&
-           a->start + a->size == b->start &&
+    return a->mr == b->mr && a->start + a->size == b->start &&
            (Int128)a->offset_in_region + a->size ==
                (Int128)b->offset_in_region &&
-           a->readonly == b->readonly &&
-           a->romd_mode == b->romd_mode &&
+           a->readonly == b->readonly && a->romd_mode == b->romd_mode &&
            a->private_mem == b->private_mem &&
            a->dirty_log_mask == b->dirty_log_mask;
 }
@@ -254,9 +252,9 @@ static void sweep(GArray *pieces_arr, GArray *out)
     }
     a = g_new(PieceKey, n);
     b = g_new(PieceKey, n);
-    heap = (Heap) { .v = g_new(const Piece *, n), .n = 0 };
+    heap = (Heap){ .v = g_new(const Piece *, n), .n = 0 };
     for (i = 0; i < n; i++) {
-        a[i] = (PieceKey) { .start = (uint64_t)pieces[i].start, .idx = i };
+        a[i] = (PieceKey){ .start = (uint64_t)pieces[i].start, .idx = i };
     }
     keys = sort_keys(a, b, n);
 
@@ -266,7 +264,7 @@ static void sweep(GArray *pieces_arr, GArray *out)
         Int128 y;
 
         if (!heap.n) {
-            x = keys[next].start;      /* a gap: jump to the next piece */
+            x = keys[next].start; /* a gap: jump to the next piece */
         }
         while (next < n && keys[next].start <= x) {
             heap_push(&heap, &pieces[keys[next++].idx]);
@@ -357,7 +355,7 @@ static void flatview_free(FlatView *fv)
  */
 typedef struct Grave {
     struct rcu_head rcu;
-    FlatView *fv;           /* NULL once reaped early */
+    FlatView *fv; /* NULL once reaped early */
     uint64_t seq;
 } Grave;
 
@@ -427,12 +425,9 @@ void flatview_unref(FlatView *fv)
 
 bool flatrange_equal(const FlatRange *a, const FlatRange *b)
 {
-    return a->mr == b->mr &&
-           a->start == b->start &&
-           a->size == b->size &&
+    return a->mr == b->mr && a->start == b->start && a->size == b->size &&
            a->offset_in_region == b->offset_in_region &&
-           a->readonly == b->readonly &&
-           a->romd_mode == b->romd_mode &&
+           a->readonly == b->readonly && a->romd_mode == b->romd_mode &&
            a->private_mem == b->private_mem &&
            a->dirty_log_mask == b->dirty_log_mask;
 }

@@ -18,7 +18,8 @@
 
 #define IOMMU_MAX_DEPTH 8
 
-static __thread unsigned iommu_depth __attribute__((tls_model("initial-exec")));
+static __thread unsigned iommu_depth
+    __attribute__((tls_model("initial-exec")));
 
 void memory_region_init_iommu(IOMMUMemoryRegion *iommu_mr,
                               const IOMMUMemoryRegionOps *ops, void *opaque,
@@ -96,10 +97,10 @@ MemTxResult iommu_translate_piece(const DispatchSection *ds, hwaddr addr,
     hwaddr offset = ds->fr->offset_in_region + (addr - ds->start);
     IOMMUAccessFlags need = is_write ? IOMMU_WO : IOMMU_RO;
     int idx = memory_region_iommu_attrs_to_index(iommu_mr, attrs);
-    IOMMUTLBEntry e = iommu_mr->ops->translate(iommu_mr->opaque, offset,
-                                               need, idx);
+    IOMMUTLBEntry e = iommu_mr->ops->translate(iommu_mr->opaque, offset, need,
+                                               idx);
     hwaddr mask = e.addr_mask, in_page = offset & mask;
-    hwaddr room = mask - in_page;       /* bytes left in the page, minus 1 */
+    hwaddr room = mask - in_page; /* bytes left in the page, minus 1 */
 
     if (*plen - 1 > room) {
         *plen = room + 1;
@@ -127,7 +128,7 @@ MemTxResult iommu_rw(const DispatchSection *ds, hwaddr addr, uint8_t *buf,
                                               &target, &xlat);
 
         if (t == MEMTX_OK && !iommu_enter()) {
-            t = MEMTX_DECODE_ERROR;     /* translations nest too deep */
+            t = MEMTX_DECODE_ERROR; /* translations nest too deep */
         } else if (t == MEMTX_OK) {
             t = address_space_rw(target, xlat, attrs, buf, l, is_write);
             iommu_exit();
@@ -182,7 +183,8 @@ int memory_region_register_iommu_notifier(MemoryRegion *mr, IOMMUNotifier *n,
     if (!iommu_mr || !n->notify || n->notifier_flags == IOMMU_NOTIFIER_NONE ||
         n->start > n->end || n->iommu_mr) {
         memcore_misuse("memory_region_register_iommu_notifier(%s): bad "
-                       "region or notifier", mr->name);
+                       "region or notifier",
+                       mr->name);
     }
     g_mutex_lock(&iommu_mr->notifier_lock);
     new_flags = union_flags(iommu_mr, n, NULL);
@@ -234,7 +236,7 @@ void memory_region_notify_iommu_one(IOMMUNotifier *n, IOMMUTLBEvent *event)
         return;
     }
     if (last < first) {
-        last = UINT64_MAX;      /* a range reaching 2^64 */
+        last = UINT64_MAX; /* a range reaching 2^64 */
     }
     if (n->start > last || n->end < first) {
         return;
@@ -271,8 +273,7 @@ void memory_region_notify_iommu(IOMMUMemoryRegion *iommu_mr, int iommu_idx,
     g_mutex_unlock(&iommu_mr->notifier_lock);
 }
 
-void memory_region_iommu_replay(IOMMUMemoryRegion *iommu_mr,
-                                IOMMUNotifier *n)
+void memory_region_iommu_replay(IOMMUMemoryRegion *iommu_mr, IOMMUNotifier *n)
 {
     uint64_t page = memory_region_iommu_get_min_page_size(iommu_mr);
     Int128 end = iommu_mr->parent_obj.size;

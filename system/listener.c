@@ -119,8 +119,7 @@ static void topology_pass(AddressSpace *as, FlatView *old, FlatView *new,
     }
 }
 
-void listeners_notify_topology(AddressSpace *as, FlatView *old,
-                               FlatView *new)
+void listeners_notify_topology(AddressSpace *as, FlatView *old, FlatView *new)
 {
     GList *l;
 
@@ -175,8 +174,7 @@ void memory_listener_register(MemoryListener *listener, AddressSpace *as)
             listener->region_add(listener, &s);
         }
         if (listener->log_start && fv->ranges[i].dirty_log_mask) {
-            listener->log_start(listener, &s, 0,
-                                fv->ranges[i].dirty_log_mask);
+            listener->log_start(listener, &s, 0, fv->ranges[i].dirty_log_mask);
         }
     }
     if (listener->commit) {

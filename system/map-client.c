@@ -44,19 +44,19 @@
 typedef struct MapClient {
     void (*callback)(void *opaque);
     void *opaque;
-    GList link;                 /* in MapClients.waiting while @queued */
+    GList link; /* in MapClients.waiting while @queued */
     bool queued;
-    GThread *running_on;        /* whose thread runs its callback now */
-    bool again;                 /* registered again while running */
+    GThread *running_on; /* whose thread runs its callback now */
+    bool again; /* registered again while running */
 } MapClient;
 
 struct MapClients {
     GMutex lock;
-    GCond returned;             /* some client's callback returned */
-    GHashTable *by_key;         /* MapClient, keyed by (callback, opaque) */
-    GQueue waiting;             /* of MapClient, oldest first */
-    unsigned fruitless;         /* rounds in a row that achieved nothing */
-    const char *name;           /* the address space's, for messages */
+    GCond returned; /* some client's callback returned */
+    GHashTable *by_key; /* MapClient, keyed by (callback, opaque) */
+    GQueue waiting; /* of MapClient, oldest first */
+    unsigned fruitless; /* rounds in a row that achieved nothing */
+    const char *name; /* the address space's, for messages */
     bool (*has_room)(void *opaque);
     void *room_opaque;
 };
@@ -217,12 +217,12 @@ void address_space_register_map_client(AddressSpace *as,
     if (!c) {
         c = g_new(MapClient, 1);
         *c = key;
-        c->link = (GList) { .data = c };
+        c->link = (GList){ .data = c };
         c->queued = true;
         g_hash_table_add(mc->by_key, c);
         g_queue_push_tail_link(&mc->waiting, &c->link);
     } else if (c->running_on) {
-        c->again = true;        /* queued again when its callback returns */
+        c->again = true; /* queued again when its callback returns */
     }
     g_mutex_unlock(&mc->lock);
     /* At once if there is room, unless a callback runs on this thread. */

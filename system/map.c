@@ -28,27 +28,29 @@ typedef enum MapKind {
     MAP_RAM,
     MAP_ON_DEMAND,
     MAP_BOUNCE,
-    MAP_FORWARD,            /* made through an IOMMU in another space */
+    MAP_FORWARD, /* made through an IOMMU in another space */
 } MapKind;
 
 /* For the trace points: the words address_space_map's probe uses too. */
 static const char *const map_kind_name[] = {
-    [MAP_RAM] = "ram", [MAP_ON_DEMAND] = "on-demand",
-    [MAP_BOUNCE] = "bounce", [MAP_FORWARD] = "iommu",
+    [MAP_RAM] = "ram",
+    [MAP_ON_DEMAND] = "on-demand",
+    [MAP_BOUNCE] = "bounce",
+    [MAP_FORWARD] = "iommu",
 };
 
 typedef struct MapRecord MapRecord;
 struct MapRecord {
     /* Doubly linked, newest first, so that any record leaves in O(1). */
-    MapRecord *key_prev, *key_next;     /* same pointer and length */
-    MapRecord *ptr_prev, *ptr_next;     /* same pointer */
+    MapRecord *key_prev, *key_next; /* same pointer and length */
+    MapRecord *ptr_prev, *ptr_next; /* same pointer */
     void *ptr;
     MapKind kind;
-    MemoryRegion *mr;       /* referenced while mapped; NULL for bounce */
-    AddressSpace *target;   /* MAP_FORWARD: where the mapping lives */
-    AddressSpace *charge;   /* MAP_BOUNCE: whose budget pays for it */
-    hwaddr offset;          /* in @mr (on demand) */
-    hwaddr as_addr;         /* where in the space (bounce write-back) */
+    MemoryRegion *mr; /* referenced while mapped; NULL for bounce */
+    AddressSpace *target; /* MAP_FORWARD: where the mapping lives */
+    AddressSpace *charge; /* MAP_BOUNCE: whose budget pays for it */
+    hwaddr offset; /* in @mr (on demand) */
+    hwaddr as_addr; /* where in the space (bounce write-back) */
     hwaddr len;
     bool is_write;
     MemTxAttrs attrs;
@@ -56,8 +58,8 @@ struct MapRecord {
 
 struct MapTable {
     GMutex lock;
-    GHashTable *by_key;     /* (ptr, len) -> newest record with both */
-    GHashTable *by_ptr;     /* ptr -> newest record at ptr */
+    GHashTable *by_key; /* (ptr, len) -> newest record with both */
+    GHashTable *by_ptr; /* ptr -> newest record at ptr */
     size_t bounce_max;
     size_t bounce_used;
     AddressSpaceStats stats;
@@ -96,7 +98,8 @@ void map_table_free(AddressSpace *as)
 
     if (ms->stats.outstanding) {
         memcore_misuse("address_space_destroy(%s): %" PRIu64 " mapping(s) "
-                       "still outstanding", as->name, ms->stats.outstanding);
+                       "still outstanding",
+                       as->name, ms->stats.outstanding);
     }
     g_hash_table_destroy(ms->by_key);
     g_hash_table_destroy(ms->by_ptr);
@@ -287,9 +290,9 @@ static hwaddr ram_contiguous(FlatView *fv, const DispatchSection *ds,
  * through an IOMMU. So a device's budget bounds its IOMMU traffic too,
  * and a hoarder behind an IOMMU does not starve the target space.
  */
-static void *map_bounce(AddressSpace *as, AddressSpace *charge,
-                        FlatView *fv, hwaddr addr, hwaddr l, bool is_write,
-                        MemTxAttrs attrs, hwaddr *plen, MemTxResult *result)
+static void *map_bounce(AddressSpace *as, AddressSpace *charge, FlatView *fv,
+                        hwaddr addr, hwaddr l, bool is_write, MemTxAttrs attrs,
+                        hwaddr *plen, MemTxResult *result)
 {
     MapTable *ms = charge->map_state->maps;
     hwaddr asked = l;
@@ -299,7 +302,8 @@ static void *map_bounce(AddressSpace *as, AddressSpace *charge,
 
     g_mutex_lock(&ms->lock);
     avail = ms->bounce_max > ms->bounce_used ?
-            ms->bounce_max - ms->bounce_used : 0;
+                ms->bounce_max - ms->bounce_used :
+                0;
     if (l > avail) {
         l = avail;
     }
@@ -311,7 +315,7 @@ static void *map_bounce(AddressSpace *as, AddressSpace *charge,
     }
     g_mutex_unlock(&ms->lock);
     if (l == 0) {
-        *result = MEMTX_OK;     /* try again when a map client is told */
+        *result = MEMTX_OK; /* try again when a map client is told */
         return NULL;
     }
 
@@ -342,8 +346,7 @@ static void *map_bounce(AddressSpace *as, AddressSpace *charge,
 
 static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
                            hwaddr addr, hwaddr l, bool is_write,
-                           MemTxAttrs attrs, hwaddr *plen,
-                           MemTxResult *result)
+                           MemTxAttrs attrs, hwaddr *plen, MemTxResult *result)
 {
     MemoryRegion *mr = ds->fr->mr;
     hwaddr offset = ds->fr->offset_in_region + (addr - ds->start);
@@ -364,15 +367,14 @@ static void *map_on_demand(AddressSpace *as, const DispatchSection *ds,
     return p;
 }
 
-static void *map_ram(AddressSpace *as, FlatView *fv,
-                     const DispatchSection *ds, hwaddr addr, hwaddr len,
-                     bool is_write, MemTxAttrs attrs, hwaddr *plen,
-                     MemTxResult *result)
+static void *map_ram(AddressSpace *as, FlatView *fv, const DispatchSection *ds,
+                     hwaddr addr, hwaddr len, bool is_write, MemTxAttrs attrs,
+                     hwaddr *plen, MemTxResult *result)
 {
     MapRecord *rec;
 
     if (ds->private_mem && !attrs.private_mem) {
-        *result = MEMTX_ACCESS_ERROR;   /* as a read or write would be */
+        *result = MEMTX_ACCESS_ERROR; /* as a read or write would be */
         return NULL;
     }
     rec = record_new((void *)(ds->host_base + addr), MAP_RAM, addr,
@@ -411,7 +413,7 @@ static void *map_through_iommu(AddressSpace *as, AddressSpace *charge,
         return NULL;
     }
     if (!iommu_enter()) {
-        *result = MEMTX_DECODE_ERROR;   /* translations nest too deep */
+        *result = MEMTX_DECODE_ERROR; /* translations nest too deep */
         return NULL;
     }
     p = map_in(target, charge, xlat, &l, is_write, attrs, result);
@@ -431,7 +433,7 @@ static void *map_in(AddressSpace *as, AddressSpace *charge, hwaddr addr,
                     hwaddr *plen, bool is_write, MemTxAttrs attrs,
                     MemTxResult *result)
 {
-    MemTxResult r = MEMTX_DECODE_ERROR;     /* nothing there */
+    MemTxResult r = MEMTX_DECODE_ERROR; /* nothing there */
     hwaddr len = *plen;
     const char *kind = "";
     const DispatchSection *ds;
@@ -463,8 +465,7 @@ static void *map_in(AddressSpace *as, AddressSpace *charge, hwaddr addr,
         case SEC_MMIO:
         case SEC_READONLY:
             kind = "bounce";
-            p = map_bounce(as, charge, fv, addr, l, is_write, attrs, plen,
-                           &r);
+            p = map_bounce(as, charge, fv, addr, l, is_write, attrs, plen, &r);
             break;
         case SEC_IOMMU:
             kind = "iommu";
@@ -531,8 +532,8 @@ MemTxResult address_space_unmap_result(AddressSpace *as, void *buffer,
     g_mutex_unlock(&ms->lock);
     if (!rec) {
         memcore_misuse("address_space_unmap(%s): %p was not returned by "
-                "address_space_map(), or was already unmapped",
-                as->name, buffer);
+                       "address_space_map(), or was already unmapped",
+                       as->name, buffer);
     }
     if (access_len > rec->len) {
         access_len = rec->len;

@@ -51,11 +51,15 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
     hwaddr l;
 
     if (cache->kind != MRC_EMPTY) {
-        memcore_misuse("address_space_cache_init: cache still holds a mapping; "
-                "destroy it first");
+        memcore_misuse(
+            "address_space_cache_init: cache still holds a mapping; "
+            "destroy it first");
     }
-    *cache = (MemoryRegionCache) {
-        .kind = MRC_EMPTY, .as = as, .addr = addr, .is_write = is_write,
+    *cache = (MemoryRegionCache){
+        .kind = MRC_EMPTY,
+        .as = as,
+        .addr = addr,
+        .is_write = is_write,
     };
     if (len == 0) {
         return 0;
@@ -82,22 +86,21 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
         hwaddr xlat;
 
         if (is_write && ds->write_kind != SEC_IOMMU) {
-            goto out;       /* a read-only IOMMU region */
+            goto out; /* a read-only IOMMU region */
         }
         /* A cache for writing is read too: it needs both permissions. */
-        r = iommu_translate_piece(ds, addr, &l, false,
-                                  MEMTXATTRS_UNSPECIFIED, &target, &xlat);
+        r = iommu_translate_piece(ds, addr, &l, false, MEMTXATTRS_UNSPECIFIED,
+                                  &target, &xlat);
         if (r == MEMTX_OK && is_write) {
             r = iommu_translate_piece(ds, addr, &l, true,
-                                      MEMTXATTRS_UNSPECIFIED, &target,
-                                      &xlat);
+                                      MEMTXATTRS_UNSPECIFIED, &target, &xlat);
         }
         if (r != MEMTX_OK) {
             ret = memtx_to_errno(r);
             goto out;
         }
         if (!iommu_enter()) {
-            goto out;       /* translations nest too deep */
+            goto out; /* translations nest too deep */
         }
         ret = address_space_cache_init(cache, target, xlat, l, is_write);
         iommu_exit();
@@ -116,8 +119,8 @@ int64_t address_space_cache_init(MemoryRegionCache *cache, AddressSpace *as,
         hwaddr off = ds->fr->offset_in_region + (addr - ds->start);
         hwaddr ml = l;
         MemTxResult r;
-        void *p = on_demand_map(mr, off, &ml, is_write,
-                                MEMTXATTRS_UNSPECIFIED, &r);
+        void *p = on_demand_map(mr, off, &ml, is_write, MEMTXATTRS_UNSPECIFIED,
+                                &r);
 
         if (!p) {
             ret = memtx_to_errno(r);

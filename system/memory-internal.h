@@ -43,7 +43,7 @@ extern __thread struct urcu_reader urcu_memb_reader
 #define MC_PAGE_SIZE (1ULL << MC_PAGE_BITS)
 #define MC_PAGE_MASK (~(MC_PAGE_SIZE - 1))
 
-#define likely(x)   __builtin_expect(!!(x), 1)
+#define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* ---- rcu.c --------------------------------------------------------- */
@@ -82,15 +82,18 @@ __attribute__((visibility("default"))) void __tsan_acquire(void *addr);
 __attribute__((visibility("default"))) void __tsan_release(void *addr);
 extern char memcore_tsan_grace_period;
 #define mc_tsan_grace_period_ended() __tsan_acquire(&memcore_tsan_grace_period)
-#define mc_tsan_reader_done()        __tsan_release(&memcore_tsan_grace_period)
-#define mc_rcu_assign_pointer(p, v) \
-    qatomic_store_release(&(p), (v))
-#define mc_rcu_dereference(p)        qatomic_load_acquire(&(p))
+#define mc_tsan_reader_done() __tsan_release(&memcore_tsan_grace_period)
+#define mc_rcu_assign_pointer(p, v) qatomic_store_release(&(p), (v))
+#define mc_rcu_dereference(p) qatomic_load_acquire(&(p))
 #else
-#define mc_tsan_grace_period_ended() do { } while (0)
-#define mc_tsan_reader_done()        do { } while (0)
-#define mc_rcu_assign_pointer(p, v)  rcu_assign_pointer(p, v)
-#define mc_rcu_dereference(p)        rcu_dereference(p)
+#define mc_tsan_grace_period_ended() \
+    do {                             \
+    } while (0)
+#define mc_tsan_reader_done() \
+    do {                      \
+    } while (0)
+#define mc_rcu_assign_pointer(p, v) rcu_assign_pointer(p, v)
+#define mc_rcu_dereference(p) rcu_dereference(p)
 #endif
 
 /*
@@ -127,8 +130,7 @@ MemoryRegion *memory_region_resolve_alias(MemoryRegion *mr, hwaddr *offset);
 /* Kind predicates used on hot paths. */
 static inline bool mr_is_ram_backed(const MemoryRegion *mr)
 {
-    return mr->kind == MR_KIND_RAM ||
-           (mr->kind == MR_KIND_ROM_DEVICE);
+    return mr->kind == MR_KIND_RAM || (mr->kind == MR_KIND_ROM_DEVICE);
 }
 
 /* ---- flatview.c: rendering ------------------------------------------ */
@@ -156,8 +158,8 @@ typedef struct Dispatch Dispatch;
  * that root; freed through call_rcu once the last one lets go.
  */
 struct FlatView {
-    int refcount;                   /* atomic */
-    uint64_t generation;            /* unique per view, for caches */
+    int refcount; /* atomic */
+    uint64_t generation; /* unique per view, for caches */
     MemoryRegion *root;
     FlatRange *ranges;
     unsigned nr;
@@ -167,7 +169,7 @@ struct FlatView {
 FlatView *flatview_render(MemoryRegion *root);
 FlatView *flatview_new_empty(MemoryRegion *root);
 void flatview_ref(FlatView *fv);
-void flatview_unref(FlatView *fv);     /* frees after a grace period */
+void flatview_unref(FlatView *fv); /* frees after a grace period */
 /* Free dead views now; waits for a grace period. Not from a reader. */
 void flatview_reap(void);
 bool flatview_equal(const FlatView *a, const FlatView *b);
@@ -183,12 +185,12 @@ uint64_t flatview_hole_last(const FlatView *fv, hwaddr addr);
 
 /* How an access to a section is served. Chosen at render time. */
 typedef enum SectionKind {
-    SEC_UNASSIGNED,     /* nothing there: decode error */
-    SEC_READONLY,       /* writes refused: decode error, as in QEMU */
-    SEC_RAM,            /* direct host memory */
-    SEC_MMIO,           /* through ops->read/write */
-    SEC_ON_DEMAND,      /* map-on-demand region */
-    SEC_IOMMU,          /* translate, then continue elsewhere */
+    SEC_UNASSIGNED, /* nothing there: decode error */
+    SEC_READONLY, /* writes refused: decode error, as in QEMU */
+    SEC_RAM, /* direct host memory */
+    SEC_MMIO, /* through ops->read/write */
+    SEC_ON_DEMAND, /* map-on-demand region */
+    SEC_IOMMU, /* translate, then continue elsewhere */
 } SectionKind;
 
 /*
@@ -197,21 +199,21 @@ typedef enum SectionKind {
  * hot path needs no subtraction chain; it is only valid inside the range.
  */
 typedef struct DispatchSection {
-    uint64_t start;         /* first byte */
-    uint64_t last;          /* last byte (inclusive, so 2^64-1 fits) */
-    uintptr_t host_base;    /* RAM: host address minus start-offset */
+    uint64_t start; /* first byte */
+    uint64_t last; /* last byte (inclusive, so 2^64-1 fits) */
+    uintptr_t host_base; /* RAM: host address minus start-offset */
     SectionKind read_kind;
     SectionKind write_kind;
-    bool fast_read;         /* plain RAM: memcpy from host_base + addr */
+    bool fast_read; /* plain RAM: memcpy from host_base + addr */
     bool fast_write;
-    bool private_mem;       /* confidential-guest private RAM */
+    bool private_mem; /* confidential-guest private RAM */
     /*
      * MMIO: bit s set for each size s (1, 2, 4, 8) that an access aligned
      * to it serves with one callback call; see mmio_direct_sizes().
      */
     uint16_t mmio_direct_read;
     uint16_t mmio_direct_write;
-    const FlatRange *fr;    /* NULL for the unassigned section */
+    const FlatRange *fr; /* NULL for the unassigned section */
 } DispatchSection;
 
 Dispatch *dispatch_build(FlatView *fv);
@@ -240,8 +242,8 @@ unsigned mmio_direct_sizes(const MemoryRegion *mr, bool is_write);
  */
 MemTxResult mmio_direct_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
                            unsigned size, bool is_write, MemTxAttrs attrs);
-MemTxResult mmio_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
-                    hwaddr len, bool is_write, MemTxAttrs attrs);
+MemTxResult mmio_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf, hwaddr len,
+                    bool is_write, MemTxAttrs attrs);
 /* Would every piece of [@offset, +@len) pass @mr's valid rules? Bounded work. */
 bool mmio_range_valid(MemoryRegion *mr, hwaddr offset, hwaddr len,
                       bool is_write, MemTxAttrs attrs);
@@ -278,8 +280,8 @@ bool on_demand_ops_check(const MemoryRegionOps *ops, const char *name);
 void *on_demand_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
                     bool is_write, MemTxAttrs attrs, MemTxResult *result);
 /* Release what on_demand_map() returned; @len as granted. */
-void on_demand_unmap(MemoryRegion *mr, void *host, hwaddr offset,
-                     hwaddr len, bool is_write, hwaddr access_len);
+void on_demand_unmap(MemoryRegion *mr, void *host, hwaddr offset, hwaddr len,
+                     bool is_write, hwaddr access_len);
 /*
  * Read or write @len bytes of one map-on-demand region piece: bulk copy
  * ops, else sized callbacks, else map-copy-unmap. @as, if not NULL, has
@@ -345,9 +347,9 @@ void map_clients_note_map(void);
  * read it.
  */
 struct AddressSpaceMapState {
-    MapTable *maps;         /* map.c */
-    MapClients *clients;    /* map-client.c */
-    uint64_t copies;        /* on-demand.c: read_buf/write_buf pieces; atomic */
+    MapTable *maps; /* map.c */
+    MapClients *clients; /* map-client.c */
+    uint64_t copies; /* on-demand.c: read_buf/write_buf pieces; atomic */
 };
 
 /*
@@ -365,12 +367,11 @@ static inline FlatView *address_space_get_flatview_rcu(AddressSpace *as)
 
 /* ---- listener.c ----------------------------------------------------- */
 
-void listeners_notify_topology(AddressSpace *as, FlatView *old,
-                               FlatView *new);
+void listeners_notify_topology(AddressSpace *as, FlatView *old, FlatView *new);
 
 /* ---- counters -------------------------------------------------------- */
 
-extern MemoryStats memory_stats;   /* updated under the topology lock */
+extern MemoryStats memory_stats; /* updated under the topology lock */
 
 #pragma GCC visibility pop
 

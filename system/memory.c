@@ -50,8 +50,7 @@ void memory_topology_unlock(void)
 
 bool memory_topology_locked(void)
 {
-    return qatomic_read(&topology_owner) ==
-           g_thread_self();
+    return qatomic_read(&topology_owner) == g_thread_self();
 }
 
 void memory_region_update_pending(void)
@@ -94,7 +93,8 @@ void memory_region_init_io(MemoryRegion *mr, void *owner,
     }
     if (ops && ops->impl.unaligned && !ops->valid.unaligned) {
         memcore_misuse("memory_region_init_io(%s): impl.unaligned needs "
-                       "valid.unaligned", name);
+                       "valid.unaligned",
+                       name);
     }
     mr_init_common(mr, owner, name, size, ops ? kind : MR_KIND_RESERVATION);
     mr->ops = ops;
@@ -183,9 +183,8 @@ bool memory_region_init_rom_device(MemoryRegion *mr, void *owner,
     return true;
 }
 
-void memory_region_init_alias(MemoryRegion *mr, void *owner,
-                              const char *name, MemoryRegion *orig,
-                              hwaddr offset, uint64_t size)
+void memory_region_init_alias(MemoryRegion *mr, void *owner, const char *name,
+                              MemoryRegion *orig, hwaddr offset, uint64_t size)
 {
     g_assert(orig != NULL);
     mr_init_common(mr, owner, name, size, MR_KIND_ALIAS);
@@ -239,8 +238,7 @@ static void mr_wait_for_users(MemoryRegion *mr)
         if (!g_cond_wait_until(&release_cond, &release_lock, next_warning)) {
             g_printerr("memcore: memory_region_finalize(%s): still waiting "
                        "for %d mapping(s) or cache(s) to be released\n",
-                       mr->name,
-                       qatomic_read(&mr->outstanding_maps));
+                       mr->name, qatomic_read(&mr->outstanding_maps));
             next_warning = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
         }
         g_mutex_unlock(&release_lock);
@@ -259,7 +257,8 @@ void memory_region_finalize(MemoryRegion *mr)
     if (rcu_read_ongoing()) {
         memcore_misuse("memory_region_finalize(%s) called inside an RCU "
                        "read-side section (an MMIO callback?); it would wait "
-                       "for itself", mr->name);
+                       "for itself",
+                       mr->name);
     }
     if (memory_topology_locked()) {
         /*
@@ -267,11 +266,13 @@ void memory_region_finalize(MemoryRegion *mr)
          * for a reader whose MMIO callback waits for the lock.
          */
         memcore_misuse("memory_region_finalize(%s) called inside a "
-                       "transaction or listener", mr->name);
+                       "transaction or listener",
+                       mr->name);
     }
     if (mr->container) {
         memcore_misuse("memory_region_finalize(%s): still inside container "
-                       "'%s'", mr->name, mr->container->name);
+                       "'%s'",
+                       mr->name, mr->container->name);
     }
     memory_region_transaction_begin();
     while ((sub = g_queue_peek_head(&mr->subregions)) != NULL) {
@@ -352,7 +353,7 @@ static void mr_check_no_cycle(MemoryRegion *parent, MemoryRegion *sub)
     bool cycle;
 
     if (!sub->alias && g_queue_is_empty(&sub->subregions) && sub != parent) {
-        return;     /* a leaf cannot close a cycle */
+        return; /* a leaf cannot close a cycle */
     }
     seen = g_hash_table_new(NULL, NULL);
     cycle = mr_reaches(sub, parent, seen);
@@ -360,7 +361,8 @@ static void mr_check_no_cycle(MemoryRegion *parent, MemoryRegion *sub)
     if (cycle) {
         memcore_misuse("memory_region_add_subregion: adding '%s' to '%s' "
                        "would make a cycle (through subregions or alias "
-                       "targets)", sub->name, parent->name);
+                       "targets)",
+                       sub->name, parent->name);
     }
 }
 
@@ -394,12 +396,13 @@ static void mr_add_subregion_common(MemoryRegion *mr, hwaddr offset,
 {
     if (sub->container) {
         memcore_misuse("memory_region_add_subregion: '%s' already has a "
-                       "parent ('%s'); remove it first", sub->name,
-                       sub->container->name);
+                       "parent ('%s'); remove it first",
+                       sub->name, sub->container->name);
     }
     if (mr->kind == MR_KIND_ALIAS) {
         memcore_misuse("memory_region_add_subregion: '%s' is an alias and "
-                       "cannot hold subregions", mr->name);
+                       "cannot hold subregions",
+                       mr->name);
     }
     memory_region_transaction_begin();
     mr_check_no_cycle(mr, sub);
@@ -420,8 +423,7 @@ void memory_region_add_subregion(MemoryRegion *mr, hwaddr offset,
 }
 
 void memory_region_add_subregion_overlap(MemoryRegion *mr, hwaddr offset,
-                                         MemoryRegion *subregion,
-                                         int priority)
+                                         MemoryRegion *subregion, int priority)
 {
     mr_add_subregion_common(mr, offset, subregion, priority);
 }
@@ -430,7 +432,8 @@ void memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion)
 {
     if (subregion->container != mr) {
         memcore_misuse("memory_region_del_subregion: '%s' is not inside "
-                       "'%s'", subregion->name, mr->name);
+                       "'%s'",
+                       subregion->name, mr->name);
     }
     memory_region_transaction_begin();
     g_queue_delete_link(&mr->subregions, subregion->link);
@@ -442,12 +445,12 @@ void memory_region_del_subregion(MemoryRegion *mr, MemoryRegion *subregion)
 }
 
 /* Run @fn under a transaction so the change is rendered once. */
-#define MR_CHANGE(mr, stmt)                     \
-    do {                                        \
-        memory_region_transaction_begin();      \
-        stmt;                                   \
-        memory_region_update_pending();         \
-        memory_region_transaction_commit();     \
+#define MR_CHANGE(mr, stmt)                 \
+    do {                                    \
+        memory_region_transaction_begin();  \
+        stmt;                               \
+        memory_region_update_pending();     \
+        memory_region_transaction_commit(); \
     } while (0)
 
 void memory_region_set_enabled(MemoryRegion *mr, bool enabled)

@@ -20,51 +20,50 @@ static inline void set_result(MemTxResult *result, MemTxResult r)
  * call on a miss. One copy of the value's size and at most one byte swap;
  * a failed load returns 0.
  */
-#define DEFINE_LDST(ldname, stname, type, bits, order)                     \
-    type (address_space_##ldname)(AddressSpace *as, hwaddr addr,          \
-                                  MemTxAttrs attrs, MemTxResult *result)   \
-    {                                                                      \
-        type v;                                                            \
-        MemTxResult r = (address_space_read)(as, addr, attrs, &v,          \
-                                             sizeof(v));                   \
-                                                                           \
-        set_result(result, r);                                             \
-        return r == MEMTX_OK ? order(bits, v) : 0;                         \
-    }                                                                      \
-    void (address_space_##stname)(AddressSpace *as, hwaddr addr, type val, \
-                                  MemTxAttrs attrs, MemTxResult *result)   \
-    {                                                                      \
-        type v = order(bits, val);                                         \
-                                                                           \
-        set_result(result, (address_space_write)(as, addr, attrs, &v,      \
-                                                 sizeof(v)));              \
+#define DEFINE_LDST(ldname, stname, type, bits, order)                        \
+    type(address_space_##ldname)(AddressSpace * as, hwaddr addr,              \
+                                 MemTxAttrs attrs, MemTxResult * result)      \
+    {                                                                         \
+        type v;                                                               \
+        MemTxResult r = (address_space_read)(as, addr, attrs, &v, sizeof(v)); \
+                                                                              \
+        set_result(result, r);                                                \
+        return r == MEMTX_OK ? order(bits, v) : 0;                            \
+    }                                                                         \
+    void(address_space_##stname)(AddressSpace * as, hwaddr addr, type val,    \
+                                 MemTxAttrs attrs, MemTxResult * result)      \
+    {                                                                         \
+        type v = order(bits, val);                                            \
+                                                                              \
+        set_result(result,                                                    \
+                   (address_space_write)(as, addr, attrs, &v, sizeof(v)));    \
     }
 
 MEMCORE_FOR_EACH_LDST(DEFINE_LDST)
 
 /* ---- through a MemoryRegionCache ---------------------------------------- */
 
-#define DEFINE_LDST_CACHED(ldname, stname, type, bits, order)              \
-    type address_space_##ldname##_cached(MemoryRegionCache *cache,         \
-                                         hwaddr addr, MemTxAttrs attrs,    \
-                                         MemTxResult *result)              \
-    {                                                                      \
-        type v;                                                            \
-        MemTxResult r = address_space_read_cached(cache, addr, &v,         \
-                                                  sizeof(v));              \
-                                                                           \
-        set_result(result, r);                                             \
-        return r == MEMTX_OK ? order(bits, v) : 0;                         \
-    }                                                                      \
-    void address_space_##stname##_cached(MemoryRegionCache *cache,         \
-                                         hwaddr addr, type val,            \
-                                         MemTxAttrs attrs,                 \
-                                         MemTxResult *result)              \
-    {                                                                      \
-        type v = order(bits, val);                                         \
-                                                                           \
-        set_result(result, address_space_write_cached(cache, addr, &v,     \
-                                                      sizeof(v)));         \
+#define DEFINE_LDST_CACHED(ldname, stname, type, bits, order)               \
+    type address_space_##ldname##_cached(MemoryRegionCache *cache,          \
+                                         hwaddr addr, MemTxAttrs attrs,     \
+                                         MemTxResult *result)               \
+    {                                                                       \
+        type v;                                                             \
+        MemTxResult r = address_space_read_cached(cache, addr, &v,          \
+                                                  sizeof(v));               \
+                                                                            \
+        set_result(result, r);                                              \
+        return r == MEMTX_OK ? order(bits, v) : 0;                          \
+    }                                                                       \
+    void address_space_##stname##_cached(MemoryRegionCache *cache,          \
+                                         hwaddr addr, type val,             \
+                                         MemTxAttrs attrs,                  \
+                                         MemTxResult *result)               \
+    {                                                                       \
+        type v = order(bits, val);                                          \
+                                                                            \
+        set_result(result,                                                  \
+                   address_space_write_cached(cache, addr, &v, sizeof(v))); \
     }
 
 DEFINE_LDST_CACHED(ldub, stb, uint8_t, 8, MEMCORE_NONE)

@@ -35,11 +35,13 @@ static MemTxResult guard_refuse(MemoryRegion *mr, MemReentrancyGuard *g)
         if (!qatomic_xchg_relaxed(&g->logged, true)) {
             g_printerr("memcore: refused re-entrant access to '%s' "
                        "(device %s): its MMIO is already running on this "
-                       "thread\n", mr->name, g->name ? g->name : "?");
+                       "thread\n",
+                       mr->name, g->name ? g->name : "?");
         }
     } else if (!qatomic_xchg_relaxed(&depth_logged, true)) {
         g_printerr("memcore: refused access to '%s': MMIO callbacks nested "
-                   "more than %d deep\n", mr->name, MMIO_MAX_NESTING);
+                   "more than %d deep\n",
+                   mr->name, MMIO_MAX_NESTING);
     }
     return MEMTX_ACCESS_ERROR;
 }
@@ -47,7 +49,8 @@ static MemTxResult guard_refuse(MemoryRegion *mr, MemReentrancyGuard *g)
 static MemTxResult guard_enter(MemoryRegion *mr)
 {
     MemReentrancyGuard *g = mr->disable_reentrancy_guard ?
-                            NULL : mr->dev_reentrancy_guard;
+                                NULL :
+                                mr->dev_reentrancy_guard;
     unsigned i;
 
     if (mmio_depth >= MMIO_MAX_NESTING) {
@@ -73,7 +76,8 @@ static void guard_exit(void)
 
 static bool mr_big_endian(MemoryRegion *mr)
 {
-    enum device_endian e = mr->ops ? mr->ops->endianness : DEVICE_NATIVE_ENDIAN;
+    enum device_endian e = mr->ops ? mr->ops->endianness :
+                                     DEVICE_NATIVE_ENDIAN;
 
     if (e == DEVICE_NATIVE_ENDIAN) {
         return G_BYTE_ORDER == G_BIG_ENDIAN;
@@ -146,9 +150,15 @@ void mmio_value_to_bytes(MemoryRegion *mr, uint64_t val, uint8_t *buf,
  * access: one unaligned load on x86, split by the compiler where the host
  * needs it).
  */
-typedef struct { uint16_t v; } __attribute__((packed)) RamdU16;
-typedef struct { uint32_t v; } __attribute__((packed)) RamdU32;
-typedef struct { uint64_t v; } __attribute__((packed)) RamdU64;
+typedef struct {
+    uint16_t v;
+} __attribute__((packed)) RamdU16;
+typedef struct {
+    uint32_t v;
+} __attribute__((packed)) RamdU32;
+typedef struct {
+    uint64_t v;
+} __attribute__((packed)) RamdU64;
 
 static uint64_t ram_device_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -211,7 +221,7 @@ unsigned mmio_access_size(MemoryRegion *mr, hwaddr addr, hwaddr len)
         max = 8;
     }
     if (!ops->impl.unaligned) {
-        hwaddr align = addr & -addr;    /* 0 for addr 0: any alignment */
+        hwaddr align = addr & -addr; /* 0 for addr 0: any alignment */
 
         if (align && align < max) {
             max = align;
@@ -239,7 +249,7 @@ static bool mmio_access_valid(MemoryRegion *mr, hwaddr addr, unsigned size,
         return false;
     }
     if (!ops->valid.max_access_size) {
-        return true;    /* zero means every size is fine */
+        return true; /* zero means every size is fine */
     }
     return size <= ops->valid.max_access_size &&
            size >= MAX(ops->valid.min_access_size, 1u);
@@ -286,8 +296,8 @@ static ImplSizes impl_sizes(MemoryRegion *mr)
 {
     ImplSizes s = {
         .min = MAX(mr->ops->impl.min_access_size, 1u),
-        .max = mr->ops->impl.max_access_size ? mr->ops->impl.max_access_size
-                                             : 4,
+        .max = mr->ops->impl.max_access_size ? mr->ops->impl.max_access_size :
+                                               4,
     };
 
     return s;
@@ -301,9 +311,8 @@ static ImplSizes impl_sizes(MemoryRegion *mr)
  *    below; a read extracts our bytes, a write sends them in position with
  *    the other bytes zero (the device sees a wider write, as in QEMU).
  */
-static MemTxResult adjusted_read(MemoryRegion *mr, hwaddr addr,
-                                 uint64_t *data, unsigned size,
-                                 MemTxAttrs attrs)
+static MemTxResult adjusted_read(MemoryRegion *mr, hwaddr addr, uint64_t *data,
+                                 unsigned size, MemTxAttrs attrs)
 {
     ImplSizes impl = impl_sizes(mr);
     bool be = mr_big_endian(mr);
@@ -333,9 +342,8 @@ static MemTxResult adjusted_read(MemoryRegion *mr, hwaddr addr,
     return r;
 }
 
-static MemTxResult adjusted_write(MemoryRegion *mr, hwaddr addr,
-                                  uint64_t data, unsigned size,
-                                  MemTxAttrs attrs)
+static MemTxResult adjusted_write(MemoryRegion *mr, hwaddr addr, uint64_t data,
+                                  unsigned size, MemTxAttrs attrs)
 {
     ImplSizes impl = impl_sizes(mr);
     bool be = mr_big_endian(mr);
@@ -431,8 +439,8 @@ unsigned mmio_direct_sizes(const MemoryRegion *mr, bool is_write)
     if (!ops || ops->valid.accepts) {
         return 0;
     }
-    if (is_write ? !(ops->write || ops->write_with_attrs)
-                 : !(ops->read || ops->read_with_attrs)) {
+    if (is_write ? !(ops->write || ops->write_with_attrs) :
+                   !(ops->read || ops->read_with_attrs)) {
         return 0;
     }
     /*
@@ -440,8 +448,8 @@ unsigned mmio_direct_sizes(const MemoryRegion *mr, bool is_write)
      * zero max accepts every size, otherwise min..max does.
      */
     vmax = ops->valid.max_access_size ? ops->valid.max_access_size : 4;
-    vmin = ops->valid.max_access_size ? MAX(ops->valid.min_access_size, 1u)
-                                      : 1;
+    vmin = ops->valid.max_access_size ? MAX(ops->valid.min_access_size, 1u) :
+                                        1;
     imin = MAX(ops->impl.min_access_size, 1u);
     imax = ops->impl.max_access_size ? ops->impl.max_access_size : 4;
     for (unsigned s = 1; s <= 8; s <<= 1) {
@@ -495,8 +503,8 @@ static inline MemTxResult mmio_piece(MemoryRegion *mr, hwaddr offset,
     return r;
 }
 
-MemTxResult mmio_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf,
-                    hwaddr len, bool is_write, MemTxAttrs attrs)
+MemTxResult mmio_rw(MemoryRegion *mr, hwaddr offset, uint8_t *buf, hwaddr len,
+                    bool is_write, MemTxAttrs attrs)
 {
     const MemoryRegionOps *ops = mr->ops;
     unsigned max = ops->valid.max_access_size ? ops->valid.max_access_size : 4;

@@ -31,8 +31,8 @@ static const char *mr_type(const MemoryRegion *mr)
 
 static void format_range(GString *out, Int128 start, Int128 size)
 {
-    g_string_append_printf(out, "%016" PRIx64 "-%016" PRIx64,
-                           (uint64_t)start, (uint64_t)(start + size - 1));
+    g_string_append_printf(out, "%016" PRIx64 "-%016" PRIx64, (uint64_t)start,
+                           (uint64_t)(start + size - 1));
 }
 
 static void format_counters(GString *out, MemoryRegion *mr)
@@ -44,7 +44,8 @@ static void format_counters(GString *out, MemoryRegion *mr)
         }
         return;
     }
-    g_string_append_printf(out, " [outstanding %d, maps %" PRIu64
+    g_string_append_printf(out,
+                           " [outstanding %d, maps %" PRIu64
                            ", unmaps %" PRIu64 ", copies %" PRIu64
                            ", map failures %" PRIu64 "]",
                            qatomic_read(&mr->outstanding_maps),
@@ -66,8 +67,9 @@ static void format_region(GString *out, MemoryRegion *mr, Int128 base,
     g_string_append_printf(out, "%*s", level * 2 + 2, "");
     format_range(out, base, mr->size);
     g_string_append_printf(out, " (prio %d, %s%s): %s", mr->priority,
-                           mr_type(mr), mr->readonly && !mr->rom ?
-                           ", readonly" : "", mr->name);
+                           mr_type(mr),
+                           mr->readonly && !mr->rom ? ", readonly" : "",
+                           mr->name);
     if (mr->kind == MR_KIND_ALIAS) {
         g_string_append_printf(out, " @%s ", mr->alias->name);
         format_range(out, mr->alias_offset, mr->size);
@@ -100,7 +102,8 @@ void mtree_format_flatview(GString *out, AddressSpace *as)
 
     mc_rcu_read_lock();
     fv = address_space_get_flatview_rcu(as);
-    g_string_append_printf(out, "FlatView #%" PRIu64 "\n AS \"%s\", root: %s\n",
+    g_string_append_printf(out,
+                           "FlatView #%" PRIu64 "\n AS \"%s\", root: %s\n",
                            fv->generation, as->name, fv->root->name);
     if (!fv->nr) {
         g_string_append(out, "  No rendered FlatView\n");
@@ -112,7 +115,8 @@ void mtree_format_flatview(GString *out, AddressSpace *as)
         format_range(out, fr->start, fr->size);
         g_string_append_printf(out, " (prio %d, %s%s): %s", fr->mr->priority,
                                mr_type(fr->mr),
-                               fr->readonly && !fr->mr->rom ? ", readonly" : "",
+                               fr->readonly && !fr->mr->rom ? ", readonly" :
+                                                              "",
                                fr->mr->name);
         if (fr->offset_in_region) {
             g_string_append_printf(out, " @%016" PRIx64, fr->offset_in_region);
@@ -126,12 +130,13 @@ void mtree_format_flatview(GString *out, AddressSpace *as)
     mc_rcu_read_unlock();
 
     address_space_get_stats(as, &st);
-    g_string_append_printf(out, " map path: maps %" PRIu64 ", unmaps %" PRIu64
+    g_string_append_printf(out,
+                           " map path: maps %" PRIu64 ", unmaps %" PRIu64
                            ", outstanding %" PRIu64 ", failures %" PRIu64
                            ", copies %" PRIu64 ", bounce %" PRIu64 "/%" PRIu64
-                           " bytes", st.maps, st.unmaps, st.outstanding,
-                           st.map_failures, st.copies, st.bounce_in_use,
-                           st.bounce_max);
+                           " bytes",
+                           st.maps, st.unmaps, st.outstanding, st.map_failures,
+                           st.copies, st.bounce_in_use, st.bounce_max);
     if (st.writeback_errors) {
         g_string_append_printf(out, ", write-back errors %" PRIu64,
                                st.writeback_errors);

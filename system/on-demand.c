@@ -34,8 +34,8 @@ static void on_demand_enter(MemoryRegion *mr, const char *callback)
     if (on_demand_depth >= ON_DEMAND_MAX_NESTING) {
         memcore_misuse("%s() of '%s' nested %u deep on one thread: a "
                        "map-on-demand callback reaches its own region again "
-                       "(directly or through another region)", callback,
-                       mr->name, on_demand_depth + 1);
+                       "(directly or through another region)",
+                       callback, mr->name, on_demand_depth + 1);
     }
     on_demand_depth++;
 }
@@ -54,7 +54,8 @@ bool on_demand_ops_check(const MemoryRegionOps *ops, const char *name)
     }
     if (!map || !ops->unmap) {
         memcore_misuse("memory_region_init_io(%s): map() (or "
-                       "map_with_result()) and unmap() come as a pair", name);
+                       "map_with_result()) and unmap() come as a pair",
+                       name);
     }
     return true;
 }
@@ -109,18 +110,18 @@ void *on_demand_map(MemoryRegion *mr, hwaddr offset, hwaddr *plen,
          * Which length would unmap() want, the one asked for or the one
          * granted? Neither guess is safe, and the callback is broken.
          */
-        memcore_misuse("map() of '%s' at offset 0x%" PRIx64 " granted %"
-                       PRIu64 " bytes of the %" PRIu64 " asked for; it may "
-                       "shorten *plen, never grow it", mr->name, offset,
-                       len, *plen);
+        memcore_misuse("map() of '%s' at offset 0x%" PRIx64 " granted %" PRIu64
+                       " bytes of the %" PRIu64 " asked for; it may "
+                       "shorten *plen, never grow it",
+                       mr->name, offset, len, *plen);
     }
     qatomic_fetch_add_relaxed(&mr->stat_maps, 1);
     *plen = len;
     return p;
 }
 
-void on_demand_unmap(MemoryRegion *mr, void *host, hwaddr offset,
-                     hwaddr len, bool is_write, hwaddr access_len)
+void on_demand_unmap(MemoryRegion *mr, void *host, hwaddr offset, hwaddr len,
+                     bool is_write, hwaddr access_len)
 {
     mr->ops->unmap(mr->opaque, host, offset, len, is_write, access_len);
     qatomic_fetch_add_relaxed(&mr->stat_unmaps, 1);
@@ -129,8 +130,8 @@ void on_demand_unmap(MemoryRegion *mr, void *host, hwaddr offset,
 /* ---- reads and writes ----------------------------------------------------- */
 
 static MemTxResult on_demand_map_copy(MemoryRegion *mr, hwaddr offset,
-                                      uint8_t *buf, hwaddr len,
-                                      bool is_write, MemTxAttrs attrs)
+                                      uint8_t *buf, hwaddr len, bool is_write,
+                                      MemTxAttrs attrs)
 {
     while (len) {
         hwaddr l = len;
@@ -171,8 +172,8 @@ MemTxResult on_demand_rw(AddressSpace *as, MemoryRegion *mr, hwaddr offset,
         on_demand_enter(mr, "write_buf");
         r = ops->write_buf(mr->opaque, offset, buf, len, attrs);
         on_demand_exit();
-    } else if (is_write ? (ops->write || ops->write_with_attrs)
-                        : (ops->read || ops->read_with_attrs)) {
+    } else if (is_write ? (ops->write || ops->write_with_attrs) :
+                          (ops->read || ops->read_with_attrs)) {
         /* Sized callbacks, like MMIO. */
         return mmio_rw(mr, offset, buf, len, is_write, attrs);
     } else {

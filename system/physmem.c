@@ -23,7 +23,7 @@ static MemTxResult piece_rw(AddressSpace *as, const DispatchSection *ds,
     switch (kind) {
     case SEC_RAM:
         if (ds->private_mem && !attrs.private_mem) {
-            break;      /* device DMA into private memory */
+            break; /* device DMA into private memory */
         }
         if (is_write) {
             memcpy((void *)(ds->host_base + addr), buf, len);
@@ -36,8 +36,7 @@ static MemTxResult piece_rw(AddressSpace *as, const DispatchSection *ds,
         return mmio_rw(ds->fr->mr, offset, buf, len, is_write, attrs);
     case SEC_ON_DEMAND:
         offset = ds->fr->offset_in_region + (addr - ds->start);
-        return on_demand_rw(as, ds->fr->mr, offset, buf, len, is_write,
-                            attrs);
+        return on_demand_rw(as, ds->fr->mr, offset, buf, len, is_write, attrs);
     case SEC_READONLY:
         return MEMTX_DECODE_ERROR;
     case SEC_IOMMU:
@@ -127,15 +126,14 @@ MemTxResult flatview_write(FlatView *fv, hwaddr addr, MemTxAttrs attrs,
 __thread MemcoreFastPathV1 memcore_fast_v1
     __attribute__((tls_model("initial-exec")));
 
-static inline bool ram_tlb_hit(const MemcoreRamTlbEntry *t,
-                               const FlatView *fv, hwaddr addr, hwaddr len)
+static inline bool ram_tlb_hit(const MemcoreRamTlbEntry *t, const FlatView *fv,
+                               hwaddr addr, hwaddr len)
 {
     /*
      * len == 0 makes len - 1 huge and misses, which leaves the slow path
      * to deal with it.
      */
-    return t->tag == fv->generation &&
-           addr - t->start <= t->last - t->start &&
+    return t->tag == fv->generation && addr - t->start <= t->last - t->start &&
            len - 1 <= t->last - addr;
 }
 
@@ -214,8 +212,9 @@ address_space_read_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
          * access the device takes as it is goes straight to the call.
          */
         if (mmio_direct_ok(ds->mmio_direct_read, ds, addr, len)) {
-            r = mmio_direct_rw(ds->fr->mr, ds->fr->offset_in_region +
-                               (addr - ds->start), buf, len, false, attrs);
+            r = mmio_direct_rw(ds->fr->mr,
+                               ds->fr->offset_in_region + (addr - ds->start),
+                               buf, len, false, attrs);
             goto out;
         }
         r = piece_rw(as, ds, addr, buf, len, false, attrs);
@@ -242,8 +241,8 @@ address_space_read_first(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
  * what binaries built without the inline path (or taking its address)
  * call every time. It checks the entry again, which costs little.
  */
-MemTxResult (address_space_read)(AddressSpace *as, hwaddr addr,
-                                 MemTxAttrs attrs, void *buf, hwaddr len)
+MemTxResult(address_space_read)(AddressSpace *as, hwaddr addr,
+                                MemTxAttrs attrs, void *buf, hwaddr len)
 {
     const MemcoreRamTlbEntry *t = &memcore_fast_v1.read;
     FlatView *fv;
@@ -288,9 +287,9 @@ address_space_write_slow(AddressSpace *as, FlatView *fv, hwaddr addr,
             goto out;
         }
         if (mmio_direct_ok(ds->mmio_direct_write, ds, addr, len)) {
-            r = mmio_direct_rw(ds->fr->mr, ds->fr->offset_in_region +
-                               (addr - ds->start), (uint8_t *)buf, len, true,
-                               attrs);
+            r = mmio_direct_rw(ds->fr->mr,
+                               ds->fr->offset_in_region + (addr - ds->start),
+                               (uint8_t *)buf, len, true, attrs);
             goto out;
         }
         r = piece_rw(as, ds, addr, (uint8_t *)buf, len, true, attrs);
@@ -311,9 +310,8 @@ address_space_write_first(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                                     addr, attrs, buf, len);
 }
 
-MemTxResult (address_space_write)(AddressSpace *as, hwaddr addr,
-                                  MemTxAttrs attrs, const void *buf,
-                                  hwaddr len)
+MemTxResult(address_space_write)(AddressSpace *as, hwaddr addr,
+                                 MemTxAttrs attrs, const void *buf, hwaddr len)
 {
     const MemcoreRamTlbEntry *t = &memcore_fast_v1.write;
     FlatView *fv;
@@ -363,16 +361,17 @@ static MemTxResult piece_check(const DispatchSection *ds, hwaddr addr,
 
     switch (kind) {
     case SEC_RAM:
-        return !ds->private_mem || attrs.private_mem ?
-               MEMTX_OK : MEMTX_DECODE_ERROR;
+        return !ds->private_mem || attrs.private_mem ? MEMTX_OK :
+                                                       MEMTX_DECODE_ERROR;
     case SEC_ON_DEMAND:
         /* The region knows best; one that cannot say is taken at its word. */
         if (!mr->ops->access_check) {
             return MEMTX_OK;
         }
-        return mr->ops->access_check(mr->opaque, ds->fr->offset_in_region +
-                                     (addr - ds->start), len, is_write,
-                                     attrs);
+        return mr->ops->access_check(mr->opaque,
+                                     ds->fr->offset_in_region +
+                                         (addr - ds->start),
+                                     len, is_write, attrs);
     case SEC_IOMMU: {
         unsigned pages = 0;
 
@@ -394,7 +393,7 @@ static MemTxResult piece_check(const DispatchSection *ds, hwaddr addr,
                 return r;
             }
             if (!iommu_enter()) {
-                return MEMTX_DECODE_ERROR;  /* as iommu_rw() answers */
+                return MEMTX_DECODE_ERROR; /* as iommu_rw() answers */
             }
             r = address_space_access_check(target, xlat, l, is_write, attrs);
             iommu_exit();
@@ -407,9 +406,11 @@ static MemTxResult piece_check(const DispatchSection *ds, hwaddr addr,
         return MEMTX_OK;
     }
     case SEC_MMIO:
-        return mmio_range_valid(mr, ds->fr->offset_in_region +
-                                (addr - ds->start), len, is_write, attrs) ?
-               MEMTX_OK : MEMTX_DECODE_ERROR;
+        return mmio_range_valid(mr,
+                                ds->fr->offset_in_region + (addr - ds->start),
+                                len, is_write, attrs) ?
+                   MEMTX_OK :
+                   MEMTX_DECODE_ERROR;
     default:
         return MEMTX_DECODE_ERROR;
     }
@@ -426,7 +427,7 @@ MemTxResult address_space_access_check(AddressSpace *as, hwaddr addr,
         return MEMTX_OK;
     }
     if (addr + (len - 1) < addr) {
-        return MEMTX_DECODE_ERROR;      /* would wrap past 2^64 */
+        return MEMTX_DECODE_ERROR; /* would wrap past 2^64 */
     }
     mc_rcu_read_lock();
     fv = address_space_get_flatview_rcu(as);

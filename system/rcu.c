@@ -13,7 +13,8 @@
 
 #include "memory-internal.h"
 
-__thread bool memcore_rcu_registered __attribute__((tls_model("initial-exec")));
+__thread bool memcore_rcu_registered
+    __attribute__((tls_model("initial-exec")));
 
 #ifdef MC_TSAN
 /* Only its address matters: ThreadSanitizer's token for grace periods. */

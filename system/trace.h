@@ -18,14 +18,14 @@
 #include <sys/sdt.h>
 
 /* MMIO: an access through a region's callbacks, and its result. */
-#define trace_memory_region_ops_read(mr, addr, value, size, result) \
-    DTRACE_PROBE5(memcore, memory_region_ops_read, (mr)->name, addr, \
-                  value, size, result)
-#define trace_memory_region_ops_write(mr, addr, value, size, result) \
-    DTRACE_PROBE5(memcore, memory_region_ops_write, (mr)->name, addr, \
-                  value, size, result)
+#define trace_memory_region_ops_read(mr, addr, value, size, result)         \
+    DTRACE_PROBE5(memcore, memory_region_ops_read, (mr)->name, addr, value, \
+                  size, result)
+#define trace_memory_region_ops_write(mr, addr, value, size, result)         \
+    DTRACE_PROBE5(memcore, memory_region_ops_write, (mr)->name, addr, value, \
+                  size, result)
 /* A device's MMIO refused: re-entered (guard named) or nested too deep. */
-#define trace_memory_region_reentrancy_refused(mr, guard_name, depth) \
+#define trace_memory_region_reentrancy_refused(mr, guard_name, depth)    \
     DTRACE_PROBE3(memcore, memory_region_reentrancy_refused, (mr)->name, \
                   guard_name, depth)
 
@@ -36,12 +36,12 @@
  * the bounce budget is spent, register a map client).
  */
 #define trace_address_space_map(as, addr, asked, granted, is_write, kind, \
-                                result) \
-    DTRACE_PROBE7(memcore, address_space_map, (as)->name, addr, asked, \
+                                result)                                   \
+    DTRACE_PROBE7(memcore, address_space_map, (as)->name, addr, asked,    \
                   granted, is_write, kind, result)
 /* address_space_unmap(): a mapping given back, with its write-back result. */
 #define trace_address_space_unmap(as, ptr, len, access_len, kind, result) \
-    DTRACE_PROBE6(memcore, address_space_unmap, (as)->name, ptr, len, \
+    DTRACE_PROBE6(memcore, address_space_unmap, (as)->name, ptr, len,     \
                   access_len, kind, result)
 /* Bounce memory of a space: taken, refused (budget spent), given back. */
 #define trace_bounce_reserve(as, bytes, in_use, budget) \
@@ -55,7 +55,6 @@
     DTRACE_PROBE2(memcore, map_client_notify, callback, opaque)
 /* A commit rendered @renders roots and published @changed new views. */
 #define trace_memory_region_transaction_commit(renders, changed) \
-    DTRACE_PROBE2(memcore, memory_region_transaction_commit, renders, \
-                  changed)
+    DTRACE_PROBE2(memcore, memory_region_transaction_commit, renders, changed)
 
 #endif /* SYSTEM_TRACE_H */

@@ -17,7 +17,7 @@
 #include "virtqueue-internal.h"
 
 #define OUT 0
-#define IN  1
+#define IN 1
 
 void elem_builder_init(ElemBuilder *b, VirtQueue *vq)
 {
@@ -52,13 +52,13 @@ int elem_builder_add(ElemBuilder *b, hwaddr addr, uint32_t len32,
     hwaddr len = len32;
 
     if (len == 0) {
-        return 0;               /* nothing to read or write */
+        return 0; /* nothing to read or write */
     }
     if (len - 1 > UINT64_MAX - addr) {
-        return -EINVAL;         /* a buffer cannot wrap past 2^64 */
+        return -EINVAL; /* a buffer cannot wrap past 2^64 */
     }
     if (!is_write && b->len[IN]) {
-        return -EINVAL;         /* readable buffers come first */
+        return -EINVAL; /* readable buffers come first */
     }
     if (++b->bufs > b->vq->cfg.max_sg) {
         return -E2BIG;
@@ -163,10 +163,11 @@ static size_t elem_copy(VirtQueueElement *e, int d, uint64_t offset,
                    l);
         } else {
             r = d == IN ?
-                address_space_write(e->as, addr[i] + offset,
-                                    MEMTXATTRS_UNSPECIFIED, buf + done, l) :
-                address_space_read(e->as, addr[i] + offset,
-                                   MEMTXATTRS_UNSPECIFIED, buf + done, l);
+                    address_space_write(e->as, addr[i] + offset,
+                                        MEMTXATTRS_UNSPECIFIED, buf + done,
+                                        l) :
+                    address_space_read(e->as, addr[i] + offset,
+                                       MEMTXATTRS_UNSPECIFIED, buf + done, l);
             if (r != MEMTX_OK) {
                 break;
             }
@@ -187,8 +188,7 @@ size_t virtqueue_elem_to_buf(VirtQueueElement *elem, uint64_t offset,
 }
 
 size_t virtqueue_elem_from_buf(VirtQueueElement *elem, uint64_t offset,
-                               const void *buf, size_t len,
-                               MemTxResult *res)
+                               const void *buf, size_t len, MemTxResult *res)
 {
     return elem_copy(elem, IN, offset, (uint8_t *)buf, len, res);
 }

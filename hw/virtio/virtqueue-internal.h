@@ -16,7 +16,7 @@
  */
 typedef struct VRingPiece {
     MemoryRegionCache cache;
-    hwaddr off;                 /* where the piece starts in the range */
+    hwaddr off; /* where the piece starts in the range */
     hwaddr len;
 } VRingPiece;
 
@@ -26,8 +26,8 @@ typedef struct VRingCache {
     hwaddr len;
 } VRingCache;
 
-int vring_cache_init(VRingCache *rc, AddressSpace *as, hwaddr addr,
-                     hwaddr len, bool is_write);
+int vring_cache_init(VRingCache *rc, AddressSpace *as, hwaddr addr, hwaddr len,
+                     bool is_write);
 void vring_cache_destroy(VRingCache *rc);
 MemTxResult vring_cache_read(VRingCache *rc, hwaddr off, void *buf,
                              hwaddr len);
@@ -53,15 +53,14 @@ struct VirtQueue {
 /* Collects the buffers of one chain (virtqueue-elem.c). */
 typedef struct ElemBuilder {
     VirtQueue *vq;
-    GArray *sg[2];              /* struct iovec: [0] out, [1] in */
-    GArray *addr[2];            /* hwaddr */
+    GArray *sg[2]; /* struct iovec: [0] out, [1] in */
+    GArray *addr[2]; /* hwaddr */
     uint64_t len[2];
-    unsigned bufs;              /* non-empty descriptors so far */
+    unsigned bufs; /* non-empty descriptors so far */
 } ElemBuilder;
 
 void elem_builder_init(ElemBuilder *b, VirtQueue *vq);
-int elem_builder_add(ElemBuilder *b, hwaddr addr, uint32_t len,
-                     bool is_write);
+int elem_builder_add(ElemBuilder *b, hwaddr addr, uint32_t len, bool is_write);
 VirtQueueElement *elem_builder_finish(ElemBuilder *b, unsigned head);
 void elem_builder_abort(ElemBuilder *b);
 /* Unmap @elem's segments; @written bytes of its in-data count as used. */

@@ -25,8 +25,8 @@ static int read_desc(VRingCache *table, unsigned i, VRingDesc *d)
     VRingDesc raw;
 
     G_STATIC_ASSERT(sizeof(raw) == DESC_SIZE);
-    if (vring_cache_read(table, (hwaddr)i * DESC_SIZE, &raw,
-                         sizeof(raw)) != MEMTX_OK) {
+    if (vring_cache_read(table, (hwaddr)i * DESC_SIZE, &raw, sizeof(raw)) !=
+        MEMTX_OK) {
         return -EFAULT;
     }
     d->addr = GUINT64_FROM_LE(raw.addr);
@@ -41,9 +41,8 @@ static int open_indirect(VirtQueue *vq, const VRingDesc *d, bool nested,
                          VRingCache *table, unsigned *size)
 {
     if (!(vq->cfg.features & VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC)) ||
-        nested || (d->flags & VIRTQ_DESC_F_NEXT) ||
-        d->len == 0 || d->len % DESC_SIZE ||
-        d->len / DESC_SIZE > VIRTQUEUE_MAX_SIZE) {
+        nested || (d->flags & VIRTQ_DESC_F_NEXT) || d->len == 0 ||
+        d->len % DESC_SIZE || d->len / DESC_SIZE > VIRTQUEUE_MAX_SIZE) {
         return -EINVAL;
     }
     *size = d->len / DESC_SIZE;
@@ -77,8 +76,7 @@ static int walk_chain(VirtQueue *vq, unsigned head, ElemBuilder *b,
             break;
         }
         if (d.flags & VIRTQ_DESC_F_INDIRECT) {
-            ret = open_indirect(vq, &d, table == &indirect, &indirect,
-                                &size);
+            ret = open_indirect(vq, &d, table == &indirect, &indirect, &size);
             if (ret) {
                 *why = "bad indirect descriptor";
                 break;
@@ -162,8 +160,7 @@ int virtqueue_pop(VirtQueue *vq, VirtQueueElement **elem)
         return virtqueue_set_broken(vq, -EFAULT, "avail ring unreadable");
     }
     if (head >= vq->cfg.num) {
-        return virtqueue_set_broken(vq, -ERANGE, "head %u out of range",
-                                    head);
+        return virtqueue_set_broken(vq, -ERANGE, "head %u out of range", head);
     }
     elem_builder_init(&b, vq);
     ret = walk_chain(vq, head, &b, &why);

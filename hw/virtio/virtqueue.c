@@ -87,10 +87,9 @@ static int rings_init(VirtQueue *vq)
 {
     hwaddr num = vq->cfg.num, ev = has_event_idx(vq) ? 2 : 0;
 
-    if (vring_cache_init(&vq->desc, vq->as, vq->desc_addr, 16 * num,
+    if (vring_cache_init(&vq->desc, vq->as, vq->desc_addr, 16 * num, false) ||
+        vring_cache_init(&vq->avail, vq->as, vq->avail_addr, 4 + 2 * num + ev,
                          false) ||
-        vring_cache_init(&vq->avail, vq->as, vq->avail_addr,
-                         4 + 2 * num + ev, false) ||
         vring_cache_init(&vq->used, vq->as, vq->used_addr,
                          4 + USED_ELEM_SIZE * num + ev, true)) {
         rings_drop(vq);
@@ -100,8 +99,7 @@ static int rings_init(VirtQueue *vq)
     return 0;
 }
 
-int virtqueue_set_rings(VirtQueue *vq, hwaddr desc, hwaddr avail,
-                        hwaddr used)
+int virtqueue_set_rings(VirtQueue *vq, hwaddr desc, hwaddr avail, hwaddr used)
 {
     if ((desc & 15) || (avail & 1) || (used & 3)) {
         return -EINVAL;
@@ -120,8 +118,7 @@ int virtqueue_refresh_rings(VirtQueue *vq)
     }
     rings_drop(vq);
     if (rings_init(vq)) {
-        return virtqueue_set_broken(vq, -EFAULT,
-                                    "rings no longer reachable");
+        return virtqueue_set_broken(vq, -EFAULT, "rings no longer reachable");
     }
     return 0;
 }
@@ -234,8 +231,8 @@ void virtqueue_set_notification(VirtQueue *vq, bool enable)
         if (enable) {
             /* Kick us for anything past what is available now. */
             le = GUINT16_TO_LE(ring_lduw(&vq->avail, 2, &ok));
-            vring_cache_write(&vq->used, 4 + USED_ELEM_SIZE * vq->cfg.num,
-                              &le, sizeof(le));
+            vring_cache_write(&vq->used, 4 + USED_ELEM_SIZE * vq->cfg.num, &le,
+                              sizeof(le));
         }
     } else {
         le = GUINT16_TO_LE(enable ? 0 : VIRTQ_USED_F_NO_NOTIFY);

@@ -19,15 +19,15 @@ static unsigned max_pieces(hwaddr len)
     return len / 4096 + 3;
 }
 
-int vring_cache_init(VRingCache *rc, AddressSpace *as, hwaddr addr,
-                     hwaddr len, bool is_write)
+int vring_cache_init(VRingCache *rc, AddressSpace *as, hwaddr addr, hwaddr len,
+                     bool is_write)
 {
     unsigned max = max_pieces(len);
     hwaddr off = 0;
 
     memset(rc, 0, sizeof(*rc));
     if (len && len - 1 > UINT64_MAX - addr) {
-        return -EFAULT;         /* a ring cannot wrap past 2^64 */
+        return -EFAULT; /* a ring cannot wrap past 2^64 */
     }
     /*
      * A cache over memory the device may not touch (private memory, a
@@ -107,8 +107,8 @@ static MemTxResult rc_access(VRingCache *rc, hwaddr off, uint8_t *buf,
         hwaddr in = off - p->off;
         hwaddr l = MIN(len, p->len - in);
 
-        r |= is_write ? address_space_write_cached(&p->cache, in, buf, l)
-                      : address_space_read_cached(&p->cache, in, buf, l);
+        r |= is_write ? address_space_write_cached(&p->cache, in, buf, l) :
+                        address_space_read_cached(&p->cache, in, buf, l);
         off += l;
         buf += l;
         len -= l;
@@ -116,8 +116,7 @@ static MemTxResult rc_access(VRingCache *rc, hwaddr off, uint8_t *buf,
     return r;
 }
 
-MemTxResult vring_cache_read(VRingCache *rc, hwaddr off, void *buf,
-                             hwaddr len)
+MemTxResult vring_cache_read(VRingCache *rc, hwaddr off, void *buf, hwaddr len)
 {
     return rc_access(rc, off, buf, len, false);
 }

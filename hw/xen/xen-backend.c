@@ -10,9 +10,11 @@
 #include "hw/xen/xen-backend-ops.h"
 
 static const char *const gntst_names[XEN_GNTST_NR] = {
-    "okay", "general_error", "bad_domain", "bad_gntref", "bad_handle",
-    "bad_virt_addr", "bad_dev_addr", "no_device_space", "permission_denied",
-    "bad_page", "bad_copy_arg", "address_too_big", "eagain", "no_space",
+    "okay",         "general_error",   "bad_domain",
+    "bad_gntref",   "bad_handle",      "bad_virt_addr",
+    "bad_dev_addr", "no_device_space", "permission_denied",
+    "bad_page",     "bad_copy_arg",    "address_too_big",
+    "eagain",       "no_space",
 };
 
 const char *xen_gntst_name(int status)

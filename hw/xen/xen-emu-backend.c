@@ -21,10 +21,10 @@ typedef struct EmuBackend {
     XenBackend be;
     XenEmu *emu;
     uint16_t self;
-    int restricted_to;          /* -1, or the only domid foreign maps reach */
+    int restricted_to; /* -1, or the only domid foreign maps reach */
     /* Under emu->lock: */
-    GHashTable *grant_maps;     /* host address -> EmuGrantMap * */
-    GHashTable *foreign_maps;   /* host address -> EmuForeignMap * */
+    GHashTable *grant_maps; /* host address -> EmuGrantMap * */
+    GHashTable *foreign_maps; /* host address -> EmuForeignMap * */
 } EmuBackend;
 
 /* Both kinds of mapping record start with their page count. */
@@ -37,7 +37,7 @@ typedef struct EmuGrantMap {
 
 typedef struct EmuForeignMap {
     size_t count;
-    size_t mapped;              /* pages that are really there */
+    size_t mapped; /* pages that are really there */
 } EmuForeignMap;
 
 static EmuBackend *to_emu(XenBackend *be)
@@ -66,8 +66,7 @@ static void *take_record_locked(GHashTable *table, void *addr, size_t count)
  * pages whose @err[i] is set (@err may be NULL).
  */
 static void *place_frames(XenEmuDomain *dom, size_t count,
-                          const uint64_t *gfns, const int *err,
-                          bool writable)
+                          const uint64_t *gfns, const int *err, bool writable)
 {
     int prot = PROT_READ | (writable ? PROT_WRITE : 0);
     uint8_t *base;
@@ -96,9 +95,9 @@ static void *place_frames(XenEmuDomain *dom, size_t count,
 }
 
 /* Pin every ref; on any failure undo the pins taken. emu->lock held. */
-static int pin_batch_locked(EmuBackend *eb, XenEmuDomain *dom,
-                            uint32_t count, const uint32_t *refs,
-                            bool writable, int16_t *status, uint64_t *gfns)
+static int pin_batch_locked(EmuBackend *eb, XenEmuDomain *dom, uint32_t count,
+                            const uint32_t *refs, bool writable,
+                            int16_t *status, uint64_t *gfns)
 {
     int failed = 0;
 
@@ -227,8 +226,9 @@ static void emu_grant_check(XenBackend *be, uint16_t domid, uint32_t count,
     g_mutex_lock(&emu->lock);
     dom = xen_emu_domain_find_locked(emu, domid);
     for (uint32_t i = 0; i < count; i++) {
-        status[i] = dom ? xen_emu_grant_check(dom, eb->self, refs[i],
-                                              writable) : GNTST_bad_domain;
+        status[i] = dom ?
+                        xen_emu_grant_check(dom, eb->self, refs[i], writable) :
+                        GNTST_bad_domain;
     }
     emu->stats.grant_checks++;
     g_mutex_unlock(&emu->lock);
@@ -344,8 +344,10 @@ static void emu_close(XenBackend *be)
         leaked++;
     }
     if (leaked) {
-        fprintf(stderr, "xen-emu: backend of domain %u closed with %u "
-                "mapping(s) still held; released them\n", eb->self, leaked);
+        fprintf(stderr,
+                "xen-emu: backend of domain %u closed with %u "
+                "mapping(s) still held; released them\n",
+                eb->self, leaked);
     }
     g_hash_table_destroy(eb->grant_maps);
     g_hash_table_destroy(eb->foreign_maps);
@@ -360,7 +362,7 @@ static int emu_restrict(XenBackend *be, uint16_t domid)
     EmuBackend *eb = to_emu(be);
 
     if (eb->restricted_to >= 0 && eb->restricted_to != domid) {
-        return -EPERM;          /* a restriction is never widened */
+        return -EPERM; /* a restriction is never widened */
     }
     eb->restricted_to = domid;
     return 0;

@@ -42,8 +42,7 @@ int xen_emu_balloon_in(XenEmuDomain *dom, uint64_t gfn)
     if (gfn >= dom->nr_pages) {
         return -EINVAL;
     }
-    if (!(qatomic_load_acquire(&dom->shared->absent[gfn / 64]) &
-          bit)) {
+    if (!(qatomic_load_acquire(&dom->shared->absent[gfn / 64]) & bit)) {
         return -ENOENT;
     }
     /* A fresh page: zeroed before anyone can map it again. */
@@ -67,8 +66,7 @@ void xen_emu_add_invalidate_notifier(XenEmu *emu, uint16_t domid,
 }
 
 void xen_emu_remove_invalidate_notifier(XenEmu *emu, uint16_t domid,
-                                        XenEmuInvalidateFn *fn,
-                                        void *opaque)
+                                        XenEmuInvalidateFn *fn, void *opaque)
 {
     g_rec_mutex_lock(&emu->notify_lock);
     for (GList *l = emu->notifiers; l; l = l->next) {

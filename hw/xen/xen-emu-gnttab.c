@@ -156,8 +156,8 @@ void xen_emu_grant_unpin(XenEmuDomain *dom, uint32_t ref, bool write)
 
     if (*pins == 0) {
         memcore_misuse("xen-emu: grant %u of dom%u unpinned for %s more "
-                       "often than pinned", ref, dom->domid,
-                       write ? "writing" : "reading");
+                       "often than pinned",
+                       ref, dom->domid, write ? "writing" : "reading");
     }
     (*pins)--;
     bits = unused_bits(act);

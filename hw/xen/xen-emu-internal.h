@@ -57,9 +57,9 @@ static inline uint32_t *xen_emu_entry_combo(XenGrantEntryV1 *e)
  * grant table.
  */
 typedef struct XenEmuShared {
-    uint64_t invalidate_seq;                            /* atomic */
-    uint64_t ref_used[XEN_EMU_NR_GRANT_REFS / 64];      /* atomic bitmap */
-    uint64_t absent[];      /* atomic bitmap: frame ballooned out */
+    uint64_t invalidate_seq; /* atomic */
+    uint64_t ref_used[XEN_EMU_NR_GRANT_REFS / 64]; /* atomic bitmap */
+    uint64_t absent[]; /* atomic bitmap: frame ballooned out */
 } XenEmuShared;
 
 /*
@@ -99,9 +99,9 @@ typedef struct XenEmuNotifier {
 struct XenEmu {
     pid_t hv_pid;
     GMutex lock;
-    GHashTable *domains;        /* domid -> XenEmuDomain * */
+    GHashTable *domains; /* domid -> XenEmuDomain * */
     GRecMutex notify_lock;
-    GList *notifiers;           /* of XenEmuNotifier *, under notify_lock */
+    GList *notifiers; /* of XenEmuNotifier *, under notify_lock */
     unsigned backends_open;
     XenEmuStats stats;
 };

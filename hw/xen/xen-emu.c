@@ -92,13 +92,13 @@ XenEmuDomain *xen_emu_domain_lookup(XenEmu *emu, uint16_t domid)
     return dom;
 }
 
-static bool domain_check_args(XenEmu *emu, uint16_t domid,
-                              uint64_t ram_bytes, GError **errp)
+static bool domain_check_args(XenEmu *emu, uint16_t domid, uint64_t ram_bytes,
+                              GError **errp)
 {
     if (domid == 0 || domid > XEN_EMU_DOMID_MAX) {
         g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
-                    "xen-emu: domid %u is not a guest domid (1..%u)",
-                    domid, XEN_EMU_DOMID_MAX);
+                    "xen-emu: domid %u is not a guest domid (1..%u)", domid,
+                    XEN_EMU_DOMID_MAX);
         return false;
     }
     /* Frames are 32-bit in a v1 grant entry, so RAM stops at 2^44. */
@@ -106,7 +106,8 @@ static bool domain_check_args(XenEmu *emu, uint16_t domid,
         ram_bytes / XEN_PAGE_SIZE > UINT32_MAX) {
         g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "xen-emu: RAM size %" PRIu64 " is not a nonzero "
-                    "multiple of 4 KiB below 2^44", ram_bytes);
+                    "multiple of 4 KiB below 2^44",
+                    ram_bytes);
         return false;
     }
     if (xen_emu_domain_lookup(emu, domid)) {
@@ -163,7 +164,8 @@ static bool domain_alloc_shared(XenEmuDomain *dom, GError **errp)
     if (p == MAP_FAILED) {
         g_set_error(errp, G_FILE_ERROR, g_file_error_from_errno(errno),
                     "xen-emu: cannot allocate the grant table of domain %u: "
-                    "%s", dom->domid, g_strerror(errno));
+                    "%s",
+                    dom->domid, g_strerror(errno));
         return false;
     }
     dom->gnttab = p;

@@ -65,10 +65,11 @@ static MemTxResult batch_result(XenGrantRegion *g, XenGrantCopySegment *segs,
 
     for (unsigned i = 0; i < n; i++) {
         const XenGrantCopyPtr *fp = segs[i].flags & GNTCOPY_dest_gref ?
-                                    &segs[i].dest : &segs[i].source;
+                                        &segs[i].dest :
+                                        &segs[i].source;
 
-        trace_xen_grant_copy_seg(g->domid, fp->foreign.ref,
-                                 fp->foreign.offset, segs[i].len,
+        trace_xen_grant_copy_seg(g->domid, fp->foreign.ref, fp->foreign.offset,
+                                 segs[i].len,
                                  !!(segs[i].flags & GNTCOPY_dest_gref),
                                  segs[i].status);
         if (segs[i].status != GNTST_okay) {

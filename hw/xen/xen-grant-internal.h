@@ -19,10 +19,10 @@ typedef struct XenGrantRegion {
     XenBackend *be;
     uint16_t domid;
     GMutex lock;
-    GHashTable *maps;           /* host pointer -> XenGrantMapping * */
-    uint64_t max_mapped_refs;   /* the cap on @refs_held */
-    uint64_t refs_held;         /* refs mapped, or about to be */
-    bool cap_logged;            /* the first refusal at the cap was logged */
+    GHashTable *maps; /* host pointer -> XenGrantMapping * */
+    uint64_t max_mapped_refs; /* the cap on @refs_held */
+    uint64_t refs_held; /* refs mapped, or about to be */
+    bool cap_logged; /* the first refusal at the cap was logged */
     XenGrantStats stats;
 } XenGrantRegion;
 

@@ -18,7 +18,7 @@
 #include "xen-trace.h"
 
 typedef struct XenGrantMapping {
-    uint8_t *base;              /* what the backend returned */
+    uint8_t *base; /* what the backend returned */
     uint32_t nrefs;
     bool is_write;
 } XenGrantMapping;
@@ -52,7 +52,7 @@ static int first_failure(const int16_t *status, uint32_t n)
             return status[i];
         }
     }
-    return GNTST_general_error;     /* the backend failed for its own reasons */
+    return GNTST_general_error; /* the backend failed for its own reasons */
 }
 
 static void record_mapping(XenGrantRegion *g, uint8_t *host, uint8_t *base,
@@ -94,9 +94,11 @@ static bool cap_take(XenGrantRegion *g, uint32_t nrefs)
     }
     g_mutex_unlock(&g->lock);
     if (log) {
-        fprintf(stderr, "xen-grant: dom%u: refusing grant maps beyond %"
-                PRIu64 " refs mapped at once (the region's cap); counted "
-                "from now on, not logged\n", g->domid, g->max_mapped_refs);
+        fprintf(stderr,
+                "xen-grant: dom%u: refusing grant maps beyond %" PRIu64
+                " refs mapped at once (the region's cap); counted "
+                "from now on, not logged\n",
+                g->domid, g->max_mapped_refs);
     }
     return ok;
 }
@@ -167,8 +169,8 @@ static void *xen_grant_map(void *opaque, hwaddr addr, hwaddr *plen,
  * Release exactly the batch map() made. Only after this may the guest
  * revoke the grants, so a failure here is loud: the refs stay in use.
  */
-static void xen_grant_unmap(void *opaque, void *host, hwaddr addr,
-                            hwaddr len, bool is_write, hwaddr access_len)
+static void xen_grant_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
+                            bool is_write, hwaddr access_len)
 {
     XenGrantRegion *g = opaque;
     XenGrantMapping *m;
@@ -184,18 +186,20 @@ static void xen_grant_unmap(void *opaque, void *host, hwaddr addr,
     g_mutex_unlock(&g->lock);
     if (!m) {
         memcore_misuse("xen-grant: unmap of %p, which dom%u's grant region "
-                       "never mapped", host, g->domid);
+                       "never mapped",
+                       host, g->domid);
     }
 
     rc = xen_backend_grant_unmap(g->be, m->base, m->nrefs);
     trace_xen_grant_unmap(g->domid, (uint32_t)(addr >> XEN_PAGE_SHIFT),
                           m->nrefs, rc);
     if (rc < 0) {
-        fprintf(stderr, "xen-grant: unmapping %u refs of dom%u at %p "
-                "failed: %s; the guest cannot revoke them\n", m->nrefs,
-                g->domid, m->base, g_strerror(-rc));
+        fprintf(stderr,
+                "xen-grant: unmapping %u refs of dom%u at %p "
+                "failed: %s; the guest cannot revoke them\n",
+                m->nrefs, g->domid, m->base, g_strerror(-rc));
     } else {
-        cap_give_back(g, m->nrefs);     /* a failed unmap keeps its room */
+        cap_give_back(g, m->nrefs); /* a failed unmap keeps its room */
     }
     qatomic_fetch_add_relaxed(&g->stats.unmaps, 1);
     g_free(m);
@@ -228,10 +232,10 @@ static MemTxResult xen_grant_access_check(void *opaque, hwaddr addr,
         uint32_t n;
 
         if (ref > UINT32_MAX) {
-            return MEMTX_DECODE_ERROR;      /* no such ref */
+            return MEMTX_DECODE_ERROR; /* no such ref */
         }
         if (checked >= XEN_GRANT_CHECK_MAX_REFS) {
-            return MEMTX_ERROR;             /* too long to vouch for */
+            return MEMTX_ERROR; /* too long to vouch for */
         }
         n = MIN(MIN(last - ref + 1, (uint64_t)XEN_GRANT_MAP_MAX_REFS),
                 (uint64_t)UINT32_MAX - ref + 1);
@@ -260,11 +264,11 @@ static void xen_grant_describe(void *opaque, GString *buf)
     XenGrantStats st;
 
     xen_grant_region_get_stats(&g->mr, &st);
-    g_string_append_printf(buf, "dom%u grants via %s: %" PRIu64
-                           " mapped (%" PRIu64 " refs), maps %" PRIu64
-                           ", unmaps %" PRIu64 ", copies %" PRIu64
-                           " (%" PRIu64 " segments)", g->domid,
-                           xen_backend_name(g->be), st.outstanding,
+    g_string_append_printf(buf,
+                           "dom%u grants via %s: %" PRIu64 " mapped (%" PRIu64
+                           " refs), maps %" PRIu64 ", unmaps %" PRIu64
+                           ", copies %" PRIu64 " (%" PRIu64 " segments)",
+                           g->domid, xen_backend_name(g->be), st.outstanding,
                            st.refs_mapped, st.maps, st.unmaps, st.copies,
                            st.copy_segments);
     g_string_append_printf(buf, ", cap %" PRIu64 " refs", st.max_mapped_refs);
@@ -274,8 +278,8 @@ static void xen_grant_describe(void *opaque, GString *buf)
     }
     for (int i = 0; i < XEN_GNTST_NR; i++) {
         if (st.failures[i]) {
-            g_string_append_printf(buf, ", %s %" PRIu64,
-                                   xen_gntst_name(-i), st.failures[i]);
+            g_string_append_printf(buf, ", %s %" PRIu64, xen_gntst_name(-i),
+                                   st.failures[i]);
         }
     }
 }
@@ -336,10 +340,11 @@ void xen_grant_region_free(MemoryRegion *mr)
         return;
     }
     g = to_grant(mr);
-    memory_region_finalize(mr);     /* waits for mappings and caches */
+    memory_region_finalize(mr); /* waits for mappings and caches */
     if (g_hash_table_size(g->maps) != 0) {
         memcore_misuse("xen_grant_region_free(): %u mapping(s) still held "
-                       "after every holder went", g_hash_table_size(g->maps));
+                       "after every holder went",
+                       g_hash_table_size(g->maps));
     }
     g_hash_table_destroy(g->maps);
     g_mutex_clear(&g->lock);

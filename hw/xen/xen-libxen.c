@@ -28,8 +28,8 @@ typedef struct LibxenBackend {
     XenBackend be;
     xentoollog_logger *logger;
     xengnttab_handle *xgt;
-    xenforeignmemory_handle *fmem;  /* NULL: no privilege or no privcmd */
-    int fmem_errno;                 /* why fmem is NULL */
+    xenforeignmemory_handle *fmem; /* NULL: no privilege or no privcmd */
+    int fmem_errno; /* why fmem is NULL */
 } LibxenBackend;
 
 static LibxenBackend *to_libxen(XenBackend *be)
@@ -48,9 +48,9 @@ static void fill_status(int16_t *status, uint32_t count, int16_t code)
  * gntdev maps all or nothing and turns every grant status into EINVAL,
  * so the per-ref detail is lost: report the batch as a whole.
  */
-static void *libxen_grant_map(XenBackend *be, uint16_t domid,
-                              uint32_t count, const uint32_t *refs,
-                              bool writable, int16_t *status)
+static void *libxen_grant_map(XenBackend *be, uint16_t domid, uint32_t count,
+                              const uint32_t *refs, bool writable,
+                              int16_t *status)
 {
     LibxenBackend *lb = to_libxen(be);
     int prot = PROT_READ | (writable ? PROT_WRITE : 0);
@@ -60,8 +60,8 @@ static void *libxen_grant_map(XenBackend *be, uint16_t domid,
     p = xengnttab_map_domain_grant_refs(lb->xgt, count, domid,
                                         (uint32_t *)refs, prot);
     if (!p) {
-        int code = errno == ENOMEM || errno == ENOSPC ?
-                   GNTST_no_space : GNTST_general_error;
+        int code = errno == ENOMEM || errno == ENOSPC ? GNTST_no_space :
+                                                        GNTST_general_error;
 
         fill_status(status, count, code);
         return NULL;
@@ -127,9 +127,8 @@ static int libxen_grant_copy(XenBackend *be, uint32_t count,
     return first_error;
 }
 
-static void *libxen_foreign_map(XenBackend *be, uint16_t domid,
-                                bool writable, size_t count,
-                                const uint64_t *gfns, int *err)
+static void *libxen_foreign_map(XenBackend *be, uint16_t domid, bool writable,
+                                size_t count, const uint64_t *gfns, int *err)
 {
     LibxenBackend *lb = to_libxen(be);
     int prot = PROT_READ | (writable ? PROT_WRITE : 0);

@@ -24,9 +24,9 @@ typedef struct MapCacheEntry {
     uint64_t bucket;
     uint8_t *base;
     size_t npages;
-    int *err;                   /* per page: 0 or -errno from the map */
+    int *err; /* per page: 0 or -errno from the map */
     unsigned locks;
-    bool current;               /* in @buckets and @lru */
+    bool current; /* in @buckets and @lru */
     GList lru_link;
 } MapCacheEntry;
 
@@ -39,9 +39,9 @@ struct XenMapCache {
     unsigned max_buckets;
 
     GMutex lock;
-    GHashTable *buckets;        /* bucket number -> current entry */
-    GHashTable *by_base;        /* base -> every mapped entry */
-    GQueue lru;                 /* current entries, least recent first */
+    GHashTable *buckets; /* bucket number -> current entry */
+    GHashTable *by_base; /* base -> every mapped entry */
+    GQueue lru; /* current entries, least recent first */
     XenMapCacheStats stats;
 };
 
@@ -55,8 +55,10 @@ static void entry_unmap(XenMapCache *mc, MapCacheEntry *e)
     int rc = xen_backend_foreign_unmap(mc->be, e->base, e->npages);
 
     if (rc < 0) {
-        fprintf(stderr, "xen-mapcache: unmapping bucket %" PRIu64 " of "
-                "dom%u failed: %s\n", e->bucket, mc->domid, g_strerror(-rc));
+        fprintf(stderr,
+                "xen-mapcache: unmapping bucket %" PRIu64 " of "
+                "dom%u failed: %s\n",
+                e->bucket, mc->domid, g_strerror(-rc));
     }
     g_hash_table_remove(mc->by_base, e->base);
     mc->stats.buckets--;
@@ -108,8 +110,7 @@ static MapCacheEntry *bucket_map(XenMapCache *mc, uint64_t bucket)
         gfns[i] = first + i;
     }
     evict(mc);
-    base = xen_backend_foreign_map(mc->be, mc->domid, true, npages, gfns,
-                                   err);
+    base = xen_backend_foreign_map(mc->be, mc->domid, true, npages, gfns, err);
     trace_xen_mapcache_miss(mc->domid, bucket, npages, base != NULL);
     if (!base) {
         g_free(err);
@@ -137,8 +138,8 @@ static MapCacheEntry *bucket_map(XenMapCache *mc, uint64_t bucket)
  * whether the page is not there (MEMTX_DECODE_ERROR: ballooned out,
  * never populated) or the backend could not map at all (MEMTX_ERROR).
  */
-static MapCacheEntry *bucket_get(XenMapCache *mc, uint64_t bucket,
-                                 size_t page, MemTxResult *why)
+static MapCacheEntry *bucket_get(XenMapCache *mc, uint64_t bucket, size_t page,
+                                 MemTxResult *why)
 {
     MapCacheEntry *e = g_hash_table_lookup(mc->buckets, &bucket);
 
@@ -174,8 +175,7 @@ static uint64_t usable_bytes(MapCacheEntry *e, size_t page)
 }
 
 static void *mapcache_map(void *opaque, hwaddr addr, hwaddr *plen,
-                          bool is_write, MemTxAttrs attrs,
-                          MemTxResult *result)
+                          bool is_write, MemTxAttrs attrs, MemTxResult *result)
 {
     XenMapCache *mc = opaque;
     uint64_t in_bucket = addr & (bucket_size(mc) - 1);
@@ -186,7 +186,7 @@ static void *mapcache_map(void *opaque, hwaddr addr, hwaddr *plen,
 
     *plen = 0;
     if (addr >= mc->ram_bytes || len == 0) {
-        *result = MEMTX_DECODE_ERROR;   /* beyond the guest's RAM */
+        *result = MEMTX_DECODE_ERROR; /* beyond the guest's RAM */
         return NULL;
     }
     g_mutex_lock(&mc->lock);
@@ -204,8 +204,8 @@ static void *mapcache_map(void *opaque, hwaddr addr, hwaddr *plen,
     return e->base + in_bucket;
 }
 
-static void mapcache_unmap(void *opaque, void *host, hwaddr addr,
-                           hwaddr len, bool is_write, hwaddr access_len)
+static void mapcache_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
+                           bool is_write, hwaddr access_len)
 {
     XenMapCache *mc = opaque;
     uint8_t *base = (uint8_t *)host - (addr & (bucket_size(mc) - 1));
@@ -215,7 +215,8 @@ static void mapcache_unmap(void *opaque, void *host, hwaddr addr,
     e = g_hash_table_lookup(mc->by_base, base);
     if (!e || !e->locks) {
         memcore_misuse("xen-mapcache: unmap of %p, which dom%u's mapcache "
-                       "did not hand out", host, mc->domid);
+                       "did not hand out",
+                       host, mc->domid);
     }
     if (--e->locks == 0) {
         mc->stats.locked--;
@@ -253,15 +254,16 @@ static void mapcache_describe(void *opaque, GString *buf)
     XenMapCacheStats st;
 
     xen_mapcache_get_stats(mc, &st);
-    g_string_append_printf(buf, "dom%u mapcache via %s: %" PRIu64
+    g_string_append_printf(buf,
+                           "dom%u mapcache via %s: %" PRIu64
                            " buckets of %" PRIu64 " KiB (%" PRIu64
                            " locked, %" PRIu64 " invalidated), hits %" PRIu64
                            ", misses %" PRIu64 ", evictions %" PRIu64
                            ", invalidations %" PRIu64 ", failures %" PRIu64,
                            mc->domid, xen_backend_name(mc->be), st.buckets,
                            bucket_size(mc) >> 10, st.locked, st.zombies,
-                           st.hits, st.misses, st.evictions,
-                           st.invalidations, st.failures);
+                           st.hits, st.misses, st.evictions, st.invalidations,
+                           st.failures);
 }
 
 static const MemoryRegionOps mapcache_ops = {
@@ -277,7 +279,8 @@ static bool check_args(uint64_t ram_bytes, unsigned bucket_shift,
     if (ram_bytes == 0 || ram_bytes % XEN_PAGE_SIZE) {
         g_set_error(errp, MEMCORE_ERROR, MEMCORE_ERROR_INVALID,
                     "xen-mapcache: RAM size %" PRIu64 " is not a nonzero "
-                    "multiple of 4 KiB", ram_bytes);
+                    "multiple of 4 KiB",
+                    ram_bytes);
         return false;
     }
     if (bucket_shift < XEN_PAGE_SHIFT || bucket_shift > 30) {
@@ -335,11 +338,12 @@ void xen_mapcache_free(XenMapCache *mc)
     if (!mc) {
         return;
     }
-    memory_region_finalize(&mc->mr);    /* waits for every holder */
+    memory_region_finalize(&mc->mr); /* waits for every holder */
     xen_mapcache_invalidate(mc);
     if (g_hash_table_size(mc->by_base) != 0) {
         memcore_misuse("xen_mapcache_free(): %u bucket(s) still mapped "
-                       "after every holder went", g_hash_table_size(mc->by_base));
+                       "after every holder went",
+                       g_hash_table_size(mc->by_base));
     }
     g_hash_table_destroy(mc->buckets);
     g_hash_table_destroy(mc->by_base);

@@ -22,16 +22,16 @@
  * 0 (GNTST_okay) or the GNTST of the first ref that failed; @capped is 1
  * when the region's cap on mapped refs refused it before the backend.
  */
-#define trace_xen_grant_map(domid, first_ref, nrefs, writable, status, \
-                            capped) \
-    DTRACE_PROBE6(memcore, xen_grant_map, domid, first_ref, nrefs, \
-                  writable, status, capped)
+#define trace_xen_grant_map(domid, first_ref, nrefs, writable, status,       \
+                            capped)                                          \
+    DTRACE_PROBE6(memcore, xen_grant_map, domid, first_ref, nrefs, writable, \
+                  status, capped)
 /* A grant mapping given back; @rc is the backend's (negative errno). */
 #define trace_xen_grant_unmap(domid, first_ref, nrefs, rc) \
     DTRACE_PROBE4(memcore, xen_grant_unmap, domid, first_ref, nrefs, rc)
 /* One segment of a grant copy, with its GNTST status. */
 #define trace_xen_grant_copy_seg(domid, ref, offset, len, to_grant, status) \
-    DTRACE_PROBE6(memcore, xen_grant_copy_seg, domid, ref, offset, len, \
+    DTRACE_PROBE6(memcore, xen_grant_copy_seg, domid, ref, offset, len,     \
                   to_grant, status)
 
 #endif /* HW_XEN_XEN_TRACE_H */

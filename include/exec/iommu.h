@@ -118,7 +118,7 @@ struct IOMMUMemoryRegion {
     const IOMMUMemoryRegionOps *ops;
     void *opaque;
     GMutex notifier_lock;
-    GList *notifiers;               /* of IOMMUNotifier * */
+    GList *notifiers; /* of IOMMUNotifier * */
     IOMMUNotifierFlag notify_flags;
 };
 
@@ -205,8 +205,7 @@ void memory_region_notify_iommu_one(IOMMUNotifier *n, IOMMUTLBEvent *event);
  * @iommu_mr: the IOMMU region.
  * @n: the notifier.
  */
-void memory_region_iommu_replay(IOMMUMemoryRegion *iommu_mr,
-                                IOMMUNotifier *n);
+void memory_region_iommu_replay(IOMMUMemoryRegion *iommu_mr, IOMMUNotifier *n);
 
 /**
  * memory_region_iommu_get_min_page_size() - the smallest page.

@@ -20,16 +20,16 @@
  * The struct is passed by value, so it stays small.
  */
 typedef struct MemTxAttrs {
-    unsigned int unspecified:1;
-    unsigned int secure:1;
-    unsigned int user:1;
-    unsigned int memory:1;
-    unsigned int private_mem:1;
-    unsigned int requester_id:16;
+    unsigned int unspecified : 1;
+    unsigned int secure : 1;
+    unsigned int user : 1;
+    unsigned int memory : 1;
+    unsigned int private_mem : 1;
+    unsigned int requester_id : 16;
 } MemTxAttrs;
 
 /* Callers that have nothing to say use this. */
-#define MEMTXATTRS_UNSPECIFIED ((MemTxAttrs) { .unspecified = 1 })
+#define MEMTXATTRS_UNSPECIFIED ((MemTxAttrs){ .unspecified = 1 })
 
 /**
  * typedef MemTxResult - the outcome of a transaction.
@@ -38,9 +38,9 @@ typedef struct MemTxAttrs {
  * OR'd together, so a caller tests for "!= MEMTX_OK".
  */
 typedef uint32_t MemTxResult;
-#define MEMTX_OK            0
-#define MEMTX_ERROR         (1U << 0) /* device returned an error */
-#define MEMTX_DECODE_ERROR  (1U << 1) /* nothing at that address */
-#define MEMTX_ACCESS_ERROR  (1U << 2) /* something there, access refused */
+#define MEMTX_OK 0
+#define MEMTX_ERROR (1U << 0) /* device returned an error */
+#define MEMTX_DECODE_ERROR (1U << 1) /* nothing at that address */
+#define MEMTX_ACCESS_ERROR (1U << 2) /* something there, access refused */
 
 #endif /* EXEC_MEMATTRS_H */

@@ -25,10 +25,10 @@
 #ifndef EXEC_MEMCORE_ATOMIC_H
 #define EXEC_MEMCORE_ATOMIC_H
 
-#define qatomic_read(p)              __atomic_load_n(p, __ATOMIC_RELAXED)
-#define qatomic_set(p, v)            __atomic_store_n(p, v, __ATOMIC_RELAXED)
-#define qatomic_load_acquire(p)      __atomic_load_n(p, __ATOMIC_ACQUIRE)
-#define qatomic_store_release(p, v)  __atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define qatomic_read(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define qatomic_set(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
+#define qatomic_load_acquire(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define qatomic_store_release(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 
 #define qatomic_fetch_add_relaxed(p, v) \
     __atomic_fetch_add(p, v, __ATOMIC_RELAXED)
@@ -52,23 +52,22 @@
     __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL)
 #define qatomic_fetch_sub_acq_rel(p, v) \
     __atomic_fetch_sub(p, v, __ATOMIC_ACQ_REL)
-#define qatomic_xchg_relaxed(p, v) \
-    __atomic_exchange_n(p, v, __ATOMIC_RELAXED)
+#define qatomic_xchg_relaxed(p, v) __atomic_exchange_n(p, v, __ATOMIC_RELAXED)
 
 /* Sequentially consistent load and store, for tests that want it simple. */
-#define qatomic_mb_read(p)           __atomic_load_n(p, __ATOMIC_SEQ_CST)
-#define qatomic_mb_set(p, v)         __atomic_store_n(p, v, __ATOMIC_SEQ_CST)
+#define qatomic_mb_read(p) __atomic_load_n(p, __ATOMIC_SEQ_CST)
+#define qatomic_mb_set(p, v) __atomic_store_n(p, v, __ATOMIC_SEQ_CST)
 
 /*
  * Compare *@p with *@expected; if equal store @desired (acquire+release),
  * else load *@p into *@expected (acquire). True if it stored.
  */
-#define qatomic_cmpxchg_acq_rel(p, expected, desired) \
+#define qatomic_cmpxchg_acq_rel(p, expected, desired)        \
     __atomic_compare_exchange_n(p, expected, desired, false, \
                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
 
-#define smp_mb_acquire()    __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define smp_mb_release()    __atomic_thread_fence(__ATOMIC_RELEASE)
-#define smp_mb()            __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define smp_mb_acquire() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define smp_mb_release() __atomic_thread_fence(__ATOMIC_RELEASE)
+#define smp_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 #endif /* EXEC_MEMCORE_ATOMIC_H */

@@ -102,7 +102,8 @@ extern __thread MemcoreFastPathV1 memcore_fast_v1
     __attribute__((tls_model("initial-exec")));
 
 /* A move of the size asked for; 1/2/4/8 are single loads and stores. */
-MEMCORE_FAST_INLINE void memcore_fast_copy(void *dst, const void *src, hwaddr len)
+MEMCORE_FAST_INLINE void memcore_fast_copy(void *dst, const void *src,
+                                           hwaddr len)
 {
     switch (len) {
     case 1:
@@ -168,8 +169,7 @@ MEMCORE_FAST_INLINE bool memcore_fast_hit(AddressSpace *as,
                                           hwaddr addr, hwaddr len)
 {
     return e->tag == qatomic_read(&as->fast_tag) &&
-           addr - e->start <= e->last - e->start &&
-           len - 1 <= e->last - addr;
+           addr - e->start <= e->last - e->start && len - 1 <= e->last - addr;
 }
 
 /*
@@ -180,8 +180,8 @@ MEMCORE_FAST_INLINE bool memcore_fast_hit(AddressSpace *as,
  */
 MEMCORE_FAST_INLINE MemTxResult memcore_fast_read(AddressSpace *as,
                                                   hwaddr addr,
-                                                  MemTxAttrs attrs,
-                                                  void *buf, hwaddr len)
+                                                  MemTxAttrs attrs, void *buf,
+                                                  hwaddr len)
 {
     const MemcoreRamTlbEntry *e = &memcore_fast_v1.read;
 
@@ -200,8 +200,7 @@ MEMCORE_FAST_INLINE MemTxResult memcore_fast_read(AddressSpace *as,
 MEMCORE_FAST_INLINE MemTxResult memcore_fast_write(AddressSpace *as,
                                                    hwaddr addr,
                                                    MemTxAttrs attrs,
-                                                   const void *buf,
-                                                   hwaddr len)
+                                                   const void *buf, hwaddr len)
 {
     const MemcoreRamTlbEntry *e = &memcore_fast_v1.write;
 
@@ -242,63 +241,69 @@ MEMCORE_FAST_INLINE MemTxResult memcore_fast_write(AddressSpace *as,
  * paths above, so a hit costs what an inline read costs, a miss one call.
  * A failed load returns 0, as the out-of-line accessors do.
  */
-#define MEMCORE_FAST_LDST(ldname, stname, type, bits, order)                  \
-    MEMCORE_FAST_INLINE type memcore_fast_##ldname(AddressSpace *as,          \
-                                                   hwaddr addr,               \
-                                                   MemTxAttrs attrs,          \
-                                                   MemTxResult *result)       \
-    {                                                                         \
-        type v;                                                               \
-        MemTxResult r = memcore_fast_read(as, addr, attrs, &v, sizeof(v));    \
-                                                                              \
-        if (result) {                                                         \
-            *result = r;                                                      \
-        }                                                                     \
-        return __builtin_expect(r == MEMTX_OK, 1) ? order(bits, v) : 0;      \
-    }                                                                         \
-    MEMCORE_FAST_INLINE void memcore_fast_##stname(AddressSpace *as,          \
-                                                   hwaddr addr, type val,     \
-                                                   MemTxAttrs attrs,          \
-                                                   MemTxResult *result)       \
-    {                                                                         \
-        type v = order(bits, val);                                            \
-        MemTxResult r = memcore_fast_write(as, addr, attrs, &v, sizeof(v));   \
-                                                                              \
-        if (result) {                                                         \
-            *result = r;                                                      \
-        }                                                                     \
+#define MEMCORE_FAST_LDST(ldname, stname, type, bits, order)                \
+    MEMCORE_FAST_INLINE type memcore_fast_##ldname(AddressSpace *as,        \
+                                                   hwaddr addr,             \
+                                                   MemTxAttrs attrs,        \
+                                                   MemTxResult *result)     \
+    {                                                                       \
+        type v;                                                             \
+        MemTxResult r = memcore_fast_read(as, addr, attrs, &v, sizeof(v));  \
+                                                                            \
+        if (result) {                                                       \
+            *result = r;                                                    \
+        }                                                                   \
+        return __builtin_expect(r == MEMTX_OK, 1) ? order(bits, v) : 0;     \
+    }                                                                       \
+    MEMCORE_FAST_INLINE void memcore_fast_##stname(AddressSpace *as,        \
+                                                   hwaddr addr, type val,   \
+                                                   MemTxAttrs attrs,        \
+                                                   MemTxResult *result)     \
+    {                                                                       \
+        type v = order(bits, val);                                          \
+        MemTxResult r = memcore_fast_write(as, addr, attrs, &v, sizeof(v)); \
+                                                                            \
+        if (result) {                                                       \
+            *result = r;                                                    \
+        }                                                                   \
     }
 
 /*
  * Every ld/st pair: names, value type, width in bits, byte order. The
  * library defines the out-of-line functions from the same list.
  */
-#define MEMCORE_FOR_EACH_LDST(X)                        \
-    X(ldub, stb, uint8_t, 8, MEMCORE_NONE)              \
-    X(lduw_le, stw_le, uint16_t, 16, MEMCORE_LE)        \
-    X(lduw_be, stw_be, uint16_t, 16, MEMCORE_BE)        \
-    X(ldl_le, stl_le, uint32_t, 32, MEMCORE_LE)         \
-    X(ldl_be, stl_be, uint32_t, 32, MEMCORE_BE)         \
-    X(ldq_le, stq_le, uint64_t, 64, MEMCORE_LE)         \
+#define MEMCORE_FOR_EACH_LDST(X)                 \
+    X(ldub, stb, uint8_t, 8, MEMCORE_NONE)       \
+    X(lduw_le, stw_le, uint16_t, 16, MEMCORE_LE) \
+    X(lduw_be, stw_be, uint16_t, 16, MEMCORE_BE) \
+    X(ldl_le, stl_le, uint32_t, 32, MEMCORE_LE)  \
+    X(ldl_be, stl_be, uint32_t, 32, MEMCORE_BE)  \
+    X(ldq_le, stq_le, uint64_t, 64, MEMCORE_LE)  \
     X(ldq_be, stq_be, uint64_t, 64, MEMCORE_BE)
 
 MEMCORE_FOR_EACH_LDST(MEMCORE_FAST_LDST)
 
 #ifndef MEMCORE_NO_INLINE_FAST_PATH
-#define address_space_ldub(as, a, at, r)        memcore_fast_ldub(as, a, at, r)
-#define address_space_lduw_le(as, a, at, r)     memcore_fast_lduw_le(as, a, at, r)
-#define address_space_lduw_be(as, a, at, r)     memcore_fast_lduw_be(as, a, at, r)
-#define address_space_ldl_le(as, a, at, r)      memcore_fast_ldl_le(as, a, at, r)
-#define address_space_ldl_be(as, a, at, r)      memcore_fast_ldl_be(as, a, at, r)
-#define address_space_ldq_le(as, a, at, r)      memcore_fast_ldq_le(as, a, at, r)
-#define address_space_ldq_be(as, a, at, r)      memcore_fast_ldq_be(as, a, at, r)
-#define address_space_stb(as, a, v, at, r)      memcore_fast_stb(as, a, v, at, r)
-#define address_space_stw_le(as, a, v, at, r)   memcore_fast_stw_le(as, a, v, at, r)
-#define address_space_stw_be(as, a, v, at, r)   memcore_fast_stw_be(as, a, v, at, r)
-#define address_space_stl_le(as, a, v, at, r)   memcore_fast_stl_le(as, a, v, at, r)
-#define address_space_stl_be(as, a, v, at, r)   memcore_fast_stl_be(as, a, v, at, r)
-#define address_space_stq_le(as, a, v, at, r)   memcore_fast_stq_le(as, a, v, at, r)
-#define address_space_stq_be(as, a, v, at, r)   memcore_fast_stq_be(as, a, v, at, r)
+#define address_space_ldub(as, a, at, r) memcore_fast_ldub(as, a, at, r)
+#define address_space_lduw_le(as, a, at, r) memcore_fast_lduw_le(as, a, at, r)
+#define address_space_lduw_be(as, a, at, r) memcore_fast_lduw_be(as, a, at, r)
+#define address_space_ldl_le(as, a, at, r) memcore_fast_ldl_le(as, a, at, r)
+#define address_space_ldl_be(as, a, at, r) memcore_fast_ldl_be(as, a, at, r)
+#define address_space_ldq_le(as, a, at, r) memcore_fast_ldq_le(as, a, at, r)
+#define address_space_ldq_be(as, a, at, r) memcore_fast_ldq_be(as, a, at, r)
+#define address_space_stb(as, a, v, at, r) memcore_fast_stb(as, a, v, at, r)
+#define address_space_stw_le(as, a, v, at, r) \
+    memcore_fast_stw_le(as, a, v, at, r)
+#define address_space_stw_be(as, a, v, at, r) \
+    memcore_fast_stw_be(as, a, v, at, r)
+#define address_space_stl_le(as, a, v, at, r) \
+    memcore_fast_stl_le(as, a, v, at, r)
+#define address_space_stl_be(as, a, v, at, r) \
+    memcore_fast_stl_be(as, a, v, at, r)
+#define address_space_stq_le(as, a, v, at, r) \
+    memcore_fast_stq_le(as, a, v, at, r)
+#define address_space_stq_be(as, a, v, at, r) \
+    memcore_fast_stq_be(as, a, v, at, r)
 #endif
 
 #endif /* EXEC_MEMORY_FAST_H */

@@ -130,12 +130,10 @@ enum device_endian {
 struct MemoryRegionOps {
     uint64_t (*read)(void *opaque, hwaddr addr, unsigned size);
     void (*write)(void *opaque, hwaddr addr, uint64_t data, unsigned size);
-    MemTxResult (*read_with_attrs)(void *opaque, hwaddr addr,
-                                   uint64_t *data, unsigned size,
-                                   MemTxAttrs attrs);
-    MemTxResult (*write_with_attrs)(void *opaque, hwaddr addr,
-                                    uint64_t data, unsigned size,
-                                    MemTxAttrs attrs);
+    MemTxResult (*read_with_attrs)(void *opaque, hwaddr addr, uint64_t *data,
+                                   unsigned size, MemTxAttrs attrs);
+    MemTxResult (*write_with_attrs)(void *opaque, hwaddr addr, uint64_t data,
+                                    unsigned size, MemTxAttrs attrs);
     void *(*map)(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
                  MemTxAttrs attrs);
     void *(*map_with_result)(void *opaque, hwaddr addr, hwaddr *plen,
@@ -143,8 +141,8 @@ struct MemoryRegionOps {
                              MemTxResult *result);
     void (*unmap)(void *opaque, void *host, hwaddr addr, hwaddr len,
                   bool is_write, hwaddr access_len);
-    MemTxResult (*read_buf)(void *opaque, hwaddr addr, void *buf,
-                            hwaddr len, MemTxAttrs attrs);
+    MemTxResult (*read_buf)(void *opaque, hwaddr addr, void *buf, hwaddr len,
+                            MemTxAttrs attrs);
     MemTxResult (*write_buf)(void *opaque, hwaddr addr, const void *buf,
                              hwaddr len, MemTxAttrs attrs);
     MemTxResult (*access_check)(void *opaque, hwaddr addr, hwaddr len,
@@ -213,12 +211,12 @@ struct MemoryRegion {
     void *opaque;
     void *owner;
     char *name;
-    uint8_t *ram_block;         /* host memory of RAM, ROM, ROM device */
-    size_t ram_alloc_size;      /* nonzero when memcore allocated it */
+    uint8_t *ram_block; /* host memory of RAM, ROM, ROM device */
+    size_t ram_alloc_size; /* nonzero when memcore allocated it */
     bool ram_device;
     bool rom;
     MemoryRegion *alias;
-    IOMMUMemoryRegion *iommu;   /* set for MR_KIND_IOMMU */
+    IOMMUMemoryRegion *iommu; /* set for MR_KIND_IOMMU */
 
     /* Changed under the topology lock; read by rendering. */
     Int128 size;
@@ -231,9 +229,9 @@ struct MemoryRegion {
     bool private_mem;
     uint8_t dirty_log_mask;
     MemoryRegion *container;
-    GQueue subregions;          /* of MemoryRegion *, highest priority first */
-    GList *link;                /* our node in container->subregions */
-    uint64_t add_seq;           /* when it was added; newer wins ties */
+    GQueue subregions; /* of MemoryRegion *, highest priority first */
+    GList *link; /* our node in container->subregions */
+    uint64_t add_seq; /* when it was added; newer wins ties */
 
     /* Re-entrancy protection. */
     MemReentrancyGuard *dev_reentrancy_guard;
@@ -241,7 +239,7 @@ struct MemoryRegion {
 
     /* Lifetime: see memory_region_ref(). Atomic. */
     int refcount;
-    int outstanding_maps;       /* mappings and caches holding it; atomic */
+    int outstanding_maps; /* mappings and caches holding it; atomic */
     uint64_t stat_maps;
     uint64_t stat_unmaps;
     uint64_t stat_copies;
@@ -400,9 +398,9 @@ bool memory_region_init_rom_device(MemoryRegion *mr, void *owner,
  * alias ends up inside its own target aborts (see
  * memory_region_add_subregion()).
  */
-void memory_region_init_alias(MemoryRegion *mr, void *owner,
-                              const char *name, MemoryRegion *orig,
-                              hwaddr offset, uint64_t size);
+void memory_region_init_alias(MemoryRegion *mr, void *owner, const char *name,
+                              MemoryRegion *orig, hwaddr offset,
+                              uint64_t size);
 
 /**
  * memory_region_init_reservation() - claim address space, serve nothing.
@@ -681,10 +679,10 @@ void memory_get_stats(MemoryStats *stats);
 struct AddressSpace {
     char *name;
     MemoryRegion *root;
-    FlatView *current_map;      /* RCU-protected */
-    GList *listeners;           /* of MemoryListener *, by priority */
+    FlatView *current_map; /* RCU-protected */
+    GList *listeners; /* of MemoryListener *, by priority */
     AddressSpaceMapState *map_state;
-    GList *link;                /* in the global list */
+    GList *link; /* in the global list */
     /*
      * Generation of current_map, never 0 after address_space_init(). The
      * one field the inline fast path reads (exec/memory-fast.h, ABI v1).
@@ -724,8 +722,8 @@ void address_space_destroy(AddressSpace *as);
  *
  * Return: the OR of every piece's result.
  */
-MemTxResult address_space_read(AddressSpace *as, hwaddr addr,
-                               MemTxAttrs attrs, void *buf, hwaddr len);
+MemTxResult address_space_read(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
+                               void *buf, hwaddr len);
 
 /**
  * address_space_write() - write guest memory.
@@ -741,8 +739,7 @@ MemTxResult address_space_read(AddressSpace *as, hwaddr addr,
  * Return: the OR of every piece's result.
  */
 MemTxResult address_space_write(AddressSpace *as, hwaddr addr,
-                                MemTxAttrs attrs, const void *buf,
-                                hwaddr len);
+                                MemTxAttrs attrs, const void *buf, hwaddr len);
 
 /**
  * address_space_rw() - address_space_read() or address_space_write().
@@ -809,10 +806,10 @@ uint8_t address_space_ldub(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                            MemTxResult *result);
 void address_space_stb(AddressSpace *as, hwaddr addr, uint8_t val,
                        MemTxAttrs attrs, MemTxResult *result);
-uint16_t address_space_lduw_le(AddressSpace *as, hwaddr addr,
-                               MemTxAttrs attrs, MemTxResult *result);
-uint16_t address_space_lduw_be(AddressSpace *as, hwaddr addr,
-                               MemTxAttrs attrs, MemTxResult *result);
+uint16_t address_space_lduw_le(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
+                               MemTxResult *result);
+uint16_t address_space_lduw_be(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
+                               MemTxResult *result);
 uint32_t address_space_ldl_le(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
                               MemTxResult *result);
 uint32_t address_space_ldl_be(AddressSpace *as, hwaddr addr, MemTxAttrs attrs,
@@ -1035,9 +1032,9 @@ void address_space_get_stats(AddressSpace *as, AddressSpaceStats *stats);
 
 typedef enum MemoryRegionCacheKind {
     MRC_EMPTY,
-    MRC_DIRECT,         /* RAM: direct pointer */
-    MRC_MAPPED,         /* map-on-demand: one map() for the cache's life */
-    MRC_DISPATCH,       /* MMIO: every access goes through dispatch */
+    MRC_DIRECT, /* RAM: direct pointer */
+    MRC_MAPPED, /* map-on-demand: one map() for the cache's life */
+    MRC_DISPATCH, /* MMIO: every access goes through dispatch */
 } MemoryRegionCacheKind;
 
 /**
@@ -1051,14 +1048,14 @@ struct MemoryRegionCache {
     AddressSpace *as;
     MemoryRegion *mr;
     uint8_t *ptr;
-    hwaddr addr;            /* start in @as */
-    hwaddr xlat;            /* start inside @mr */
+    hwaddr addr; /* start in @as */
+    hwaddr xlat; /* start inside @mr */
     hwaddr len;
     bool is_write;
 };
 
 /* A cache that holds nothing, safe to destroy. */
-#define MEMORY_REGION_CACHE_INVALID ((MemoryRegionCache) { .kind = MRC_EMPTY })
+#define MEMORY_REGION_CACHE_INVALID ((MemoryRegionCache){ .kind = MRC_EMPTY })
 
 /**
  * address_space_cache_init() - resolve [@addr, @addr+@len) once.
@@ -1179,12 +1176,9 @@ void address_space_stq_le_cached(MemoryRegionCache *cache, hwaddr addr,
 struct MemoryListener {
     void (*begin)(MemoryListener *listener);
     void (*commit)(MemoryListener *listener);
-    void (*region_add)(MemoryListener *listener,
-                       MemoryRegionSection *section);
-    void (*region_del)(MemoryListener *listener,
-                       MemoryRegionSection *section);
-    void (*region_nop)(MemoryListener *listener,
-                       MemoryRegionSection *section);
+    void (*region_add)(MemoryListener *listener, MemoryRegionSection *section);
+    void (*region_del)(MemoryListener *listener, MemoryRegionSection *section);
+    void (*region_nop)(MemoryListener *listener, MemoryRegionSection *section);
     void (*log_start)(MemoryListener *listener, MemoryRegionSection *section,
                       int old_val, int new_val);
     void (*log_stop)(MemoryListener *listener, MemoryRegionSection *section,
@@ -1255,7 +1249,6 @@ void mtree_print_flatview(FILE *f, AddressSpace *as);
  * Return: an array to g_free(); the regions are not referenced, so use the
  * result only while the topology cannot change under you.
  */
-MemoryRegionSection *address_space_get_sections(AddressSpace *as,
-                                                size_t *n);
+MemoryRegionSection *address_space_get_sections(AddressSpace *as, size_t *n);
 
 #endif /* EXEC_MEMORY_H */

@@ -33,8 +33,9 @@ static void expect_refused(DemoCtx *d, const char *what, uint64_t status,
     } else if (before && memcmp(before, after, PAGE)) {
         demo_fail(d, "%s: refused, but the page changed", what);
     } else {
-        g_autofree char *outcome = g_strdup_printf("%s%s",
-            demo_status_str(status), before ? "; page unchanged" : "");
+        g_autofree char *outcome =
+            g_strdup_printf("%s%s", demo_status_str(status),
+                            before ? "; page unchanged" : "");
 
         refusal_line(d, what, outcome);
     }
@@ -56,7 +57,7 @@ static void readonly_grant(DemoCtx *d, uint64_t page, uint64_t dev_buf)
     for (mode = 0; mode < 2; mode++) {
         uint64_t st = demo_dma(d, dev_buf, g.dma_addr, PAGE,
                                DMA_TEST_CMD_COPY |
-                               (mode ? DMA_TEST_CMD_NO_MAP : 0));
+                                   (mode ? DMA_TEST_CMD_NO_MAP : 0));
 
         g_free(what);
         what = g_strdup_printf("device write to read-only grant ref %u (%s)",

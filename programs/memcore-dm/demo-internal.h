@@ -13,21 +13,21 @@
 
 typedef struct DemoCtx {
     DmMachine *m;
-    uint64_t seed;              /* the guest's pseudo-random data */
-    bool grants;                /* buffers are reached through grants */
-    bool tty;                   /* stdout is a terminal: redraw progress */
-    bool progress_open;         /* a progress line is on screen */
+    uint64_t seed; /* the guest's pseudo-random data */
+    bool grants; /* buffers are reached through grants */
+    bool tty; /* stdout is a terminal: redraw progress */
+    bool progress_open; /* a progress line is on screen */
     bool failed;
-    int64_t dma_ns;             /* duration of the last DMA command */
-    uint64_t verified;          /* bytes transferred and checked */
-    unsigned refusals;          /* expected refusals seen */
+    int64_t dma_ns; /* duration of the last DMA command */
+    uint64_t verified; /* bytes transferred and checked */
+    unsigned refusals; /* expected refusals seen */
 } DemoCtx;
 
 /* Pages the guest granted under consecutive refs. */
 typedef struct DemoGrant {
     uint32_t ref;
     unsigned npages;
-    uint64_t dma_addr;          /* what the guest hands the device */
+    uint64_t dma_addr; /* what the guest hands the device */
 } DemoGrant;
 
 /* One line of the throughput table; ns[0] map path, ns[1] copy path. */

@@ -35,7 +35,8 @@ const char *demo_status_str(uint64_t st)
     snprintf(buf, sizeof(buf), "refused: %s (%s)", dma_test_err_name(err),
              tx & MEMTX_ACCESS_ERROR ? "access error" :
              tx & MEMTX_DECODE_ERROR ? "decode error" :
-             tx ? "device error" : "no transaction");
+             tx                      ? "device error" :
+                                       "no transaction");
     return buf;
 }
 
@@ -138,8 +139,8 @@ void demo_print_table(DemoCtx *d, const DemoRow *rows, unsigned n)
            "  map path:  the device maps both sides with address_space_map "
            "and memcpys\n"
            "  copy path: address_space_read/write only%s\n\n"
-           "  %8s %7s %14s %14s\n", d->grants ?
-           " (grant copy, no mapping)" : "", "size", "rounds",
+           "  %8s %7s %14s %14s\n",
+           d->grants ? " (grant copy, no mapping)" : "", "size", "rounds",
            "map MiB/s", "copy MiB/s");
     for (i = 0; i < n; i++) {
         g_autofree char *sz = dm_format_size(rows[i].len);
@@ -164,10 +165,11 @@ static void print_grant_stats(DemoCtx *d)
         refused += gs.failures[i];
     }
     printf("  grant region: %" PRIu64 " maps (each one batched grant-map "
-           "call for all the\n    refs of a range), %" PRIu64 " unmaps, %"
-           PRIu64 " reads/writes by grant copy in %" PRIu64 "\n    page "
-           "segments; %" PRIu64 " refused by the hypervisor", gs.maps,
-           gs.unmaps, gs.copies, gs.copy_segments, refused);
+           "call for all the\n    refs of a range), %" PRIu64
+           " unmaps, %" PRIu64 " reads/writes by grant copy in %" PRIu64
+           "\n    page "
+           "segments; %" PRIu64 " refused by the hypervisor",
+           gs.maps, gs.unmaps, gs.copies, gs.copy_segments, refused);
     for (i = 1; i < XEN_GNTST_NR; i++) {
         if (gs.failures[i]) {
             printf("%s%s %" PRIu64, sep, xen_gntst_name(-i), gs.failures[i]);
@@ -190,8 +192,8 @@ void demo_print_summary(DemoCtx *d)
     address_space_get_stats(&d->m->as, &st);
     bmax = dm_format_size(st.bounce_max);
     printf("\nWhat memcore did:\n"
-           "  address_space_map: %" PRIu64 " maps, %" PRIu64 " unmaps, %"
-           PRIu64 " refused, %" PRIu64 " still outstanding\n"
+           "  address_space_map: %" PRIu64 " maps, %" PRIu64
+           " unmaps, %" PRIu64 " refused, %" PRIu64 " still outstanding\n"
            "  DMA device: %.1f MiB memcpy'd between two mappings, %.1f MiB "
            "through\n    address_space_read/write\n"
            "  bounce buffers: budget %s, %" PRIu64 " bytes in use now\n",
@@ -210,6 +212,7 @@ void demo_print_summary(DemoCtx *d)
         printf("\nResult: FAILED (see above)\n");
     } else {
         printf("\nResult: OK: %.1f MiB transferred and verified, %u "
-               "refusals as expected\n", mib(d->verified), d->refusals);
+               "refusals as expected\n",
+               mib(d->verified), d->refusals);
     }
 }

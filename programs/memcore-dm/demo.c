@@ -20,11 +20,12 @@
 #include "demo-internal.h"
 
 /* Guest-physical layout of the workload's buffers (all in RAM). */
-#define BUF_A       0x100000ULL     /* guest source buffer */
-#define BUF_B       0x300000ULL     /* guest destination buffer */
-#define BUF_DEV     0x500000ULL     /* the device's own buffer */
-#define BUF_RO      0x700000ULL     /* a page granted read-only */
-#define BUF_OFFSET  0x40            /* buffers start mid-page, as kmalloc'd
+#define BUF_A 0x100000ULL /* guest source buffer */
+#define BUF_B 0x300000ULL /* guest destination buffer */
+#define BUF_DEV 0x500000ULL /* the device's own buffer */
+#define BUF_RO 0x700000ULL /* a page granted read-only */
+#define BUF_OFFSET \
+    0x40 /* buffers start mid-page, as kmalloc'd
                                      * ones do, so page splits are real */
 #define DEMO_RAM_MIN (8ULL << 20)
 
@@ -41,16 +42,20 @@ uint64_t demo_dma(DemoCtx *d, uint64_t src, uint64_t dst, uint64_t len,
     MemTxAttrs a = MEMTXATTRS_UNSPECIFIED;
     struct timespec t0, t1;
 
-    address_space_stq_le(as, DM_DMA_TEST_BASE + DMA_TEST_REG_SRC, src, a, NULL);
-    address_space_stq_le(as, DM_DMA_TEST_BASE + DMA_TEST_REG_DST, dst, a, NULL);
-    address_space_stq_le(as, DM_DMA_TEST_BASE + DMA_TEST_REG_LEN, len, a, NULL);
+    address_space_stq_le(as, DM_DMA_TEST_BASE + DMA_TEST_REG_SRC, src, a,
+                         NULL);
+    address_space_stq_le(as, DM_DMA_TEST_BASE + DMA_TEST_REG_DST, dst, a,
+                         NULL);
+    address_space_stq_le(as, DM_DMA_TEST_BASE + DMA_TEST_REG_LEN, len, a,
+                         NULL);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    address_space_stq_le(as, DM_DMA_TEST_BASE + DMA_TEST_REG_CMD, cmd, a, NULL);
+    address_space_stq_le(as, DM_DMA_TEST_BASE + DMA_TEST_REG_CMD, cmd, a,
+                         NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     d->dma_ns = (t1.tv_sec - t0.tv_sec) * 1000000000LL +
                 (t1.tv_nsec - t0.tv_nsec);
-    return address_space_ldq_le(as, DM_DMA_TEST_BASE + DMA_TEST_REG_STATUS,
-                                a, NULL);
+    return address_space_ldq_le(as, DM_DMA_TEST_BASE + DMA_TEST_REG_STATUS, a,
+                                NULL);
 }
 
 uint64_t demo_dma_reg(DemoCtx *d, unsigned reg)
@@ -61,7 +66,7 @@ uint64_t demo_dma_reg(DemoCtx *d, unsigned reg)
 
 /* Guest-side grant of the pages under [gpa, gpa+len): consecutive refs. */
 bool demo_guest_grant(DemoCtx *d, uint64_t gpa, uint64_t len, bool ro,
-                        DemoGrant *g)
+                      DemoGrant *g)
 {
     uint64_t first = gpa >> 12, last = (gpa + len - 1) >> 12;
     int64_t ref;
@@ -69,8 +74,8 @@ bool demo_guest_grant(DemoCtx *d, uint64_t gpa, uint64_t len, bool ro,
     g->npages = last - first + 1;
     ref = dm_xen_grant(d->m->xen, first, g->npages, ro);
     if (ref < 0) {
-        demo_fail(d, "granting %u pages at gfn 0x%" PRIx64 ": %s",
-                  g->npages, first, g_strerror(-ref));
+        demo_fail(d, "granting %u pages at gfn 0x%" PRIx64 ": %s", g->npages,
+                  first, g_strerror(-ref));
         return false;
     }
     g->ref = ref;
@@ -88,7 +93,7 @@ bool demo_guest_end(DemoCtx *d, const DemoGrant *g)
         if (ret) {
             demo_fail(d, "ending access to ref %u: %s", g->ref + i,
                       ret == -EBUSY ? "still in use by the backend" :
-                      g_strerror(-ret));
+                                      g_strerror(-ret));
             return false;
         }
     }
@@ -127,8 +132,10 @@ static bool dma_ok(DemoCtx *d, uint64_t src, uint64_t dst, uint64_t len,
 
     *ns += d->dma_ns;
     if (st != DMA_TEST_STATUS_DONE) {
-        demo_fail(d, "DMA of %" PRIu64 " bytes 0x%" PRIx64 " -> 0x%" PRIx64
-                  " failed: %s", len, src, dst, demo_status_str(st));
+        demo_fail(d,
+                  "DMA of %" PRIu64 " bytes 0x%" PRIx64 " -> 0x%" PRIx64
+                  " failed: %s",
+                  len, src, dst, demo_status_str(st));
         return false;
     }
     return true;
@@ -157,8 +164,10 @@ static bool round_trip(DemoCtx *d, uint64_t len, uint64_t cmd, int64_t *ns)
         ok = demo_guest_end(d, &ga) && demo_guest_end(d, &gb) && ok;
     }
     if (ok && !demo_same_bytes(d, a, b, len)) {
-        demo_fail(d, "%" PRIu64 "-byte transfer: destination differs from "
-                  "source", len);
+        demo_fail(d,
+                  "%" PRIu64 "-byte transfer: destination differs from "
+                  "source",
+                  len);
         ok = false;
     }
     d->verified += ok ? len : 0;
@@ -204,12 +213,12 @@ static int check_machine(DmMachine *m)
     }
     if (m->ram_size < DEMO_RAM_MIN) {
         fprintf(stderr, "memcore-dm: -demo needs at least 8 MiB of RAM "
-                "(-m 8M)\n");
+                        "(-m 8M)\n");
         return 2;
     }
     if (m->xen && !dm_xen_can_grant(m->xen)) {
         fprintf(stderr, "memcore-dm: -demo plays the guest, so it needs "
-                "-accel xen-emu or -accel none\n");
+                        "-accel xen-emu or -accel none\n");
         return 2;
     }
     return 0;
@@ -217,7 +226,8 @@ static int check_machine(DmMachine *m)
 
 int dm_demo_run(DmMachine *m)
 {
-    DemoCtx d = { .m = m, .seed = 0x6d656d636f7265ULL,
+    DemoCtx d = { .m = m,
+                  .seed = 0x6d656d636f7265ULL,
                   .grants = m->xen != NULL,
                   .tty = isatty(STDOUT_FILENO) };
     DemoRow rows[G_N_ELEMENTS(sizes)] = { 0 };

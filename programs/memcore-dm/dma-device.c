@@ -17,11 +17,23 @@
 #include "dma-device.h"
 
 #define DMA_CHUNK (1ULL << 20)
-#define DMA_PAGE  4096ULL       /* unmapped moves go a page at a time */
+#define DMA_PAGE 4096ULL /* unmapped moves go a page at a time */
 
 enum {
-    R_ID, R_SRC, R_DST, R_LEN, R_PATTERN, R_CMD, R_STATUS, R_DONE,
-    R_MAPPED, R_FALLBACK, R_SHORT_MAPS, R_MAP_FAILS, R_MSI_ADDR, R_MSI_DATA,
+    R_ID,
+    R_SRC,
+    R_DST,
+    R_LEN,
+    R_PATTERN,
+    R_CMD,
+    R_STATUS,
+    R_DONE,
+    R_MAPPED,
+    R_FALLBACK,
+    R_SHORT_MAPS,
+    R_MAP_FAILS,
+    R_MSI_ADDR,
+    R_MSI_DATA,
     R_MSIS,
 };
 
@@ -29,9 +41,9 @@ struct DmaTestDevice {
     MemoryRegion mmio;
     MemReentrancyGuard guard;
     AddressSpace *as;
-    GMutex lock;                /* registers; held while a command runs */
+    GMutex lock; /* registers; held while a command runs */
     uint64_t regs[DMA_TEST_NR_REGS];
-    DmaTestMsiFn msi;           /* under lock */
+    DmaTestMsiFn msi; /* under lock */
     void *msi_opaque;
 };
 
@@ -101,9 +113,9 @@ static hwaddr piece_len(hwaddr src, hwaddr dst, hwaddr o, hwaddr left)
  * lands in @buf first, never straight in the destination, because a
  * failed read fills its buffer with zeroes. Returns the bytes moved.
  */
-static hwaddr move_pieces(DmaTestDevice *d, hwaddr src, hwaddr dst,
-                          hwaddr n, const uint8_t *s, uint8_t *p,
-                          uint8_t *buf, DmaOutcome *out)
+static hwaddr move_pieces(DmaTestDevice *d, hwaddr src, hwaddr dst, hwaddr n,
+                          const uint8_t *s, uint8_t *p, uint8_t *buf,
+                          DmaOutcome *out)
 {
     MemTxAttrs attrs = MEMTXATTRS_UNSPECIFIED;
     hwaddr o = 0;
@@ -134,9 +146,8 @@ static hwaddr move_pieces(DmaTestDevice *d, hwaddr src, hwaddr dst,
     return o;
 }
 
-static hwaddr copy_chunk(DmaTestDevice *d, hwaddr src, hwaddr dst,
-                         hwaddr n, bool use_map, uint8_t *buf,
-                         DmaOutcome *out)
+static hwaddr copy_chunk(DmaTestDevice *d, hwaddr src, hwaddr dst, hwaddr n,
+                         bool use_map, uint8_t *buf, DmaOutcome *out)
 {
     hwaddr sl = n, dl = n, moved;
     void *s = NULL, *p = NULL;
@@ -144,7 +155,7 @@ static hwaddr copy_chunk(DmaTestDevice *d, hwaddr src, hwaddr dst,
     if (use_map) {
         s = dma_map(d, src, &sl, false);
         if (s) {
-            n = sl;             /* never ask the destination for more */
+            n = sl; /* never ask the destination for more */
         }
         dl = n;
         p = dma_map(d, dst, &dl, true);
@@ -260,23 +271,23 @@ static void dma_run(DmaTestDevice *d, uint64_t cmd)
         hwaddr n = MIN(len - done, DMA_CHUNK);
 
         n = op == DMA_TEST_CMD_COPY ?
-            copy_chunk(d, src + done, dst + done, n, use_map, buf, &out) :
-            fill_chunk(d, dst + done, done, n, use_map, buf, &out);
+                copy_chunk(d, src + done, dst + done, n, use_map, buf, &out) :
+                fill_chunk(d, dst + done, done, n, use_map, buf, &out);
         done += n;
     }
     g_free(buf);
 
     /* Aimed at our own registers: the core refused it, maybe silently. */
-    if (!out.err &&
-        qatomic_read(&d->guard.refused) != refused) {
+    if (!out.err && qatomic_read(&d->guard.refused) != refused) {
         out.err = DMA_TEST_ERR_DST;
         out.tx = MEMTX_ACCESS_ERROR;
     }
     d->regs[R_DONE] = done;
     d->regs[R_STATUS] = DMA_TEST_STATUS_DONE |
-        (out.err ? DMA_TEST_STATUS_ERROR : 0) |
-        ((uint64_t)out.err << DMA_TEST_STATUS_ERR_SHIFT) |
-        ((uint64_t)(out.tx & 0xff) << DMA_TEST_STATUS_TX_SHIFT);
+                        (out.err ? DMA_TEST_STATUS_ERROR : 0) |
+                        ((uint64_t)out.err << DMA_TEST_STATUS_ERR_SHIFT) |
+                        ((uint64_t)(out.tx & 0xff)
+                         << DMA_TEST_STATUS_TX_SHIFT);
     /* Completion: one MSI per command, when the guest asked for it. */
     if (d->msi && d->regs[R_MSI_ADDR]) {
         d->msi(d->msi_opaque, d->regs[R_MSI_ADDR],
@@ -332,7 +343,7 @@ static void dma_write(void *opaque, hwaddr addr, uint64_t val, unsigned size)
         }
         break;
     default:
-        break;                  /* read-only */
+        break; /* read-only */
     }
     g_mutex_unlock(&d->lock);
 }

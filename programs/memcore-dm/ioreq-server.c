@@ -28,9 +28,10 @@ _Static_assert(sizeof(DmBufIoreq) == sizeof(buf_ioreq_t), "buf_ioreq_t size");
 _Static_assert(sizeof(DmBufIoreqPage) == sizeof(buffered_iopage_t),
                "buffered_iopage_t size");
 _Static_assert(DM_IOREQ_STATE_RESP_READY == STATE_IORESP_READY &&
-               DM_IOREQ_TYPE_COPY == IOREQ_TYPE_COPY &&
-               DM_IOREQ_TYPE_INVALIDATE == IOREQ_TYPE_INVALIDATE &&
-               DM_IOREQ_DIR_READ == IOREQ_READ, "ioreq constants");
+                   DM_IOREQ_TYPE_COPY == IOREQ_TYPE_COPY &&
+                   DM_IOREQ_TYPE_INVALIDATE == IOREQ_TYPE_INVALIDATE &&
+                   DM_IOREQ_DIR_READ == IOREQ_READ,
+               "ioreq constants");
 
 /* Xen shows this to toolstack builds only (__XEN_TOOLS__); it is ABI. */
 #ifndef HVM_IOREQSRV_BUFIOREQ_ATOMIC
@@ -40,12 +41,12 @@ _Static_assert(DM_IOREQ_STATE_RESP_READY == STATE_IORESP_READY &&
 #define DM_ERROR g_quark_from_static_string("memcore-dm-ioreq")
 
 #define server_of(l) \
-    ((DmIoreqServer *)((char *)(l) - offsetof(DmIoreqServer, listener)))
+    ((DmIoreqServer *)((char *)(l)-offsetof(DmIoreqServer, listener)))
 
 /* Resource frames: the buffered ring first, then the ioreq page. */
-#define FRAME_BUFIOREQ  0
-#define FRAME_IOREQ     1
-#define NR_FRAMES       2
+#define FRAME_BUFIOREQ 0
+#define FRAME_IOREQ 1
+#define NR_FRAMES 2
 
 /* Guest-physical addresses beyond this are not a guest's (52-bit). */
 #define GUEST_PHYS_LIMIT (1ULL << 52)
@@ -64,24 +65,24 @@ struct DmIoreqServer {
     xenforeignmemory_resource_handle *fres;
     bool created, enabled;
     ioservid_t id;
-    void *pages;                /* NR_FRAMES pages */
+    void *pages; /* NR_FRAMES pages */
     DmBufIoreqPage *bufpage;
-    DmIoreq *slots;             /* one per vCPU */
+    DmIoreq *slots; /* one per vCPU */
     unsigned nr_vcpus;
-    evtchn_port_t *vcpu_ports;  /* local ports; 0 = not bound */
-    evtchn_port_t buf_port;     /* local; 0 = not bound */
+    evtchn_port_t *vcpu_ports; /* local ports; 0 = not bound */
+    evtchn_port_t buf_port; /* local; 0 = not bound */
     MemoryListener listener;
     bool listening;
-    GArray *ranges;             /* ClaimedRange */
-    GError *claim_error;        /* first failure inside the listener */
+    GArray *ranges; /* ClaimedRange */
+    GError *claim_error; /* first failure inside the listener */
 };
 
 static bool fail(GError **errp, const char *step, uint16_t domid)
 {
     int e = errno;
 
-    g_set_error(errp, DM_ERROR, e, "ioreq server for domain %u: %s: %s",
-                domid, step, g_strerror(e));
+    g_set_error(errp, DM_ERROR, e, "ioreq server for domain %u: %s: %s", domid,
+                step, g_strerror(e));
     return false;
 }
 
@@ -104,9 +105,8 @@ static void claim_add(MemoryListener *l, MemoryRegionSection *sec)
     }
     r.start = sec->offset_within_address_space;
     r.last = r.start + int128_get64(int128_sub(sec->size, int128_make64(1)));
-    if (xendevicemodel_map_io_range_to_ioreq_server(s->dmod, s->domid,
-                                                    s->id, 1, r.start,
-                                                    r.last)) {
+    if (xendevicemodel_map_io_range_to_ioreq_server(s->dmod, s->domid, s->id,
+                                                    1, r.start, r.last)) {
         if (!s->claim_error) {
             fail(&s->claim_error, "map_io_range_to_ioreq_server", s->domid);
         }
@@ -143,8 +143,9 @@ static void claim_del(MemoryListener *l, MemoryRegionSection *sec)
 
 static bool open_handles(DmIoreqServer *s, GError **errp)
 {
-    s->logger = (xentoollog_logger *)
-        xtl_createlogger_stdiostream(stderr, XTL_CRITICAL, 0);
+    s->logger = (xentoollog_logger *)xtl_createlogger_stdiostream(stderr,
+                                                                  XTL_CRITICAL,
+                                                                  0);
     s->dmod = xendevicemodel_open(s->logger, 0);
     if (!s->dmod) {
         return fail(errp, "xendevicemodel_open", s->domid);
@@ -170,9 +171,10 @@ static bool create_and_map(DmIoreqServer *s, GError **errp)
         return fail(errp, "nr_vcpus", s->domid);
     }
     if (n == 0 || n > DM_IOREQ_MAX_VCPUS) {
-        g_set_error(errp, DM_ERROR, 0, "ioreq server for domain %u: %u "
-                    "vCPUs (one ioreq page serves 1..%zu)", s->domid, n,
-                    DM_IOREQ_MAX_VCPUS);
+        g_set_error(errp, DM_ERROR, 0,
+                    "ioreq server for domain %u: %u "
+                    "vCPUs (one ioreq page serves 1..%zu)",
+                    s->domid, n, DM_IOREQ_MAX_VCPUS);
         return false;
     }
     s->nr_vcpus = n;
@@ -192,8 +194,8 @@ static bool create_and_map(DmIoreqServer *s, GError **errp)
     }
     s->bufpage = s->pages;
     s->slots = (DmIoreq *)((char *)s->pages + FRAME_IOREQ * 4096);
-    if (xendevicemodel_get_ioreq_server_info(s->dmod, s->domid, s->id,
-                                             NULL, NULL, &remote)) {
+    if (xendevicemodel_get_ioreq_server_info(s->dmod, s->domid, s->id, NULL,
+                                             NULL, &remote)) {
         return fail(errp, "get_ioreq_server_info", s->domid);
     }
     local = xenevtchn_bind_interdomain(s->xce, s->domid, remote);
@@ -206,7 +208,7 @@ static bool create_and_map(DmIoreqServer *s, GError **errp)
 
 static bool claim_ranges(DmIoreqServer *s, GError **errp)
 {
-    s->listener = (MemoryListener) {
+    s->listener = (MemoryListener){
         .region_add = claim_add,
         .region_del = claim_del,
         .name = "xen-ioreq",
@@ -233,8 +235,7 @@ static bool enable_and_bind(DmIoreqServer *s, GError **errp)
     s->vcpu_ports = g_new0(evtchn_port_t, s->nr_vcpus);
     for (i = 0; i < s->nr_vcpus; i++) {
         xenevtchn_port_or_error_t local =
-            xenevtchn_bind_interdomain(s->xce, s->domid,
-                                       s->slots[i].vp_eport);
+            xenevtchn_bind_interdomain(s->xce, s->domid, s->slots[i].vp_eport);
 
         if (local < 0) {
             return fail(errp, "binding a vCPU's ioreq port", s->domid);
@@ -311,8 +312,8 @@ bool dm_ioreq_server_domain_alive(DmIoreqServer *s)
 {
     evtchn_port_t port;
 
-    if (!xendevicemodel_get_ioreq_server_info(s->dmod, s->domid, s->id,
-                                              NULL, NULL, &port)) {
+    if (!xendevicemodel_get_ioreq_server_info(s->dmod, s->domid, s->id, NULL,
+                                              NULL, &port)) {
         return true;
     }
     return errno != ENOENT && errno != ESRCH;
@@ -340,11 +341,10 @@ int dm_ioreq_server_probe_other_domain(DmIoreqServer *s)
     return xendevicemodel_nr_vcpus(s->dmod, other, &n) ? errno : 0;
 }
 
-int dm_ioreq_server_inject_msi(DmIoreqServer *s, uint64_t addr,
-                               uint32_t data)
+int dm_ioreq_server_inject_msi(DmIoreqServer *s, uint64_t addr, uint32_t data)
 {
-    return xendevicemodel_inject_msi(s->dmod, s->domid, addr, data) ?
-           errno : 0;
+    return xendevicemodel_inject_msi(s->dmod, s->domid, addr, data) ? errno :
+                                                                      0;
 }
 
 unsigned dm_ioreq_server_nr_vcpus(DmIoreqServer *s)
@@ -441,8 +441,7 @@ int dm_ioreq_server_probe_other_domain(DmIoreqServer *s)
     return ENOSYS;
 }
 
-int dm_ioreq_server_inject_msi(DmIoreqServer *s, uint64_t addr,
-                               uint32_t data)
+int dm_ioreq_server_inject_msi(DmIoreqServer *s, uint64_t addr, uint32_t data)
 {
     return ENOSYS;
 }

@@ -89,8 +89,7 @@ int dm_ioreq_server_probe_other_domain(DmIoreqServer *s);
  *
  * Return: 0, or the errno of the refusal.
  */
-int dm_ioreq_server_inject_msi(DmIoreqServer *s, uint64_t addr,
-                               uint32_t data);
+int dm_ioreq_server_inject_msi(DmIoreqServer *s, uint64_t addr, uint32_t data);
 
 /** dm_ioreq_server_nr_vcpus() - vCPUs served. */
 unsigned dm_ioreq_server_nr_vcpus(DmIoreqServer *s);

@@ -24,8 +24,7 @@ static uint64_t rep_addr(uint64_t base, uint32_t i, uint32_t size, bool df)
 }
 
 /* Do @count repeats of @size bytes from @base stay inside 2^64? */
-static bool rep_range_ok(uint64_t base, uint32_t count, uint32_t size,
-                         bool df)
+static bool rep_range_ok(uint64_t base, uint32_t count, uint32_t size, bool df)
 {
     uint64_t span = (uint64_t)(count - 1) * size;
     uint64_t lowest;
@@ -260,7 +259,7 @@ unsigned dm_ioreq_drain_buffered(DmIoreqTarget *t, DmBufIoreqPage *page)
             t->stats.buffered++;
             done++;
         } else {
-            t->stats.malformed++;       /* posted reads make no sense */
+            t->stats.malformed++; /* posted reads make no sense */
         }
         consumed += used;
         qatomic_fetch_add_release(&page->read_pointer, used);

@@ -25,7 +25,7 @@
  * instruction at page boundaries, so real requests stay within a page;
  * anything larger is refused.
  */
-#define DM_IOREQ_MAX_BYTES  DM_IOREQ_PAGE_SIZE
+#define DM_IOREQ_MAX_BYTES DM_IOREQ_PAGE_SIZE
 
 /**
  * struct DmIoreqStats - what the server did, for -trace-free inspection.

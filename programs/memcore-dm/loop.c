@@ -23,7 +23,7 @@ typedef struct DmLoopWatch {
 } DmLoopWatch;
 
 struct DmLoop {
-    GArray *watches;            /* of DmLoopWatch */
+    GArray *watches; /* of DmLoopWatch */
     bool quit;
     int status;
 };
@@ -47,8 +47,7 @@ DmLoop *dm_loop_new(void)
     struct sigaction sa = { .sa_handler = on_stop_signal };
     DmLoop *l;
 
-    if (stop_pipe[0] < 0 &&
-        pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+    if (stop_pipe[0] < 0 && pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
         fprintf(stderr, "memcore-dm: pipe: %s\n", strerror(errno));
         return NULL;
     }
@@ -211,7 +210,7 @@ bool dm_loop_write(DmLoop *l, int fd, const void *buf, size_t len)
             continue;
         }
         if (n <= 0) {
-            return false;       /* peer gone: EPIPE, SIGPIPE is ignored */
+            return false; /* peer gone: EPIPE, SIGPIPE is ignored */
         }
         s += n;
         len -= n;

@@ -10,16 +10,17 @@
 
 bool dm_machine_check_options(const DmOptions *o, GError **errp)
 {
-    uint64_t max = o->machine == DM_MACHINE_XENVIRT ?
-                   DM_XENVIRT_RAM_MAX : DM_NONE_RAM_MAX;
+    uint64_t max = o->machine == DM_MACHINE_XENVIRT ? DM_XENVIRT_RAM_MAX :
+                                                      DM_NONE_RAM_MAX;
     g_autofree char *want = dm_format_size(o->ram_size);
     g_autofree char *lim = NULL;
 
     if (o->ram_size < DM_RAM_MIN || o->ram_size > max) {
         lim = dm_format_size(o->ram_size < DM_RAM_MIN ? DM_RAM_MIN : max);
-        g_set_error(errp, DM_ERROR, 0, "-m: %s is too %s for machine '%s' "
-                    "(at %s %s)", want,
-                    o->ram_size < DM_RAM_MIN ? "small" : "large",
+        g_set_error(errp, DM_ERROR, 0,
+                    "-m: %s is too %s for machine '%s' "
+                    "(at %s %s)",
+                    want, o->ram_size < DM_RAM_MIN ? "small" : "large",
                     dm_machine_name(o->machine),
                     o->ram_size < DM_RAM_MIN ? "least" : "most", lim);
         return false;
@@ -38,7 +39,7 @@ static bool init_ram(DmMachine *m, GError **errp)
 
     m->ram_mr = m->xen ? dm_xen_ram_region(m->xen) : NULL;
     if (m->ram_mr) {
-        return true;            /* real Xen: the guest's own RAM */
+        return true; /* real Xen: the guest's own RAM */
     }
     m->ram_mr = &m->ram;
     if (host) {

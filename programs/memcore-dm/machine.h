@@ -22,25 +22,25 @@
 #include "xen.h"
 
 /* RAM must stay below the devices on xenvirt. */
-#define DM_XENVIRT_RAM_MAX  (3ULL << 30)
-#define DM_NONE_RAM_MAX     (1ULL << 40)
-#define DM_RAM_MIN          (1ULL << 20)
+#define DM_XENVIRT_RAM_MAX (3ULL << 30)
+#define DM_NONE_RAM_MAX (1ULL << 40)
+#define DM_RAM_MIN (1ULL << 20)
 
 /* The ROM starts with this banner; byte i >= 16 holds i & 0xff. */
-#define DM_ROM_BANNER       "memcore-dm ROM\n"
+#define DM_ROM_BANNER "memcore-dm ROM\n"
 
 typedef struct DmMachine {
     DmMachineType type;
     DmAccelType accel;
     uint64_t ram_size;
     MemoryRegion sysmem;
-    MemoryRegion *ram_mr;       /* &ram, or real Xen's mapcache region */
+    MemoryRegion *ram_mr; /* &ram, or real Xen's mapcache region */
     MemoryRegion ram;
     MemoryRegion rom;
-    bool ram_ready, rom_ready;  /* initialised, so finalize them */
-    DmaTestDevice *dma;         /* xenvirt only */
-    DmScratch *scratch;         /* xenvirt only */
-    DmXen *xen;                 /* NULL with -accel none */
+    bool ram_ready, rom_ready; /* initialised, so finalize them */
+    DmaTestDevice *dma; /* xenvirt only */
+    DmScratch *scratch; /* xenvirt only */
+    DmXen *xen; /* NULL with -accel none */
     AddressSpace as;
 } DmMachine;
 

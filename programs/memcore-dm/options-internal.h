@@ -13,18 +13,16 @@
 GQuark dm_error_quark(void);
 
 /* An option handler: @arg is its value (NULL for flags). */
-typedef bool (*DmOptionHandler)(DmOptions *o, const char *opt,
-                                const char *arg, GError **errp);
+typedef bool (*DmOptionHandler)(DmOptions *o, const char *opt, const char *arg,
+                                GError **errp);
 
 /* -chardev socket,id=ID,path=PATH[,server=on|off][,wait=on|off] */
 bool dm_opt_chardev(DmOptions *o, const char *opt, const char *arg,
                     GError **errp);
 /* -mon chardev=ID,mode=control[,pretty=on|off] */
-bool dm_opt_mon(DmOptions *o, const char *opt, const char *arg,
-                GError **errp);
+bool dm_opt_mon(DmOptions *o, const char *opt, const char *arg, GError **errp);
 /* -qmp unix:PATH[,server=on|off][,wait=on|off] */
-bool dm_opt_qmp(DmOptions *o, const char *opt, const char *arg,
-                GError **errp);
+bool dm_opt_qmp(DmOptions *o, const char *opt, const char *arg, GError **errp);
 
 /**
  * dm_options_check_monitor() - once every option is known: -mon's

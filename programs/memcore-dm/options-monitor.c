@@ -41,9 +41,9 @@ static bool socket_prop(const char *opt, const char *p, bool *server,
     } else if (!strcmp(p, "nowait") || !strcmp(p, "wait=on") ||
                !strcmp(p, "wait=off")) {
         /* Nothing happens before a client talks, so waiting is moot. */
-    } else if (g_str_has_prefix(p, "server=") || g_str_has_prefix(p, "wait=")) {
-        g_set_error(errp, DM_ERROR, 0, "%s: invalid '%s' (on or off)",
-                    opt, p);
+    } else if (g_str_has_prefix(p, "server=") ||
+               g_str_has_prefix(p, "wait=")) {
+        g_set_error(errp, DM_ERROR, 0, "%s: invalid '%s' (on or off)", opt, p);
         *bad = true;
     } else {
         return false;
@@ -60,8 +60,10 @@ bool dm_opt_chardev(DmOptions *o, const char *opt, const char *arg,
     bool bad;
 
     if (!parts[0] || strcmp(parts[0], "socket")) {
-        g_set_error(errp, DM_ERROR, 0, "%s: unsupported backend '%s' (only "
-                    "socket,id=ID,path=PATH)", opt, parts[0] ? parts[0] : "");
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: unsupported backend '%s' (only "
+                    "socket,id=ID,path=PATH)",
+                    opt, parts[0] ? parts[0] : "");
         return false;
     }
     c = g_new0(DmChardev, 1);
@@ -79,7 +81,8 @@ bool dm_opt_chardev(DmOptions *o, const char *opt, const char *arg,
             g_free(c->path);
             c->path = g_strdup(p + 5);
         } else if (!socket_prop(opt, p, &c->server, errp, &bad)) {
-            g_set_error(errp, DM_ERROR, 0, "%s: unknown socket property "
+            g_set_error(errp, DM_ERROR, 0,
+                        "%s: unknown socket property "
                         "'%s' (id=, path=, server=on|off, wait=on|off)",
                         opt, p);
             return false;
@@ -88,8 +91,10 @@ bool dm_opt_chardev(DmOptions *o, const char *opt, const char *arg,
         }
     }
     if (!c->id || !c->path) {
-        g_set_error(errp, DM_ERROR, 0, "%s: needs id=ID and path=PATH (a "
-                    "unix socket)", opt);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: needs id=ID and path=PATH (a "
+                    "unix socket)",
+                    opt);
         return false;
     }
     for (i = 0; i + 1 < o->chardevs->len; i++) {
@@ -112,8 +117,7 @@ static bool second_monitor(DmOptions *o, const char *opt, GError **errp)
     return false;
 }
 
-bool dm_opt_mon(DmOptions *o, const char *opt, const char *arg,
-                GError **errp)
+bool dm_opt_mon(DmOptions *o, const char *opt, const char *arg, GError **errp)
 {
     g_auto(GStrv) parts = g_strsplit(arg, ",", 0);
     const char *id = NULL;
@@ -130,8 +134,10 @@ bool dm_opt_mon(DmOptions *o, const char *opt, const char *arg,
         } else if (!strcmp(p, "pretty=on") || !strcmp(p, "pretty=off")) {
             /* Replies are one line either way; clients parse them. */
         } else {
-            g_set_error(errp, DM_ERROR, 0, "%s: unsupported property '%s' "
-                        "(chardev=ID, mode=control, pretty=on|off)", opt, p);
+            g_set_error(errp, DM_ERROR, 0,
+                        "%s: unsupported property '%s' "
+                        "(chardev=ID, mode=control, pretty=on|off)",
+                        opt, p);
             return false;
         }
     }
@@ -140,8 +146,10 @@ bool dm_opt_mon(DmOptions *o, const char *opt, const char *arg,
         return false;
     }
     if (!control) {
-        g_set_error(errp, DM_ERROR, 0, "%s: needs mode=control: the monitor "
-                    "speaks QMP only (there is no human monitor)", opt);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: needs mode=control: the monitor "
+                    "speaks QMP only (there is no human monitor)",
+                    opt);
         return false;
     }
     if (second_monitor(o, opt, errp)) {
@@ -152,16 +160,17 @@ bool dm_opt_mon(DmOptions *o, const char *opt, const char *arg,
     return true;
 }
 
-bool dm_opt_qmp(DmOptions *o, const char *opt, const char *arg,
-                GError **errp)
+bool dm_opt_qmp(DmOptions *o, const char *opt, const char *arg, GError **errp)
 {
     g_auto(GStrv) parts = NULL;
     unsigned i;
     bool bad, server = false;
 
     if (!g_str_has_prefix(arg, "unix:") || !arg[5] || arg[5] == ',') {
-        g_set_error(errp, DM_ERROR, 0, "%s: unsupported backend '%s' "
-                    "(unix:PATH[,server=on|off][,wait=on|off])", opt, arg);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: unsupported backend '%s' "
+                    "(unix:PATH[,server=on|off][,wait=on|off])",
+                    opt, arg);
         return false;
     }
     if (second_monitor(o, opt, errp)) {
@@ -170,8 +179,10 @@ bool dm_opt_qmp(DmOptions *o, const char *opt, const char *arg,
     parts = g_strsplit(arg + 5, ",", 0);
     for (i = 1; parts[i]; i++) {
         if (!socket_prop(opt, parts[i], &server, errp, &bad)) {
-            g_set_error(errp, DM_ERROR, 0, "%s: unknown socket property "
-                        "'%s' (server=on|off, wait=on|off)", opt, parts[i]);
+            g_set_error(errp, DM_ERROR, 0,
+                        "%s: unknown socket property "
+                        "'%s' (server=on|off, wait=on|off)",
+                        opt, parts[i]);
             return false;
         } else if (bad) {
             return false;
@@ -207,8 +218,10 @@ bool dm_options_check_monitor(DmOptions *o, GError **errp)
     for (i = 0; o->chardevs && i < o->chardevs->len; i++) {
         c = o->chardevs->pdata[i];
         if (!c->used) {
-            g_set_error(errp, DM_ERROR, 0, "-chardev: id '%s' is not used "
-                        "by -mon (the QMP monitor is its only user)", c->id);
+            g_set_error(errp, DM_ERROR, 0,
+                        "-chardev: id '%s' is not used "
+                        "by -mon (the QMP monitor is its only user)",
+                        c->id);
             return false;
         }
     }

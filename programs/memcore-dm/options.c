@@ -44,7 +44,7 @@ bool dm_parse_size(const char *str, uint64_t *size)
     unsigned long long v;
     const char *s;
     char *end;
-    unsigned shift = 20;        /* QEMU's -m counts in MiB by default */
+    unsigned shift = 20; /* QEMU's -m counts in MiB by default */
 
     if (!g_ascii_isdigit(str[0])) {
         return false;
@@ -94,8 +94,10 @@ static bool opt_machine(DmOptions *o, const char *opt, const char *arg,
 
     for (i = 1; parts[0] && parts[i]; i++) {
         if (!g_str_has_prefix(parts[i], "accel=")) {
-            g_set_error(errp, DM_ERROR, 0, "%s: unknown machine property "
-                        "'%s' (only accel=NAME)", opt, parts[i]);
+            g_set_error(errp, DM_ERROR, 0,
+                        "%s: unknown machine property "
+                        "'%s' (only accel=NAME)",
+                        opt, parts[i]);
             return false;
         }
         if (!opt_accel(o, opt, parts[i] + 6, errp)) {
@@ -113,8 +115,10 @@ static bool opt_machine(DmOptions *o, const char *opt, const char *arg,
     } else if (!strcmp(arg, "none")) {
         o->machine = DM_MACHINE_NONE;
     } else {
-        g_set_error(errp, DM_ERROR, 0, "%s: unknown machine '%s' "
-                    "(xenvirt or none; try -machine help)", opt, arg);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: unknown machine '%s' "
+                    "(xenvirt or none; try -machine help)",
+                    opt, arg);
         return false;
     }
     return true;
@@ -126,9 +130,11 @@ static bool opt_m(DmOptions *o, const char *opt, const char *arg,
     const char *s = g_str_has_prefix(arg, "size=") ? arg + 5 : arg;
 
     if (!dm_parse_size(s, &o->ram_size)) {
-        g_set_error(errp, DM_ERROR, 0, "%s: invalid size '%s' (a whole "
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: invalid size '%s' (a whole "
                     "number with an optional B, K, M, G or T suffix; "
-                    "MiB without one)", opt, arg);
+                    "MiB without one)",
+                    opt, arg);
         return false;
     }
     return true;
@@ -142,15 +148,19 @@ static bool parse_domid(const char *opt, const char *prop, uint16_t *domid,
     char *end;
 
     if (!g_str_has_prefix(prop, "domid=")) {
-        g_set_error(errp, DM_ERROR, 0, "%s: unknown property '%s' "
-                    "(only domid=N)", opt, prop);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: unknown property '%s' "
+                    "(only domid=N)",
+                    opt, prop);
         return false;
     }
     errno = 0;
     v = strtoull(prop + 6, &end, 0);
     if (errno || end == prop + 6 || *end || v < 1 || v > 0x7fef) {
-        g_set_error(errp, DM_ERROR, 0, "%s: invalid domid '%s' "
-                    "(1..32751)", opt, prop + 6);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: invalid domid '%s' "
+                    "(1..32751)",
+                    opt, prop + 6);
         return false;
     }
     *domid = v;
@@ -175,13 +185,17 @@ static bool parse_accel(DmOptions *o, const char *opt, const char *arg,
         /* qtest harnesses pass "-accel qtest": no CPU runs either way. */
         o->accel = DM_ACCEL_NONE;
     } else {
-        g_set_error(errp, DM_ERROR, 0, "%s: unknown accelerator '%s' "
-                    "(xen-emu, xen,domid=N, none or qtest)", opt, parts[0]);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: unknown accelerator '%s' "
+                    "(xen-emu, xen,domid=N, none or qtest)",
+                    opt, parts[0]);
         return false;
     }
     if (o->accel == DM_ACCEL_NONE && parts[1]) {
-        g_set_error(errp, DM_ERROR, 0, "%s: '%s' takes no properties, "
-                    "got '%s'", opt, parts[0], parts[1]);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: '%s' takes no properties, "
+                    "got '%s'",
+                    opt, parts[0], parts[1]);
         return false;
     }
     for (i = 1; parts[i]; i++) {
@@ -190,8 +204,10 @@ static bool parse_accel(DmOptions *o, const char *opt, const char *arg,
         }
     }
     if (o->accel == DM_ACCEL_XEN && i == 1) {
-        g_set_error(errp, DM_ERROR, 0, "%s: xen needs the guest's domain: "
-                    "-accel xen,domid=N", opt);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: xen needs the guest's domain: "
+                    "-accel xen,domid=N",
+                    opt);
         return false;
     }
     return true;
@@ -234,13 +250,17 @@ static bool parse_unix_props(DmOptions *o, const char *opt, char **props,
             /* Nothing happens before a client talks, so waiting is moot. */
             if (strcmp(p, "nowait") && strcmp(p, "wait=on") &&
                 strcmp(p, "wait=off")) {
-                g_set_error(errp, DM_ERROR, 0, "%s: invalid '%s' "
-                            "(wait=on or wait=off)", opt, p);
+                g_set_error(errp, DM_ERROR, 0,
+                            "%s: invalid '%s' "
+                            "(wait=on or wait=off)",
+                            opt, p);
                 return false;
             }
         } else {
-            g_set_error(errp, DM_ERROR, 0, "%s: unknown socket property "
-                        "'%s' (server, wait=on|off)", opt, p);
+            g_set_error(errp, DM_ERROR, 0,
+                        "%s: unknown socket property "
+                        "'%s' (server, wait=on|off)",
+                        opt, p);
             return false;
         }
     }
@@ -257,8 +277,10 @@ static bool opt_qtest(DmOptions *o, const char *opt, const char *arg,
         return true;
     }
     if (!g_str_has_prefix(arg, "unix:")) {
-        g_set_error(errp, DM_ERROR, 0, "%s: unsupported backend '%s' "
-                    "(stdio or unix:PATH[,server])", opt, arg);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: unsupported backend '%s' "
+                    "(stdio or unix:PATH[,server])",
+                    opt, arg);
         return false;
     }
     parts = g_strsplit(arg + 5, ",", 0);
@@ -287,8 +309,10 @@ static bool opt_only_none(DmOptions *o, const char *opt, const char *arg,
                           GError **errp)
 {
     if (strcmp(arg, "none")) {
-        g_set_error(errp, DM_ERROR, 0, "%s: only 'none' is supported, "
-                    "got '%s'", opt, arg);
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s: only 'none' is supported, "
+                    "got '%s'",
+                    opt, arg);
         return false;
     }
     return true;
@@ -310,7 +334,7 @@ static bool opt_flag(DmOptions *o, const char *opt, const char *arg,
     } else if (!strcmp(name, "version")) {
         o->info = DM_INFO_VERSION;
     } else if (!strcmp(name, "S")) {
-        o->start_paused = true;     /* only query-status can tell */
+        o->start_paused = true; /* only query-status can tell */
     }
     /* -nodefaults, -nographic: there is nothing to turn off. */
     return true;
@@ -347,11 +371,13 @@ bool dm_options_serve_xen(const DmOptions *o)
 static bool check_xen_dm(const DmOptions *o, GError **errp)
 {
     const char *given = o->xen_restrict ? "-xen-domid-restrict" :
-                        o->runas ? "-runas" :
-                        o->chroot_dir ? "-chroot" : NULL;
+                        o->runas        ? "-runas" :
+                        o->chroot_dir   ? "-chroot" :
+                                          NULL;
 
     if (given && !dm_options_serve_xen(o)) {
-        g_set_error(errp, DM_ERROR, 0, "%s only applies when serving a Xen "
+        g_set_error(errp, DM_ERROR, 0,
+                    "%s only applies when serving a Xen "
                     "guest: -accel xen,domid=N without -qtest, -qmp or -mtree",
                     given);
         return false;
@@ -411,22 +437,26 @@ static const DmOptionDef *find_option(const char *arg)
 static bool check_combination(const DmOptions *o, GError **errp)
 {
     if (o->demo && o->qtest != DM_QTEST_OFF) {
-        g_set_error(errp, DM_ERROR, 0, "-demo and -qtest cannot be combined: "
+        g_set_error(errp, DM_ERROR, 0,
+                    "-demo and -qtest cannot be combined: "
                     "the demo plays the guest itself");
         return false;
     }
     if (o->demo && o->machine != DM_MACHINE_XENVIRT) {
-        g_set_error(errp, DM_ERROR, 0, "-demo needs -machine xenvirt "
+        g_set_error(errp, DM_ERROR, 0,
+                    "-demo needs -machine xenvirt "
                     "(machine 'none' has no DMA device)");
         return false;
     }
     if (o->demo && o->accel == DM_ACCEL_XEN) {
-        g_set_error(errp, DM_ERROR, 0, "-demo plays the guest, so it needs "
+        g_set_error(errp, DM_ERROR, 0,
+                    "-demo plays the guest, so it needs "
                     "-accel xen-emu or -accel none, not xen");
         return false;
     }
     if (o->demo && o->qmp_path) {
-        g_set_error(errp, DM_ERROR, 0, "-demo and a QMP monitor cannot be "
+        g_set_error(errp, DM_ERROR, 0,
+                    "-demo and a QMP monitor cannot be "
                     "combined: the demo runs to its end and exits");
         return false;
     }
@@ -435,9 +465,9 @@ static bool check_combination(const DmOptions *o, GError **errp)
         return false;
     }
     if (!o->info && !o->demo && !o->mtree && !o->mtree_flat &&
-        o->qtest == DM_QTEST_OFF && !o->qmp_path &&
-        !dm_options_serve_xen(o)) {
-        g_set_error(errp, DM_ERROR, 0, "nothing to do: give -qtest, -qmp, "
+        o->qtest == DM_QTEST_OFF && !o->qmp_path && !dm_options_serve_xen(o)) {
+        g_set_error(errp, DM_ERROR, 0,
+                    "nothing to do: give -qtest, -qmp, "
                     "-demo, -mtree, -mtree-flat or -accel xen,domid=N "
                     "(see -help)");
         return false;
@@ -457,13 +487,14 @@ bool dm_options_parse(DmOptions *o, int argc, char **argv, GError **errp)
 
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        const DmOptionDef *def = arg[0] == '-' && arg[1] ?
-                                 find_option(arg) : NULL;
+        const DmOptionDef *def = arg[0] == '-' && arg[1] ? find_option(arg) :
+                                                           NULL;
 
         if (!def) {
-            g_set_error(errp, DM_ERROR, 0, arg[0] == '-' ?
-                        "unknown option '%s' (see -help)" :
-                        "unexpected argument '%s' (see -help)", arg);
+            g_set_error(errp, DM_ERROR, 0,
+                        arg[0] == '-' ? "unknown option '%s' (see -help)" :
+                                        "unexpected argument '%s' (see -help)",
+                        arg);
             return false;
         }
         if (def->has_arg && i + 1 >= argc) {
@@ -474,7 +505,7 @@ bool dm_options_parse(DmOptions *o, int argc, char **argv, GError **errp)
             return false;
         }
         if (o->info) {
-            return true;        /* -help and friends win over the rest */
+            return true; /* -help and friends win over the rest */
         }
     }
     if (!dm_options_check_monitor(o, errp) || !check_combination(o, errp)) {
@@ -498,56 +529,56 @@ void dm_options_clear(DmOptions *o)
 }
 
 static const char help_text[] =
-"Usage: memcore-dm [options]\n"
-"\n"
-"A small device model built on libmemcore. It serves QEMU's qtest\n"
-"protocol, prints its memory map, or runs a built-in guest workload.\n"
-"\n"
-"Machine:\n"
-"  -machine NAME        xenvirt (default): RAM at 0, a ROM, a DMA test device,\n"
-"                       an MMIO scratch buffer, Xen grants at 2^63;\n"
-"                       none: RAM only. -machine help lists them.\n"
-"  -m SIZE              guest RAM, e.g. 128M, 1G (no suffix: MiB; default 128M)\n"
-"  -accel NAME          (the first -accel given wins, as in QEMU)\n"
-"                       xen-emu[,domid=N] (default): emulated hypervisor with\n"
-"                       one guest domain (domid 1 unless given);\n"
-"                       xen,domid=N: real Xen through libxengnttab;\n"
-"                       none (or qtest): no hypervisor, no grants\n"
-"\n"
-"What to do:\n"
-"  -qtest stdio         serve the qtest protocol on stdin/stdout\n"
-"  -qtest unix:PATH     connect to a listening socket and serve it\n"
-"  -qtest unix:PATH,server\n"
-"                       listen on PATH, serve one client after another\n"
-"  -qtest-log FILE      log requests and replies (none: no log)\n"
-"  -chardev socket,id=ID,path=PATH[,server=on|off]\n"
-"  -mon chardev=ID,mode=control\n"
-"                       a QMP monitor on a unix socket: connect to PATH\n"
-"                       (what QEMU's libqtest expects) or listen on it\n"
-"  -qmp unix:PATH[,server=on|off]\n"
-"                       the same in one option\n"
-"  -S                   start paused (query-status: prelaunch)\n"
-"  -mtree               print the memory region tree and exit\n"
-"  -mtree-flat          print the flat view and exit\n"
-"  -demo                run the built-in guest workload (grant DMA) and\n"
-"                       report; exit status 0 only if every byte checked out\n"
-"  -help, -version\n"
-"\n"
-"Device model of a real Xen guest (-accel xen,domid=N with none of the\n"
-"above): an ioreq server traps the guest's accesses to the machine's\n"
-"devices; memcore-dm serves them until the guest dies or SIGTERM, then\n"
-"exits 0 (docs/devel/xen-dm.rst):\n"
-"  -xen-domid-restrict  once set up, restrict every Xen handle to the guest\n"
-"                       (and check that domain 0 is refused)\n"
-"  -runas USER[:GROUP]  then drop root (names or numbers)\n"
-"  -chroot DIR          then confine the process to DIR\n"
-"\n"
-"Accepted for QEMU compatibility, doing nothing: -display none,\n"
-"-audio none, -monitor none, -serial none, -nodefaults, -nographic;\n"
-"-machine NAME,accel=A is -machine NAME -accel A.\n"
-"\n"
-"Bad options exit with status 2. docs/devel/qtest.rst describes the\n"
-"protocol and the devices.\n";
+    "Usage: memcore-dm [options]\n"
+    "\n"
+    "A small device model built on libmemcore. It serves QEMU's qtest\n"
+    "protocol, prints its memory map, or runs a built-in guest workload.\n"
+    "\n"
+    "Machine:\n"
+    "  -machine NAME        xenvirt (default): RAM at 0, a ROM, a DMA test device,\n"
+    "                       an MMIO scratch buffer, Xen grants at 2^63;\n"
+    "                       none: RAM only. -machine help lists them.\n"
+    "  -m SIZE              guest RAM, e.g. 128M, 1G (no suffix: MiB; default 128M)\n"
+    "  -accel NAME          (the first -accel given wins, as in QEMU)\n"
+    "                       xen-emu[,domid=N] (default): emulated hypervisor with\n"
+    "                       one guest domain (domid 1 unless given);\n"
+    "                       xen,domid=N: real Xen through libxengnttab;\n"
+    "                       none (or qtest): no hypervisor, no grants\n"
+    "\n"
+    "What to do:\n"
+    "  -qtest stdio         serve the qtest protocol on stdin/stdout\n"
+    "  -qtest unix:PATH     connect to a listening socket and serve it\n"
+    "  -qtest unix:PATH,server\n"
+    "                       listen on PATH, serve one client after another\n"
+    "  -qtest-log FILE      log requests and replies (none: no log)\n"
+    "  -chardev socket,id=ID,path=PATH[,server=on|off]\n"
+    "  -mon chardev=ID,mode=control\n"
+    "                       a QMP monitor on a unix socket: connect to PATH\n"
+    "                       (what QEMU's libqtest expects) or listen on it\n"
+    "  -qmp unix:PATH[,server=on|off]\n"
+    "                       the same in one option\n"
+    "  -S                   start paused (query-status: prelaunch)\n"
+    "  -mtree               print the memory region tree and exit\n"
+    "  -mtree-flat          print the flat view and exit\n"
+    "  -demo                run the built-in guest workload (grant DMA) and\n"
+    "                       report; exit status 0 only if every byte checked out\n"
+    "  -help, -version\n"
+    "\n"
+    "Device model of a real Xen guest (-accel xen,domid=N with none of the\n"
+    "above): an ioreq server traps the guest's accesses to the machine's\n"
+    "devices; memcore-dm serves them until the guest dies or SIGTERM, then\n"
+    "exits 0 (docs/devel/xen-dm.rst):\n"
+    "  -xen-domid-restrict  once set up, restrict every Xen handle to the guest\n"
+    "                       (and check that domain 0 is refused)\n"
+    "  -runas USER[:GROUP]  then drop root (names or numbers)\n"
+    "  -chroot DIR          then confine the process to DIR\n"
+    "\n"
+    "Accepted for QEMU compatibility, doing nothing: -display none,\n"
+    "-audio none, -monitor none, -serial none, -nodefaults, -nographic;\n"
+    "-machine NAME,accel=A is -machine NAME -accel A.\n"
+    "\n"
+    "Bad options exit with status 2. docs/devel/qtest.rst describes the\n"
+    "protocol and the devices.\n";
 
 void dm_print_info(const DmOptions *o)
 {

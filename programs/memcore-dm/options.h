@@ -20,8 +20,8 @@ typedef enum DmMachineType {
 } DmMachineType;
 
 typedef enum DmAccelType {
-    DM_ACCEL_XEN_EMU,           /* emulated hypervisor, one guest domain */
-    DM_ACCEL_XEN,               /* real Xen through libxen */
+    DM_ACCEL_XEN_EMU, /* emulated hypervisor, one guest domain */
+    DM_ACCEL_XEN, /* real Xen through libxen */
     DM_ACCEL_NONE,
 } DmAccelType;
 
@@ -40,36 +40,36 @@ typedef enum DmInfoRequest {
     DM_INFO_ACCELS,
 } DmInfoRequest;
 
-#define DM_DEFAULT_RAM_SIZE     (128ULL << 20)
-#define DM_DEFAULT_GUEST_DOMID  1
+#define DM_DEFAULT_RAM_SIZE (128ULL << 20)
+#define DM_DEFAULT_GUEST_DOMID 1
 
 typedef struct DmOptions {
     DmMachineType machine;
     uint64_t ram_size;
     DmAccelType accel;
-    uint16_t domid;             /* the guest domain (xen-emu and xen) */
+    uint16_t domid; /* the guest domain (xen-emu and xen) */
     DmQtestMode qtest;
-    char *qtest_path;           /* DM_QTEST_UNIX */
-    bool qtest_server;          /* listen on qtest_path instead of connecting */
-    char *qtest_log;            /* NULL: no log */
+    char *qtest_path; /* DM_QTEST_UNIX */
+    bool qtest_server; /* listen on qtest_path instead of connecting */
+    char *qtest_log; /* NULL: no log */
     bool mtree;
     bool mtree_flat;
     bool demo;
     DmInfoRequest info;
 
     /* The QMP monitor (options-monitor.c) */
-    char *qmp_path;             /* NULL: no monitor */
-    bool qmp_server;            /* listen on qmp_path instead of connecting */
-    const char *qmp_what;       /* "-mon" or "-qmp", for messages */
-    bool start_paused;          /* -S: query-status says "prelaunch" */
-    bool accel_given;           /* the first -accel wins, as in QEMU */
-    GPtrArray *chardevs;        /* while parsing: the -chardev sockets */
-    char *mon_chardev;          /* while parsing: -mon chardev=ID */
+    char *qmp_path; /* NULL: no monitor */
+    bool qmp_server; /* listen on qmp_path instead of connecting */
+    const char *qmp_what; /* "-mon" or "-qmp", for messages */
+    bool start_paused; /* -S: query-status says "prelaunch" */
+    bool accel_given; /* the first -accel wins, as in QEMU */
+    GPtrArray *chardevs; /* while parsing: the -chardev sockets */
+    char *mon_chardev; /* while parsing: -mon chardev=ID */
     /* Serving a real Xen guest (-accel xen with nothing else to do): */
-    bool xen_restrict;          /* -xen-domid-restrict */
-    char *runas;                /* -runas USER[:GROUP] as given */
-    DmRunAs runas_ids;          /* ... resolved while parsing */
-    char *chroot_dir;           /* -chroot DIR */
+    bool xen_restrict; /* -xen-domid-restrict */
+    char *runas; /* -runas USER[:GROUP] as given */
+    DmRunAs runas_ids; /* ... resolved while parsing */
+    char *chroot_dir; /* -chroot DIR */
 } DmOptions;
 
 /**

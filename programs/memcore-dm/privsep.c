@@ -73,14 +73,16 @@ bool dm_parse_runas(const char *spec, DmRunAs *out, GError **errp)
     long id;
 
     if (!parts[0] || !parts[0][0] || (parts[1] && !parts[1][0])) {
-        g_set_error(errp, DM_ERROR, 0, "-runas: expected USER[:GROUP] or "
-                    "UID[:GID], got '%s'", spec);
+        g_set_error(errp, DM_ERROR, 0,
+                    "-runas: expected USER[:GROUP] or "
+                    "UID[:GID], got '%s'",
+                    spec);
         return false;
     }
     id = parse_id(parts[0]);
     if (id >= 0) {
         out->uid = id;
-        out->gid = id;          /* UID alone: the group of the same number */
+        out->gid = id; /* UID alone: the group of the same number */
     } else if (!lookup_user(parts[0], &out->uid, &out->gid)) {
         g_set_error(errp, DM_ERROR, 0, "-runas: no user '%s' in /etc/passwd",
                     parts[0]);
@@ -91,14 +93,18 @@ bool dm_parse_runas(const char *spec, DmRunAs *out, GError **errp)
         if (id >= 0) {
             out->gid = id;
         } else if (!lookup_group(parts[1], &out->gid)) {
-            g_set_error(errp, DM_ERROR, 0, "-runas: no group '%s' in "
-                        "/etc/group", parts[1]);
+            g_set_error(errp, DM_ERROR, 0,
+                        "-runas: no group '%s' in "
+                        "/etc/group",
+                        parts[1]);
             return false;
         }
     }
     if (out->uid == 0 || out->gid == 0) {
-        g_set_error(errp, DM_ERROR, 0, "-runas: '%s' is root; give an "
-                    "unprivileged user", spec);
+        g_set_error(errp, DM_ERROR, 0,
+                    "-runas: '%s' is root; give an "
+                    "unprivileged user",
+                    spec);
         return false;
     }
     return true;

@@ -70,8 +70,7 @@ static const char *const type_names[] = {
 };
 
 /* Every member of @args is in @defs with the right type; none missing. */
-static bool check_args(JsonObject *args, const QmpArgDef *defs,
-                       QmpResult *res)
+static bool check_args(JsonObject *args, const QmpArgDef *defs, QmpResult *res)
 {
     g_autoptr(GList) members = json_object_get_members(args);
     const QmpArgDef *d;
@@ -88,8 +87,8 @@ static bool check_args(JsonObject *args, const QmpArgDef *defs,
         if (!arg_has_type(n, d->type)) {
             res->err_class = "GenericError";
             res->err_desc = g_strdup_printf("Invalid parameter type for "
-                                            "'%s', expected: %s", d->name,
-                                            type_names[d->type]);
+                                            "'%s', expected: %s",
+                                            d->name, type_names[d->type]);
             return false;
         }
     }
@@ -145,12 +144,15 @@ static void cmd_qmp_capabilities(QmpMonitor *mon, JsonObject *args,
                                  QmpResult *res)
 {
     JsonArray *enable = json_object_has_member(args, "enable") ?
-                        json_object_get_array_member(args, "enable") : NULL;
+                            json_object_get_array_member(args, "enable") :
+                            NULL;
 
     /* The greeting offers none, not even out-of-band execution. */
     if (enable && json_array_get_length(enable)) {
-        generic_error(res, g_strdup_printf("Capability '%s' not available",
-                      json_array_get_string_element(enable, 0)));
+        generic_error(res,
+                      g_strdup_printf("Capability '%s' not available",
+                                      json_array_get_string_element(enable,
+                                                                    0)));
         return;
     }
     ret_empty(res);
@@ -168,8 +170,7 @@ static const char *run_state_name(QmpRunState s)
     }
 }
 
-static void cmd_query_status(QmpMonitor *mon, JsonObject *args,
-                             QmpResult *res)
+static void cmd_query_status(QmpMonitor *mon, JsonObject *args, QmpResult *res)
 {
     JsonObject *o = json_object_new();
 
@@ -204,8 +205,7 @@ static void cmd_cont(QmpMonitor *mon, JsonObject *args, QmpResult *res)
  * qtest sees them); the reset is only announced, after the return, as
  * QEMU announces it once done.
  */
-static void cmd_system_reset(QmpMonitor *mon, JsonObject *args,
-                             QmpResult *res)
+static void cmd_system_reset(QmpMonitor *mon, JsonObject *args, QmpResult *res)
 {
     ret_empty(res);
     qmp_append_event(res->events_after, "RESET",
@@ -232,7 +232,8 @@ static void cmd_query_machines(QmpMonitor *mon, JsonObject *args,
                                QmpResult *res)
 {
     static const DmMachineType types[] = {
-        DM_MACHINE_XENVIRT, DM_MACHINE_NONE,
+        DM_MACHINE_XENVIRT,
+        DM_MACHINE_NONE,
     };
     JsonArray *list = json_array_new();
     unsigned i;
@@ -274,8 +275,8 @@ static void cmd_qom_list_types(QmpMonitor *mon, JsonObject *args,
 #endif
     };
     const char *impl = json_object_has_member(args, "implements") ?
-                       json_object_get_string_member(args, "implements") :
-                       NULL;
+                           json_object_get_string_member(args, "implements") :
+                           NULL;
     JsonArray *list = json_array_new();
     unsigned i;
 
@@ -328,7 +329,8 @@ static void cmd_xen_grant(QmpMonitor *mon, JsonObject *args, QmpResult *res)
 {
     gint64 gfn = json_object_get_int_member(args, "gfn");
     gint64 n = json_object_has_member(args, "count") ?
-               json_object_get_int_member(args, "count") : 1;
+                   json_object_get_int_member(args, "count") :
+                   1;
     bool ro = json_object_has_member(args, "readonly") &&
               json_object_get_boolean_member(args, "readonly");
     DmXen *x = need_grants(mon, res);
@@ -338,17 +340,19 @@ static void cmd_xen_grant(QmpMonitor *mon, JsonObject *args, QmpResult *res)
     if (!x) {
         return;
     }
-    if (gfn < 0 || n < 1 || n > UINT32_MAX || (uint64_t)gfn + n - 1 <
-        (uint64_t)gfn) {
+    if (gfn < 0 || n < 1 || n > UINT32_MAX ||
+        (uint64_t)gfn + n - 1 < (uint64_t)gfn) {
         generic_error(res, g_strdup("gfn and count must be a range of "
                                     "frames (count >= 1)"));
         return;
     }
     ref = dm_xen_grant(x, gfn, n, ro);
     if (ref < 0) {
-        generic_error(res, g_strdup_printf("cannot grant: %s",
-                      ref == -ENOSPC ? "no run of free grant refs that long"
-                                     : g_strerror(-ref)));
+        generic_error(
+            res, g_strdup_printf("cannot grant: %s",
+                                 ref == -ENOSPC ?
+                                     "no run of free grant refs that long" :
+                                     g_strerror(-ref)));
         return;
     }
     o = json_object_new();
@@ -374,10 +378,12 @@ static void cmd_xen_end(QmpMonitor *mon, JsonObject *args, QmpResult *res)
     if (ret == -EBUSY) {
         generic_error(res, g_strdup_printf("ref %" G_GINT64_FORMAT " is "
                                            "still mapped by the backend "
-                                           "(busy)", ref));
+                                           "(busy)",
+                                           ref));
     } else if (ret) {
         generic_error(res, g_strdup_printf("ref %" G_GINT64_FORMAT " is not "
-                                           "granted", ref));
+                                           "granted",
+                                           ref));
     } else {
         ret_empty(res);
     }
@@ -388,7 +394,7 @@ static void cmd_xen_end(QmpMonitor *mon, JsonObject *args, QmpResult *res)
 typedef struct QmpCommandDef {
     const char *name;
     void (*fn)(QmpMonitor *mon, JsonObject *args, QmpResult *res);
-    const QmpArgDef *args;      /* NULL: takes none */
+    const QmpArgDef *args; /* NULL: takes none */
 } QmpCommandDef;
 
 static const QmpCommandDef commands[] = {

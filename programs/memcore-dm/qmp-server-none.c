@@ -13,7 +13,8 @@
 QmpServer *qmp_server_start(DmLoop *l, const DmOptions *opts, DmMachine *m,
                             bool quit_on_hangup)
 {
-    fprintf(stderr, "memcore-dm: %s: this static build has no QMP monitor "
+    fprintf(stderr,
+            "memcore-dm: %s: this static build has no QMP monitor "
             "(json-glib has no static library); use the dynamic memcore-dm\n",
             opts->qmp_what ? opts->qmp_what : "-qmp");
     return NULL;

@@ -18,9 +18,9 @@
 struct QmpServer {
     DmLoop *loop;
     QmpMonitor mon;
-    int listen_fd;              /* -1 unless server=on */
+    int listen_fd; /* -1 unless server=on */
     char *listen_path;
-    int fd;                     /* the connection; -1 when there is none */
+    int fd; /* the connection; -1 when there is none */
     QmpSession *session;
     bool quit_on_hangup;
 };
@@ -52,7 +52,7 @@ static bool on_readable(DmLoop *l, int fd, void *opaque)
         return true;
     }
     if (n <= 0) {
-        goto hangup;            /* the client went away */
+        goto hangup; /* the client went away */
     }
     while (n > 0) {
         size_t used = qmp_session_feed(q->session, p, n, out);

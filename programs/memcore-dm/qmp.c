@@ -19,12 +19,12 @@
 struct QmpSession {
     QmpMonitor *mon;
     bool negotiated;
-    GString *text;              /* the JSON text being collected */
-    unsigned depth;             /* of brackets, within text */
-    char quote;                 /* inside a string: its quote, else 0 */
-    bool escape;                /* the previous character was a '\' */
-    bool scalar;                /* text is a top-level scalar */
-    bool overflow;              /* text is too long or deep: skip it */
+    GString *text; /* the JSON text being collected */
+    unsigned depth; /* of brackets, within text */
+    char quote; /* inside a string: its quote, else 0 */
+    bool escape; /* the previous character was a '\' */
+    bool scalar; /* text is a top-level scalar */
+    bool overflow; /* text is too long or deep: skip it */
 };
 
 QmpSession *qmp_session_new(QmpMonitor *mon)
@@ -137,8 +137,8 @@ void qmp_session_greeting(QmpSession *s, GString *out)
 /* ---- one request ------------------------------------------------------ */
 
 /* Check the envelope; NULL after appending the error. */
-static const char *request_command(GString *out, JsonObject *req,
-                                   JsonNode *id, JsonObject **args)
+static const char *request_command(GString *out, JsonObject *req, JsonNode *id,
+                                   JsonObject **args)
 {
     g_autoptr(GList) members = json_object_get_members(req);
     JsonNode *exec = json_object_get_member(req, "execute");
@@ -187,11 +187,12 @@ static void run_request(QmpSession *s, JsonObject *req, GString *out)
         return;
     }
     if (!strcmp(name, "qmp_capabilities") == s->negotiated) {
-        append_error(out, id, "CommandNotFound", s->negotiated ?
-                     "Capabilities negotiation is already complete, "
-                     "command ignored" :
-                     "Expecting capabilities negotiation with "
-                     "'qmp_capabilities'");
+        append_error(out, id, "CommandNotFound",
+                     s->negotiated ?
+                         "Capabilities negotiation is already complete, "
+                         "command ignored" :
+                         "Expecting capabilities negotiation with "
+                         "'qmp_capabilities'");
         return;
     }
     res.events_before = g_string_new(NULL);
@@ -245,7 +246,8 @@ static void text_done(QmpSession *s, GString *out)
     if (s->overflow) {
         g_autofree char *msg = g_strdup_printf(
             "JSON parse error, a text longer than %u bytes or nested deeper "
-            "than %u levels", QMP_MAX_MESSAGE, QMP_MAX_DEPTH);
+            "than %u levels",
+            QMP_MAX_MESSAGE, QMP_MAX_DEPTH);
 
         append_error(out, NULL, "GenericError", msg);
     } else {
@@ -293,7 +295,7 @@ static bool take(QmpSession *s, char c, GString *out, bool *again)
         } else if (c == s->quote) {
             s->quote = 0;
             if (!s->depth && !s->scalar) {
-                text_done(s, out);          /* a top-level string */
+                text_done(s, out); /* a top-level string */
                 return true;
             }
         }
@@ -353,7 +355,7 @@ size_t qmp_session_feed(QmpSession *s, const char *data, size_t len,
             return i + 1;
         }
         if (i) {
-            return i;           /* data[i] starts the next text */
+            return i; /* data[i] starts the next text */
         }
         /* A scalar from an earlier call ended here: go on with data[0]. */
         take(s, data[0], out, &again);

@@ -21,21 +21,21 @@
 #include "machine.h"
 
 /* The longest JSON text taken, and the deepest nesting. */
-#define QMP_MAX_MESSAGE     (1U << 20)
-#define QMP_MAX_DEPTH       64
+#define QMP_MAX_MESSAGE (1U << 20)
+#define QMP_MAX_DEPTH 64
 
 /* The guest's run state, as query-status names it. */
 typedef enum QmpRunState {
-    QMP_RUN_PRELAUNCH,          /* -S: never started */
+    QMP_RUN_PRELAUNCH, /* -S: never started */
     QMP_RUN_RUNNING,
-    QMP_RUN_PAUSED,             /* "stop" */
+    QMP_RUN_PAUSED, /* "stop" */
 } QmpRunState;
 
 /* What the monitor serves: one per process, shared by its sessions. */
 typedef struct QmpMonitor {
     DmMachine *m;
     QmpRunState state;
-    bool quit;                  /* "quit" ran: the program ends */
+    bool quit; /* "quit" ran: the program ends */
 } QmpMonitor;
 
 typedef struct QmpSession QmpSession;
@@ -78,11 +78,11 @@ void qmp_append_event(GString *out, const char *name, JsonNode *data);
 
 /* A command's outcome: a return value, or an error class and text. */
 typedef struct QmpResult {
-    JsonNode *ret;              /* owned; NULL on error */
-    const char *err_class;      /* "GenericError", "CommandNotFound" */
-    char *err_desc;             /* owned */
-    GString *events_before;     /* events the command sent while running */
-    GString *events_after;      /* events that follow its return */
+    JsonNode *ret; /* owned; NULL on error */
+    const char *err_class; /* "GenericError", "CommandNotFound" */
+    char *err_desc; /* owned */
+    GString *events_before; /* events the command sent while running */
+    GString *events_after; /* events that follow its return */
 } QmpResult;
 
 /**

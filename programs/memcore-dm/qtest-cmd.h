@@ -30,7 +30,6 @@ void qtest_err(GString *reply, const QTestCmd *c, const char *fmt, ...)
 const char *qtest_tx_name(MemTxResult r);
 
 /* Extension commands (qtest-ext.c); true if @c was one of them. */
-bool qtest_process_extension(DmMachine *m, const QTestCmd *c,
-                             GString *reply);
+bool qtest_process_extension(DmMachine *m, const QTestCmd *c, GString *reply);
 
 #endif /* MEMCORE_DM_QTEST_CMD_H */

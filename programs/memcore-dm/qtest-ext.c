@@ -16,7 +16,8 @@ static DmXen *need_xen(DmMachine *m, const QTestCmd *c, GString *reply)
         return NULL;
     }
     if (!dm_xen_can_grant(m->xen)) {
-        qtest_err(reply, c, "grants are made by the guest, and only "
+        qtest_err(reply, c,
+                  "grants are made by the guest, and only "
                   "-accel xen-emu plays one");
         return NULL;
     }
@@ -105,8 +106,7 @@ static void cmd_mtree(DmMachine *m, const QTestCmd *c, GString *reply)
     bool flat = c->nwords > 1 && !strcmp(c->words[1], "-f");
 
     if (c->nwords > 1 && !flat) {
-        qtest_err(reply, c, "unknown argument '%.40s' (only -f)",
-                  c->words[1]);
+        qtest_err(reply, c, "unknown argument '%.40s' (only -f)", c->words[1]);
         return;
     }
     if (flat) {
@@ -126,12 +126,14 @@ static void cmd_stats(DmMachine *m, const QTestCmd *c, GString *reply)
     address_space_get_stats(&m->as, &st);
     memory_get_stats(&ms);
     g_string_append_printf(reply,
-        "maps %" PRIu64 "\nunmaps %" PRIu64 "\nmap_failures %" PRIu64
-        "\noutstanding %" PRIu64 "\nbounce_in_use %" PRIu64
-        "\nbounce_max %" PRIu64 "\ncopies %" PRIu64 "\ncommits %" PRIu64
-        "\nrenders %" PRIu64 "\n", st.maps, st.unmaps, st.map_failures,
-        st.outstanding, st.bounce_in_use, st.bounce_max, st.copies,
-        ms.commits, ms.renders);
+                           "maps %" PRIu64 "\nunmaps %" PRIu64
+                           "\nmap_failures %" PRIu64 "\noutstanding %" PRIu64
+                           "\nbounce_in_use %" PRIu64 "\nbounce_max %" PRIu64
+                           "\ncopies %" PRIu64 "\ncommits %" PRIu64
+                           "\nrenders %" PRIu64 "\n",
+                           st.maps, st.unmaps, st.map_failures, st.outstanding,
+                           st.bounce_in_use, st.bounce_max, st.copies,
+                           ms.commits, ms.renders);
     if (m->xen) {
         dm_xen_format_stats(m->xen, reply);
     }
@@ -144,10 +146,8 @@ typedef struct QTestExtDef {
 } QTestExtDef;
 
 static const QTestExtDef extensions[] = {
-    { "xen-grant", cmd_xen_grant },
-    { "xen-grant-seq", cmd_xen_grant },
-    { "xen-end", cmd_xen_end },
-    { "mtree", cmd_mtree },
+    { "xen-grant", cmd_xen_grant }, { "xen-grant-seq", cmd_xen_grant },
+    { "xen-end", cmd_xen_end },     { "mtree", cmd_mtree },
     { "stats", cmd_stats },
 };
 

@@ -7,14 +7,14 @@
 #include "qtest-parser.h"
 
 /* An idle parser gives back a line buffer bigger than this. */
-#define QTEST_PARSER_KEEP   (64 * 1024)
+#define QTEST_PARSER_KEEP (64 * 1024)
 
 struct QTestParser {
     const QTestParserOps *ops;
     void *opaque;
     size_t max_line;
-    GString *line;              /* the unterminated request so far */
-    bool discarding;            /* inside an over-long line */
+    GString *line; /* the unterminated request so far */
+    bool discarding; /* inside an over-long line */
 };
 
 QTestParser *qtest_parser_new(const QTestParserOps *ops, void *opaque,
@@ -115,8 +115,10 @@ size_t qtest_parser_feed(QTestParser *p, const char *data, size_t len,
         if (p->ops->request) {
             p->ops->request(p->opaque, "", 0);
         }
-        g_string_append_printf(reply, "ERR request line longer than %zu "
-                               "bytes, ignored\n", p->max_line);
+        g_string_append_printf(reply,
+                               "ERR request line longer than %zu "
+                               "bytes, ignored\n",
+                               p->max_line);
         return body + 1;
     }
     if (body > p->max_line - MIN(p->line->len, p->max_line)) {

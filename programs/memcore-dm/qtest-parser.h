@@ -28,13 +28,13 @@
 #include <glib.h>
 
 /* More words than any command takes (write ADDR SIZE DATA is 4). */
-#define QTEST_MAX_WORDS     8
+#define QTEST_MAX_WORDS 8
 
 /* A request split into words: words[0] is the command's name. */
 typedef struct QTestCmd {
     const char *name;
     const char *words[QTEST_MAX_WORDS];
-    unsigned nwords;            /* 1..QTEST_MAX_WORDS */
+    unsigned nwords; /* 1..QTEST_MAX_WORDS */
 } QTestCmd;
 
 typedef struct QTestParserOps {

@@ -24,9 +24,9 @@ struct QTestServer {
     DmMachine *m;
     FILE *log;
     GTimer *timer;
-    int listen_fd;              /* -1 unless -qtest unix:PATH,server */
+    int listen_fd; /* -1 unless -qtest unix:PATH,server */
     char *listen_path;
-    int in_fd, out_fd;          /* the connection; -1 when there is none */
+    int in_fd, out_fd; /* the connection; -1 when there is none */
     QTestParser *parser;
 };
 
@@ -81,7 +81,8 @@ static bool on_listen(DmLoop *l, int fd, void *opaque);
 static void close_conn(QTestServer *q)
 {
     log_event(q, qtest_parser_pending(q->parser) ?
-              "CLOSED (an unterminated line was dropped)" : "CLOSED");
+                     "CLOSED (an unterminated line was dropped)" :
+                     "CLOSED");
     qtest_parser_free(q->parser);
     q->parser = NULL;
     if (q->listen_fd < 0) {
@@ -146,7 +147,7 @@ static bool on_listen(DmLoop *l, int fd, void *opaque)
     int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 
     if (cfd < 0) {
-        return true;            /* EINTR, or a client that gave up */
+        return true; /* EINTR, or a client that gave up */
     }
     open_conn(q, cfd, cfd);
     dm_loop_add(l, cfd, on_readable, q);

@@ -89,8 +89,10 @@ const char *qtest_tx_name(MemTxResult r)
 static void tx_err(GString *reply, const QTestCmd *c, MemTxResult r,
                    uint64_t addr, uint64_t len)
 {
-    qtest_err(reply, c, "memory transaction failed at 0x%" PRIx64
-              " (+0x%" PRIx64 " bytes): %s", addr, len, qtest_tx_name(r));
+    qtest_err(reply, c,
+              "memory transaction failed at 0x%" PRIx64 " (+0x%" PRIx64
+              " bytes): %s",
+              addr, len, qtest_tx_name(r));
 }
 
 /* SIZE of read, write, b64read, b64write: within QTEST_MAX_XFER. */
@@ -105,8 +107,10 @@ static bool arg_xfer_size(const QTestCmd *c, unsigned idx, bool zero_ok,
         return false;
     }
     if (*len > QTEST_MAX_XFER) {
-        qtest_err(reply, c, "SIZE 0x%" PRIx64 " is over the limit of 0x%llx "
-                  "bytes", *len, QTEST_MAX_XFER);
+        qtest_err(reply, c,
+                  "SIZE 0x%" PRIx64 " is over the limit of 0x%llx "
+                  "bytes",
+                  *len, QTEST_MAX_XFER);
         return false;
     }
     return true;
@@ -142,8 +146,7 @@ static void cmd_readx(DmMachine *m, const QTestCmd *c, GString *reply)
         tx_err(reply, c, r, addr, size);
         return;
     }
-    g_string_append_printf(reply, "OK 0x%016" PRIx64 "\n",
-                           GUINT64_FROM_LE(v));
+    g_string_append_printf(reply, "OK 0x%016" PRIx64 "\n", GUINT64_FROM_LE(v));
 }
 
 static void cmd_writex(DmMachine *m, const QTestCmd *c, GString *reply)
@@ -238,7 +241,7 @@ static void cmd_write(DmMachine *m, const QTestCmd *c, GString *reply)
         return;
     }
     if (strlen(hex) < 3) {
-        g_string_append(reply, "ERR invalid argument size\n");  /* QEMU's */
+        g_string_append(reply, "ERR invalid argument size\n"); /* QEMU's */
         return;
     }
     data = g_malloc0(len ? len : 1);
@@ -308,7 +311,7 @@ static void cmd_b64write(DmMachine *m, const QTestCmd *c, GString *reply)
         return;
     }
     if (strlen(b64) < 3) {
-        g_string_append(reply, "ERR invalid argument size\n");  /* QEMU's */
+        g_string_append(reply, "ERR invalid argument size\n"); /* QEMU's */
         return;
     }
     if (!b64_valid(b64)) {
@@ -318,8 +321,9 @@ static void cmd_b64write(DmMachine *m, const QTestCmd *c, GString *reply)
     data = g_base64_decode(b64, &out_len);
     /* Longer data is truncated, as QEMU documents; shorter has no bytes. */
     if (out_len < len) {
-        qtest_err(reply, c, "DATA decodes to %zu bytes, fewer than SIZE (%"
-                  PRIu64 ")", (size_t)out_len, len);
+        qtest_err(reply, c,
+                  "DATA decodes to %zu bytes, fewer than SIZE (%" PRIu64 ")",
+                  (size_t)out_len, len);
         return;
     }
     r = address_space_write(&m->as, addr, ATTRS, data, len);
@@ -345,8 +349,10 @@ static void cmd_memset(DmMachine *m, const QTestCmd *c, GString *reply)
         return;
     }
     if (len > QTEST_MAX_MEMSET) {
-        qtest_err(reply, c, "SIZE 0x%" PRIx64 " is over the limit of 0x%llx "
-                  "bytes", len, QTEST_MAX_MEMSET);
+        qtest_err(reply, c,
+                  "SIZE 0x%" PRIx64 " is over the limit of 0x%llx "
+                  "bytes",
+                  len, QTEST_MAX_MEMSET);
         return;
     }
     data = g_malloc(MIN(len, chunk) + 1);
@@ -354,7 +360,7 @@ static void cmd_memset(DmMachine *m, const QTestCmd *c, GString *reply)
     /* Every piece is attempted, as one big write would be. */
     for (done = 0; done < len; done += MIN(len - done, chunk)) {
         if (done && addr + done < addr) {
-            r |= MEMTX_DECODE_ERROR;    /* nothing wraps past 2^64 */
+            r |= MEMTX_DECODE_ERROR; /* nothing wraps past 2^64 */
             break;
         }
         r |= address_space_write(&m->as, addr + done, ATTRS, data,
@@ -380,16 +386,13 @@ typedef struct QTestCmdDef {
 } QTestCmdDef;
 
 static const QTestCmdDef commands[] = {
-    { "readb", cmd_readx }, { "readw", cmd_readx },
-    { "readl", cmd_readx }, { "readq", cmd_readx },
-    { "writeb", cmd_writex }, { "writew", cmd_writex },
-    { "writel", cmd_writex }, { "writeq", cmd_writex },
-    { "read", cmd_read },
-    { "write", cmd_write },
-    { "b64read", cmd_b64read },
-    { "b64write", cmd_b64write },
-    { "memset", cmd_memset },
-    { "endianness", cmd_endianness },
+    { "readb", cmd_readx },     { "readw", cmd_readx },
+    { "readl", cmd_readx },     { "readq", cmd_readx },
+    { "writeb", cmd_writex },   { "writew", cmd_writex },
+    { "writel", cmd_writex },   { "writeq", cmd_writex },
+    { "read", cmd_read },       { "write", cmd_write },
+    { "b64read", cmd_b64read }, { "b64write", cmd_b64write },
+    { "memset", cmd_memset },   { "endianness", cmd_endianness },
 };
 
 void qtest_answer(DmMachine *m, const QTestCmd *c, GString *reply)
@@ -411,8 +414,7 @@ void qtest_answer(DmMachine *m, const QTestCmd *c, GString *reply)
     g_string_append_printf(reply, "FAIL Unknown command '%s'\n", name);
 }
 
-static void answer_on_machine(void *opaque, const QTestCmd *c,
-                              GString *reply)
+static void answer_on_machine(void *opaque, const QTestCmd *c, GString *reply)
 {
     qtest_answer(opaque, c, reply);
 }

@@ -21,11 +21,11 @@
 #include "qtest-parser.h"
 
 /* Largest read, write or b64 transfer one command may ask for. */
-#define QTEST_MAX_XFER      (16ULL << 20)
+#define QTEST_MAX_XFER (16ULL << 20)
 /* Largest memset: it is done in pieces, so it can cover all of RAM. */
-#define QTEST_MAX_MEMSET    (4ULL << 30)
+#define QTEST_MAX_MEMSET (4ULL << 30)
 /* Longest request line; a 16 MiB "write" needs 32 MiB of hex. */
-#define QTEST_MAX_LINE      (64U << 20)
+#define QTEST_MAX_LINE (64U << 20)
 
 /**
  * qtest_answer() - answer one request on a machine.

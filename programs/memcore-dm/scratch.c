@@ -10,7 +10,7 @@
 struct DmScratch {
     MemoryRegion mmio;
     MemReentrancyGuard guard;
-    uint64_t accesses;          /* atomic; shown in mtree dumps */
+    uint64_t accesses; /* atomic; shown in mtree dumps */
     uint8_t mem[DM_SCRATCH_SIZE];
 };
 
@@ -48,10 +48,8 @@ static const MemoryRegionOps scratch_ops = {
     .write = scratch_write,
     .describe = scratch_describe,
     .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .min_access_size = 1, .max_access_size = 8,
-               .unaligned = true },
-    .impl = { .min_access_size = 1, .max_access_size = 8,
-              .unaligned = true },
+    .valid = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
+    .impl = { .min_access_size = 1, .max_access_size = 8, .unaligned = true },
 };
 
 DmScratch *dm_scratch_new(void)

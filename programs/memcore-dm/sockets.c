@@ -19,8 +19,8 @@ static bool fill_sockaddr(struct sockaddr_un *sa, const char *what,
     memset(sa, 0, sizeof(*sa));
     sa->sun_family = AF_UNIX;
     if (strlen(path) >= sizeof(sa->sun_path)) {
-        fprintf(stderr, "memcore-dm: %s: socket path too long: %s\n",
-                what, path);
+        fprintf(stderr, "memcore-dm: %s: socket path too long: %s\n", what,
+                path);
         return false;
     }
     strcpy(sa->sun_path, path);
@@ -37,8 +37,8 @@ int dm_unix_connect(const char *what, const char *path)
     }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        fprintf(stderr, "memcore-dm: %s: cannot connect to %s: %s\n",
-                what, path, strerror(errno));
+        fprintf(stderr, "memcore-dm: %s: cannot connect to %s: %s\n", what,
+                path, strerror(errno));
         if (fd >= 0) {
             close(fd);
         }
@@ -75,8 +75,10 @@ int dm_unix_listen(const char *what, const char *path)
      */
     if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
         if (socket_alive(&sa)) {
-            fprintf(stderr, "memcore-dm: %s: cannot listen on %s: "
-                    "another server is listening there\n", what, path);
+            fprintf(stderr,
+                    "memcore-dm: %s: cannot listen on %s: "
+                    "another server is listening there\n",
+                    what, path);
             return -1;
         }
         unlink(path);
@@ -84,8 +86,8 @@ int dm_unix_listen(const char *what, const char *path)
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         listen(fd, 1) < 0) {
-        fprintf(stderr, "memcore-dm: %s: cannot listen on %s: %s\n",
-                what, path, strerror(errno));
+        fprintf(stderr, "memcore-dm: %s: cannot listen on %s: %s\n", what,
+                path, strerror(errno));
         if (fd >= 0) {
             close(fd);
         }

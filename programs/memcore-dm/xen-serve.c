@@ -33,8 +33,8 @@ typedef struct DmServe {
     DmIoreqTarget target;
     DmIoreqServer *server;
     int sigfd;
-    struct xs_handle *xs;       /* NULL when restricted */
-    uint64_t msis, msi_errors;  /* injected, refused */
+    struct xs_handle *xs; /* NULL when restricted */
+    uint64_t msis, msi_errors; /* injected, refused */
 } DmServe;
 
 static void invalidate_ram(void *opaque)
@@ -148,9 +148,11 @@ static bool restrict_to_guest(DmServe *d, GError **errp)
                     map_err ? g_strerror(map_err) : "allowed");
         return false;
     }
-    fprintf(stderr, "memcore-dm: restricted to domain %u: mapping domain "
+    fprintf(stderr,
+            "memcore-dm: restricted to domain %u: mapping domain "
             "0's memory fails with EPERM (%s), and so does a device-model "
-            "op on it\n", d->domid, g_strerror(map_err));
+            "op on it\n",
+            d->domid, g_strerror(map_err));
     return true;
 }
 
@@ -187,7 +189,12 @@ static bool setup(DmServe *d, const DmOptions *o, GError **errp)
 }
 
 /* Why the loop ended. */
-typedef enum { RUNNING, GUEST_GONE, SIGNALLED, BROKEN } DmServeEnd;
+typedef enum {
+    RUNNING,
+    GUEST_GONE,
+    SIGNALLED,
+    BROKEN
+} DmServeEnd;
 
 static DmServeEnd serve_once(DmServe *d, struct pollfd *fds, nfds_t nfds)
 {
@@ -219,12 +226,13 @@ static void print_stats(DmServe *d, const char *why)
     XenGrantStats gs;
 
     dm_xen_grant_stats(d->m->xen, &gs);
-    fprintf(stderr, "memcore-dm: %s; served %" PRIu64 " requests (%" PRIu64
+    fprintf(stderr,
+            "memcore-dm: %s; served %" PRIu64 " requests (%" PRIu64
             " buffered, %" PRIu64 " malformed, %" PRIu64 " failed accesses,"
             " %" PRIu64 " invalidates); %" PRIu64 " grant maps, %" PRIu64
             " grant copies, %" PRIu64 " grant mappings outstanding; %" PRIu64
-            " MSIs injected, %" PRIu64 " refused\n", why,
-            st->served, st->buffered, st->malformed, st->tx_errors,
+            " MSIs injected, %" PRIu64 " refused\n",
+            why, st->served, st->buffered, st->malformed, st->tx_errors,
             st->invalidates, gs.maps, gs.copies, gs.outstanding, d->msis,
             d->msi_errors);
 }
@@ -251,25 +259,26 @@ int dm_xen_serve(DmMachine *m, const DmOptions *o)
         close(d.sigfd);
         return report(err);
     }
-    fds[0] = (struct pollfd) { .fd = dm_ioreq_server_fd(d.server),
-                               .events = POLLIN };
-    fds[1] = (struct pollfd) { .fd = d.sigfd, .events = POLLIN };
+    fds[0] = (struct pollfd){ .fd = dm_ioreq_server_fd(d.server),
+                              .events = POLLIN };
+    fds[1] = (struct pollfd){ .fd = d.sigfd, .events = POLLIN };
 #ifdef CONFIG_XEN_DM
     if (d.xs) {
-        fds[2] = (struct pollfd) { .fd = xs_fileno(d.xs), .events = POLLIN };
+        fds[2] = (struct pollfd){ .fd = xs_fileno(d.xs), .events = POLLIN };
         nfds = 3;
     }
 #endif
-    fprintf(stderr, "memcore-dm: serving domain %u (%u vCPUs, %u MMIO "
-            "ranges claimed)\n", d.domid,
-            dm_ioreq_server_nr_vcpus(d.server),
+    fprintf(stderr,
+            "memcore-dm: serving domain %u (%u vCPUs, %u MMIO "
+            "ranges claimed)\n",
+            d.domid, dm_ioreq_server_nr_vcpus(d.server),
             dm_ioreq_server_nr_ranges(d.server));
     while (end == RUNNING) {
         end = serve_once(&d, fds, nfds);
     }
     print_stats(&d, end == GUEST_GONE ? "the guest is gone" :
-                    end == SIGNALLED ? "stopped by a signal" :
-                    "the event channel failed");
+                    end == SIGNALLED  ? "stopped by a signal" :
+                                        "the event channel failed");
     close_xenstore(&d);
     if (m->dma) {
         dma_test_device_set_msi(m->dma, NULL, NULL);

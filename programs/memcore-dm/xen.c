@@ -23,11 +23,11 @@
 
 struct DmXen {
     DmAccelType type;
-    uint16_t domid;             /* the guest */
-    XenEmu *emu;                /* xen-emu */
-    XenEmuDomain *dom;          /* xen-emu */
+    uint16_t domid; /* the guest */
+    XenEmu *emu; /* xen-emu */
+    XenEmuDomain *dom; /* xen-emu */
     XenBackend *be;
-    MemoryRegion *mapcache;     /* xen: guest RAM, a mapcache region */
+    MemoryRegion *mapcache; /* xen: guest RAM, a mapcache region */
     MemoryRegion *grants;
 };
 
@@ -52,8 +52,8 @@ static bool start_libxen(DmXen *x, uint64_t ram_size, GError **errp)
         return false;
     }
     x->mapcache = xen_mapcache_region_new(x->be, x->domid, ram_size,
-                                          XEN_MAPCACHE_DEFAULT_BUCKET_SHIFT,
-                                          0, errp);
+                                          XEN_MAPCACHE_DEFAULT_BUCKET_SHIFT, 0,
+                                          errp);
     return x->mapcache != NULL;
 }
 
@@ -71,8 +71,8 @@ DmXen *dm_xen_new(const DmOptions *o, GError **errp)
         x->grants = xen_grant_region_new(x->be, x->domid, &err);
     }
     if (!x->grants) {
-        g_propagate_prefixed_error(errp, err, "-accel %s: ",
-                                   dm_accel_name(x->type));
+        g_propagate_prefixed_error(errp, err,
+                                   "-accel %s: ", dm_accel_name(x->type));
         dm_xen_free(x);
         return NULL;
     }
@@ -151,11 +151,13 @@ static void format_grant_stats(DmXen *x, GString *out)
 
     xen_grant_region_get_stats(x->grants, &gs);
     g_string_append_printf(out,
-        "grant_maps %" PRIu64 "\ngrant_unmaps %" PRIu64
-        "\ngrant_outstanding %" PRIu64 "\ngrant_refs_mapped %" PRIu64
-        "\ngrant_copies %" PRIu64 "\ngrant_copy_segments %" PRIu64 "\n",
-        gs.maps, gs.unmaps, gs.outstanding, gs.refs_mapped, gs.copies,
-        gs.copy_segments);
+                           "grant_maps %" PRIu64 "\ngrant_unmaps %" PRIu64
+                           "\ngrant_outstanding %" PRIu64
+                           "\ngrant_refs_mapped %" PRIu64
+                           "\ngrant_copies %" PRIu64
+                           "\ngrant_copy_segments %" PRIu64 "\n",
+                           gs.maps, gs.unmaps, gs.outstanding, gs.refs_mapped,
+                           gs.copies, gs.copy_segments);
     for (i = 1; i < XEN_GNTST_NR; i++) {
         if (gs.failures[i]) {
             g_string_append_printf(out, "grant_failures_%s %" PRIu64 "\n",
@@ -174,11 +176,13 @@ void dm_xen_format_stats(DmXen *x, GString *out)
     }
     xen_emu_get_stats(x->emu, &es);
     g_string_append_printf(out,
-        "hv_grant_maps %" PRIu64 "\nhv_grant_map_failures %" PRIu64
-        "\nhv_grant_unmaps %" PRIu64 "\nhv_refs_mapped %" PRIu64
-        "\nhv_copy_segments %" PRIu64 "\n", es.grant_maps,
-        es.grant_map_failures, es.grant_unmaps, es.refs_mapped,
-        es.copy_segments);
+                           "hv_grant_maps %" PRIu64
+                           "\nhv_grant_map_failures %" PRIu64
+                           "\nhv_grant_unmaps %" PRIu64
+                           "\nhv_refs_mapped %" PRIu64
+                           "\nhv_copy_segments %" PRIu64 "\n",
+                           es.grant_maps, es.grant_map_failures,
+                           es.grant_unmaps, es.refs_mapped, es.copy_segments);
 }
 
 void dm_xen_invalidate(DmXen *x)
@@ -218,8 +222,8 @@ char *dm_xen_describe(DmXen *x)
 {
     if (x->emu) {
         return g_strdup_printf("emulated hypervisor, guest domain %u, "
-                               "backend in domain %u", x->domid,
-                               DM_BACKEND_DOMID);
+                               "backend in domain %u",
+                               x->domid, DM_BACKEND_DOMID);
     }
     return g_strdup_printf("real Xen (%s backend), guest domain %u",
                            xen_backend_name(x->be), x->domid);

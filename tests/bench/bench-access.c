@@ -30,19 +30,19 @@
 
 /* ---- P1: RAM --------------------------------------------------------------- */
 
-#define RAM_BASE    0x100000ull
-#define RAM_SIZE    (16ull << 20)
+#define RAM_BASE 0x100000ull
+#define RAM_SIZE (16ull << 20)
 
 static MemoryRegion p1_root, p1_ram;
 static AddressSpace p1_as;
 
 typedef struct AccessCtx {
     AddressSpace *as;
-    hwaddr base;            /* guest address of host[0] */
+    hwaddr base; /* guest address of host[0] */
     uint8_t *host;
     unsigned size;
-    uint64_t nr;            /* P2: regions (pages) to spread over */
-    uint64_t stride;        /* P2: step between pages, coprime with @nr */
+    uint64_t nr; /* P2: regions (pages) to spread over */
+    uint64_t stride; /* P2: step between pages, coprime with @nr */
 } AccessCtx;
 
 static uint64_t run_read(void *opaque, uint64_t iters)
@@ -109,34 +109,34 @@ static uint64_t run_stl(void *opaque, uint64_t iters)
  * laundered so the compiler must really load and store; the copy itself
  * is inlined, as any device model holding a host pointer would get.
  */
-#define DEFINE_FLOOR_READ(n)                                                \
-    static uint64_t floor_read_##n(void *opaque, uint64_t iters)            \
-    {                                                                       \
-        AccessCtx *c = opaque;                                              \
-        uint8_t buf[n];                                                     \
-        uint64_t t0 = bench_now_ns();                                       \
-                                                                            \
-        for (uint64_t i = 0; i < iters; i++) {                              \
-            size_t off = n >= 4096 ? (i & 3) << 12 : (i % HOT_LINES) << 6;  \
-                                                                            \
-            memcpy(buf, bench_launder(c->host) + off, n);                   \
+#define DEFINE_FLOOR_READ(n)                                               \
+    static uint64_t floor_read_##n(void *opaque, uint64_t iters)           \
+    {                                                                      \
+        AccessCtx *c = opaque;                                             \
+        uint8_t buf[n];                                                    \
+        uint64_t t0 = bench_now_ns();                                      \
+                                                                           \
+        for (uint64_t i = 0; i < iters; i++) {                             \
+            size_t off = n >= 4096 ? (i & 3) << 12 : (i % HOT_LINES) << 6; \
+                                                                           \
+            memcpy(buf, bench_launder(c->host) + off, n);                  \
             bench_use(buf);                                                \
-        }                                                                   \
-        return bench_now_ns() - t0;                                         \
-    }                                                                       \
-    static uint64_t floor_write_##n(void *opaque, uint64_t iters)           \
-    {                                                                       \
-        AccessCtx *c = opaque;                                              \
-        uint8_t buf[n] = { 1 };                                             \
-        uint64_t t0 = bench_now_ns();                                       \
-                                                                            \
-        for (uint64_t i = 0; i < iters; i++) {                              \
-            size_t off = n >= 4096 ? (i & 3) << 12 : (i % HOT_LINES) << 6;  \
-                                                                            \
+        }                                                                  \
+        return bench_now_ns() - t0;                                        \
+    }                                                                      \
+    static uint64_t floor_write_##n(void *opaque, uint64_t iters)          \
+    {                                                                      \
+        AccessCtx *c = opaque;                                             \
+        uint8_t buf[n] = { 1 };                                            \
+        uint64_t t0 = bench_now_ns();                                      \
+                                                                           \
+        for (uint64_t i = 0; i < iters; i++) {                             \
+            size_t off = n >= 4096 ? (i & 3) << 12 : (i % HOT_LINES) << 6; \
+                                                                           \
             bench_use(buf);                                                \
-            memcpy(bench_launder(c->host) + off, buf, n);                   \
-        }                                                                   \
-        return bench_now_ns() - t0;                                         \
+            memcpy(bench_launder(c->host) + off, buf, n);                  \
+        }                                                                  \
+        return bench_now_ns() - t0;                                        \
     }
 
 DEFINE_FLOOR_READ(1)
@@ -238,7 +238,7 @@ static void bench_p1(void)
     memory_region_add_subregion(&p1_root, RAM_BASE, &p1_ram);
     address_space_init(&p1_as, &p1_root, "p1");
 
-    c = (AccessCtx) {
+    c = (AccessCtx){
         .as = &p1_as,
         .base = RAM_BASE,
         .host = memory_region_get_ram_ptr(&p1_ram),
@@ -250,13 +250,14 @@ static void bench_p1(void)
 
         c.size = p1_floors[k].size;
         if (c.size == 8) {
-            t = (BenchTarget) { BENCH_LE, 2.5 };
+            t = (BenchTarget){ BENCH_LE, 2.5 };
         }
         params = bench_fmt("\"size\": %u", c.size);
         p = bench_pair(run_read, &c, p1_floors[k].rd, &c);
         bench_record("P1/ram-read", params, "ns/op", &p, "memcpy-inline", t,
                      c.size == 8 ? "floor: an inlined 8-byte copy through "
-                     "a laundered pointer (the strict reading)" : NULL);
+                                   "a laundered pointer (the strict reading)" :
+                                   NULL);
         p = bench_pair(run_write, &c, p1_floors[k].wr, &c);
         bench_record("P1/ram-write", params, "ns/op", &p, "memcpy-inline",
                      BENCH_NO_TARGET, NULL);
@@ -266,34 +267,34 @@ static void bench_p1(void)
     c.size = 8;
     p = bench_pair(run_read, &c, floor_read_8_call, &c);
     bench_record("P1/ram-read-vs-call", "\"size\": 8", "ns/op", &p,
-                 "memcpy-call", (BenchTarget) { BENCH_LE, 4.0 },
+                 "memcpy-call", (BenchTarget){ BENCH_LE, 4.0 },
                  "the other reading of the floor: memcpy called through "
                  "a function pointer the compiler cannot see through");
     /* The thread is registered with RCU by the reads above. */
     p = bench_pair(bound_read_8, &c, floor_read_8, &c);
-    bench_record("P1/lower-bound-call-rcu-copy", "\"size\": 8", "ns/op",
-                 &p, "memcpy-inline", BENCH_NO_TARGET,
+    bench_record("P1/lower-bound-call-rcu-copy", "\"size\": 8", "ns/op", &p,
+                 "memcpy-inline", BENCH_NO_TARGET,
                  "a bare out-of-line call with rcu_read_lock/unlock around "
                  "the copy: the least any RCU-protected accessor costs");
     p = bench_pair(bound_inline_read_8, &c, floor_read_8, &c);
-    bench_record("P1/lower-bound-inline-rcu-copy", "\"size\": 8", "ns/op",
-                 &p, "memcpy-inline", BENCH_NO_TARGET,
+    bench_record("P1/lower-bound-inline-rcu-copy", "\"size\": 8", "ns/op", &p,
+                 "memcpy-inline", BENCH_NO_TARGET,
                  "rcu_read_lock/unlock inline around the inlined copy: the "
                  "least an RCU-protected inline fast path costs");
 
     c.size = 4;
     p = bench_pair(run_ldl, &c, floor_read_4, &c);
     bench_record("P1/ldl_le", "\"size\": 4", "ns/op", &p, "memcpy-inline",
-                 (BenchTarget) { BENCH_LE, 3.0 }, NULL);
+                 (BenchTarget){ BENCH_LE, 3.0 }, NULL);
     p = bench_pair(run_stl, &c, floor_write_4, &c);
     bench_record("P1/stl_le", "\"size\": 4", "ns/op", &p, "memcpy-inline",
-                 (BenchTarget) { BENCH_LE, 3.0 }, NULL);
+                 (BenchTarget){ BENCH_LE, 3.0 }, NULL);
 }
 
 /* ---- P2: scaling with the number of regions ------------------------------ */
 
-#define P2_BASE     0x100000000ull
-#define P2_PAGE     4096ull
+#define P2_BASE 0x100000000ull
+#define P2_PAGE 4096ull
 
 typedef struct ScaleSetup {
     uint64_t n;
@@ -484,7 +485,8 @@ static void bench_p2(void)
     FILE *dat = bench_data_open("p2-scaling.dat");
 
     if (dat) {
-        fprintf(dat, "# regions read-spread read-hot write-spread "
+        fprintf(dat,
+                "# regions read-spread read-hot write-spread "
                 "ldl-spread one-region-spread host-spread (ns/op medians)\n");
     }
     for (unsigned k = 0; k < G_N_ELEMENTS(counts); k++) {
@@ -499,9 +501,12 @@ static void bench_p2(void)
             continue;
         }
         scale_setup(&s, n);
-        cn = (AccessCtx) {
-            .as = &s.as_n, .base = P2_BASE, .host = s.host,
-            .nr = n, .stride = spread_stride(n),
+        cn = (AccessCtx){
+            .as = &s.as_n,
+            .base = P2_BASE,
+            .host = s.host,
+            .nr = n,
+            .stride = spread_stride(n),
         };
         c1 = cn;
         c1.as = &s.as_1;
@@ -510,7 +515,7 @@ static void bench_p2(void)
             BenchTarget t = BENCH_NO_TARGET;
 
             if (n == 10000 && j == 0) {
-                t = (BenchTarget) { BENCH_LE, 2.0 };
+                t = (BenchTarget){ BENCH_LE, 2.0 };
             }
             params = bench_fmt("\"regions\": %" PRIu64 ", \"size\": %u", n,
                                j == 3 ? 4 : 8);
@@ -543,7 +548,7 @@ static void bench_p2(void)
 
 /* ---- P3: MMIO -------------------------------------------------------------- */
 
-#define MMIO_BASE   0xfe000000ull
+#define MMIO_BASE 0xfe000000ull
 
 typedef struct Dev {
     uint32_t regs[64];
@@ -655,11 +660,11 @@ static void bench_p3(void)
     memory_region_add_subregion(&p3_root, MMIO_BASE + 0x1000,
                                 &p3_mmio_guarded);
     address_space_init(&p3_as, &p3_root, "p3");
-    c = (AccessCtx) { .as = &p3_as, .base = MMIO_BASE, .size = 4 };
+    c = (AccessCtx){ .as = &p3_as, .base = MMIO_BASE, .size = 4 };
 
     p = bench_pair(run_mmio_read, &c, floor_callback_read, NULL);
     bench_record("P3/mmio-read", "\"size\": 4", "ns/op", &p,
-                 "callback via fn pointer", (BenchTarget) { BENCH_LE, 3.0 },
+                 "callback via fn pointer", (BenchTarget){ BENCH_LE, 3.0 },
                  NULL);
     c.base = MMIO_BASE + 0x1000;
     p = bench_pair(run_mmio_read, &c, floor_callback_read, NULL);

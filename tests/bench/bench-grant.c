@@ -29,10 +29,10 @@
 #include "hw/xen/xen-grant.h"
 #include "bench.h"
 
-#define ATTRS           MEMTXATTRS_UNSPECIFIED
-#define GUEST_DOMID     3
-#define GUEST_PAGES     256
-#define MAX_REFS        64
+#define ATTRS MEMTXATTRS_UNSPECIFIED
+#define GUEST_DOMID 3
+#define GUEST_PAGES 256
+#define MAX_REFS 64
 
 static XenEmu *emu;
 static XenEmuDomain *dom;
@@ -124,8 +124,8 @@ static void setup(void)
 typedef struct MapCtx {
     unsigned nrefs;
     bool is_write;
-    size_t size;            /* P6 */
-    uint8_t *buf;           /* P6 */
+    size_t size; /* P6 */
+    uint8_t *buf; /* P6 */
 } MapCtx;
 
 static uint64_t run_map_unmap(void *opaque, uint64_t iters)
@@ -156,8 +156,8 @@ static uint64_t floor_mmap(void *opaque, uint64_t iters)
 
     for (uint64_t i = 0; i < iters; i++) {
         uint8_t *base = mmap(NULL, len, PROT_NONE,
-                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                             -1, 0);
+                             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                             0);
 
         g_assert(base != MAP_FAILED);
         for (unsigned k = 0; k < c->nrefs; k++) {
@@ -193,7 +193,7 @@ static void bench_p5(void)
                                w ? "true" : "false");
             p = bench_pair(run_map_unmap, &c, floor_mmap, &c);
             bench_record("P5/grant-map-unmap", params, "ns/op", &p,
-                         "raw mmap/munmap", (BenchTarget) { BENCH_LE, 1.5 },
+                         "raw mmap/munmap", (BenchTarget){ BENCH_LE, 1.5 },
                          NULL);
             if (dat && w) {
                 fprintf(dat, "%u %.0f %.0f %.3f\n", counts[k],
@@ -208,12 +208,12 @@ static void bench_p5(void)
             address_space_get_stats(&as, &sb);
             bench_record_count("P5/backend-maps-per-map", params, "calls",
                                (double)(b.grant_maps - a.grant_maps) /
-                               (sb.maps - sa.maps),
-                               (BenchTarget) { BENCH_EQ, 1 }, NULL);
+                                   (sb.maps - sa.maps),
+                               (BenchTarget){ BENCH_EQ, 1 }, NULL);
             bench_record_count("P5/backend-unmaps-per-unmap", params, "calls",
                                (double)(b.grant_unmaps - a.grant_unmaps) /
-                               (sb.unmaps - sa.unmaps),
-                               (BenchTarget) { BENCH_EQ, 1 }, NULL);
+                                   (sb.unmaps - sa.unmaps),
+                               (BenchTarget){ BENCH_EQ, 1 }, NULL);
             g_free(params);
         }
     }
@@ -231,9 +231,10 @@ static uint64_t run_copy(void *opaque, uint64_t iters)
     uint64_t t0 = bench_now_ns();
 
     for (uint64_t i = 0; i < iters; i++) {
-        MemTxResult r = c->is_write ?
-            address_space_write(&as, addr, ATTRS, c->buf, c->size) :
-            address_space_read(&as, addr, ATTRS, c->buf, c->size);
+        MemTxResult r =
+            c->is_write ?
+                address_space_write(&as, addr, ATTRS, c->buf, c->size) :
+                address_space_read(&as, addr, ATTRS, c->buf, c->size);
 
         if (r != MEMTX_OK) {
             g_error("grant copy of %zu bytes failed", c->size);
@@ -291,8 +292,8 @@ static double crossover(const size_t *sizes, const double *ratio, unsigned n)
 static void bench_p6(void)
 {
     static const size_t sizes[] = {
-        8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096,
-        8192, 16384, 32768, 65536,
+        8,    16,   32,   64,   128,   256,   512,
+        1024, 2048, 4096, 8192, 16384, 32768, 65536,
     };
     unsigned n = G_N_ELEMENTS(sizes);
     FILE *dat = bench_data_open("p6-map-vs-copy.dat");
@@ -303,8 +304,8 @@ static void bench_p6(void)
     for (unsigned w = 0; w < 2; w++) {
         for (unsigned k = 0; k < n; k++) {
             MapCtx c = { .size = sizes[k], .is_write = w, .buf = buf };
-            char *params = bench_fmt("\"bytes\": %zu, \"write\": %s",
-                                     sizes[k], w ? "true" : "false");
+            char *params = bench_fmt("\"bytes\": %zu, \"write\": %s", sizes[k],
+                                     w ? "true" : "false");
             BenchPair p = bench_pair(run_map_copy, &c, run_copy, &c);
 
             bench_record("P6/map-copy-unmap-vs-grant-copy", params, "ns/op",
@@ -317,27 +318,28 @@ static void bench_p6(void)
     }
     if (dat) {
         fprintf(dat, "# bytes read-copy read-map write-copy write-map "
-                "(ns/op medians)\n");
+                     "(ns/op medians)\n");
         for (unsigned k = 0; k < n; k++) {
-            fprintf(dat, "%zu %.1f %.1f %.1f %.1f\n", sizes[k],
-                    copy_ns[0][k], map_ns[0][k], copy_ns[1][k],
-                    map_ns[1][k]);
+            fprintf(dat, "%zu %.1f %.1f %.1f %.1f\n", sizes[k], copy_ns[0][k],
+                    map_ns[0][k], copy_ns[1][k], map_ns[1][k]);
         }
         fclose(dat);
     }
     for (unsigned w = 0; w < 2; w++) {
         double x = crossover(sizes, ratio[w], n);
         char *params = bench_fmt("\"write\": %s", w ? "true" : "false");
-        const char *note = x < 0 ? "map always cheaper" :
-                           x == 0 ? "grant copy cheaper at every size "
-                                    "up to 64 KiB" :
-                           "bytes where map+memcpy+unmap becomes cheaper";
+        const char *note = x < 0 ?
+                               "map always cheaper" :
+                           x == 0 ?
+                               "grant copy cheaper at every size "
+                               "up to 64 KiB" :
+                               "bytes where map+memcpy+unmap becomes cheaper";
 
         bench_record_count("P6/crossover", params, "bytes",
                            x > 0 ? round(x) : x, BENCH_NO_TARGET, note);
         g_free(params);
-        dat = bench_data_open(w ? "p6-crossover-write.dat"
-                                : "p6-crossover-read.dat");
+        dat = bench_data_open(w ? "p6-crossover-write.dat" :
+                                  "p6-crossover-read.dat");
         if (dat) {
             fprintf(dat, "%.0f\n", x);
             fclose(dat);

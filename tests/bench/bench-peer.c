@@ -26,9 +26,9 @@
 #include "exec/memory.h"
 #include "bench.h"
 
-#define PEER_BASE   0x100000000ull
-#define PEER_PAGE   4096ull
-#define ATTRS       MEMTXATTRS_UNSPECIFIED
+#define PEER_BASE 0x100000000ull
+#define PEER_PAGE 4096ull
+#define ATTRS MEMTXATTRS_UNSPECIFIED
 
 /* tests/bench/vm-memory-peer/src/lib.rs */
 typedef struct VmPeer VmPeer;
@@ -278,8 +278,8 @@ static void bench_layout(uint64_t n, FILE *dat)
     spread = spread_addrs(n, &nspread);
     check_same_data(&l, spread, MIN(nspread, 4096));
     check_same_data(&l, &hot_addr, 1);
-    hot = (Loop) { .l = &l, .addrs = &hot_addr, .naddrs = 1 };
-    wide = (Loop) { .l = &l, .addrs = spread, .naddrs = nspread };
+    hot = (Loop){ .l = &l, .addrs = &hot_addr, .naddrs = 1 };
+    wide = (Loop){ .l = &l, .addrs = spread, .naddrs = nspread };
 
     p = bench_pair(memcore_read_loop, &hot, peer_read_loop, &hot);
     bench_record("peer/read-hot", params, "ns/op", &p,
@@ -300,7 +300,7 @@ static void bench_layout(uint64_t n, FILE *dat)
     p = bench_pair(memcore_setup_loop, &l, peer_setup_loop, &l);
     bench_record("peer/setup", params, "ns/layout", &p,
                  "vm-memory GuestMemoryMmap::from_regions",
-                 (BenchTarget) { BENCH_LE, 2.0 }, NULL);
+                 (BenchTarget){ BENCH_LE, 2.0 }, NULL);
     row[4] = p.ratio.median;
     if (dat) {
         fprintf(dat, "%" PRIu64 " %.3f %.3f %.3f %.3f %.3f\n", n, row[0],
@@ -321,7 +321,7 @@ int main(int argc, char **argv)
     dat = bench_data_open("peer.dat");
     if (dat) {
         fprintf(dat, "# regions, then memcore/vm-memory ratios (medians): "
-                "read-hot read-spread ldq_le-hot write-hot setup\n");
+                     "read-hot read-spread ldq_le-hot write-hot setup\n");
     }
     for (unsigned k = 0; k < G_N_ELEMENTS(counts); k++) {
         if (bench_opts.quick && counts[k] > 10000) {

@@ -29,21 +29,22 @@
 
 #include "bench.h"
 
-#define PAIRS       100000
-#define B64_CHUNK   4096
-#define B64_TOTAL   (1u << 20)
-#define ADDR_LO     (1u << 20)
-#define ADDR_HI     (64u << 20)
-#define TIMEOUT_S   120
+#define PAIRS 100000
+#define B64_CHUNK 4096
+#define B64_TOTAL (1u << 20)
+#define ADDR_LO (1u << 20)
+#define ADDR_HI (64u << 20)
+#define TIMEOUT_S 120
 
 /* The command lines of the issue; [0] is filled in from the options. */
 static char *dm_argv[] = {
     NULL, "-machine", "none", "-m", "128M", "-qtest", "stdio", NULL,
 };
 static char *qemu_argv[] = {
-    NULL, "-machine", "pc", "-accel", "tcg", "-S", "-m", "128M",
-    "-qtest", "stdio", "-qtest-log", "/dev/null", "-display", "none",
-    "-nodefaults", "-monitor", "none", "-serial", "none", NULL,
+    NULL,         "-machine",  "pc",       "-accel", "tcg",
+    "-S",         "-m",        "128M",     "-qtest", "stdio",
+    "-qtest-log", "/dev/null", "-display", "none",   "-nodefaults",
+    "-monitor",   "none",      "-serial",  "none",   NULL,
 };
 
 typedef struct Script {
@@ -73,20 +74,23 @@ static Script make_script(unsigned pairs, unsigned b64_total)
         uint32_t v = xorshift(&x);
 
         a &= ~3ull;
-        g_string_append_printf(s.text, "writel 0x%" PRIx64 " 0x%x\n"
-                               "readl 0x%" PRIx64 "\n", a, v, a);
+        g_string_append_printf(s.text,
+                               "writel 0x%" PRIx64 " 0x%x\n"
+                               "readl 0x%" PRIx64 "\n",
+                               a, v, a);
         s.lines += 2;
         /* The bulk transfers are spread through the script. */
         if (every && i % every == every - 1 && chunk < chunks) {
-            uint64_t b = ADDR_LO + (xorshift(&x) %
-                                    (ADDR_HI - ADDR_LO - B64_CHUNK));
+            uint64_t b = ADDR_LO +
+                         (xorshift(&x) % (ADDR_HI - ADDR_LO - B64_CHUNK));
             char *enc;
 
             for (unsigned k = 0; k < B64_CHUNK; k++) {
                 data[k] = xorshift(&x);
             }
             enc = g_base64_encode(data, B64_CHUNK);
-            g_string_append_printf(s.text, "b64write 0x%" PRIx64 " 0x%x %s\n"
+            g_string_append_printf(s.text,
+                                   "b64write 0x%" PRIx64 " 0x%x %s\n"
                                    "b64read 0x%" PRIx64 " 0x%x\n",
                                    b, B64_CHUNK, enc, b, B64_CHUNK);
             g_free(enc);
@@ -99,8 +103,8 @@ static Script make_script(unsigned pairs, unsigned b64_total)
 
 typedef struct Child {
     pid_t pid;
-    int in;                 /* we write its stdin */
-    int out;                /* we read its stdout */
+    int in; /* we write its stdin */
+    int out; /* we read its stdout */
 } Child;
 
 static Child spawn(char *const argv[])
@@ -278,7 +282,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     reps = MIN(bench_opts.reps, 31);
     if (reps > 5) {
-        reps = 5;       /* each run is a second or more of QEMU */
+        reps = 5; /* each run is a second or more of QEMU */
     }
     pairs = bench_opts.quick ? PAIRS / 10 : PAIRS;
     b64_total = bench_opts.quick ? B64_TOTAL / 10 : B64_TOTAL;
@@ -318,22 +322,22 @@ int main(int argc, char **argv)
     p = bench_pair_from(dm_lps, qemu_lps, reps);
     {
         char *params = bench_fmt("\"lines\": %u, \"pairs\": %u, "
-                                 "\"b64_bytes\": %u", s.lines, pairs,
-                                 b64_total);
+                                 "\"b64_bytes\": %u",
+                                 s.lines, pairs, b64_total);
 
         bench_record("P7/qtest-throughput", params, "lines/s", &p,
                      "QEMU 7.2 qtest, same script",
-                     (BenchTarget) { BENCH_GE, 1.5 }, NULL);
+                     (BenchTarget){ BENCH_GE, 1.5 }, NULL);
         g_free(params);
     }
-    bench_record_count("P7/replies-identical", "", "bool",
-                       all_ok && identical, (BenchTarget) { BENCH_EQ, 1 },
+    bench_record_count("P7/replies-identical", "", "bool", all_ok && identical,
+                       (BenchTarget){ BENCH_EQ, 1 },
                        identical ? NULL : "replies differ (see stdout)");
     if (!identical) {
         printf("bench-qtest: first differing reply is line %ld\n", diff_line);
     }
     bench_record_count("P7/memcore-dm-exit-status", "", "status", dm_exit,
-                       (BenchTarget) { BENCH_EQ, 0 },
+                       (BenchTarget){ BENCH_EQ, 0 },
                        "exits by itself at end of input");
     dat = bench_data_open("p7-qtest.dat");
     if (dat) {

@@ -28,19 +28,19 @@
 #include "exec/memory.h"
 #include "bench.h"
 
-#define ATTRS       MEMTXATTRS_UNSPECIFIED
-#define NR_SLOTS    8
-#define WINDOW      0x80000000ull
-#define RAM_BASE    0x100000ull
-#define RAM_SIZE    (4ull << 20)
-#define NR_READERS  2
+#define ATTRS MEMTXATTRS_UNSPECIFIED
+#define NR_SLOTS 8
+#define WINDOW 0x80000000ull
+#define RAM_BASE 0x100000ull
+#define RAM_SIZE (4ull << 20)
+#define NR_READERS 2
 /* Plain 8-byte reads between two checked reads of the window. */
 #define PLAIN_PER_CHECK 15
 
 static MemoryRegion root, ram, slots[NR_SLOTS], others[64];
 static AddressSpace as;
 static bool others_on[64];
-static uint64_t started, committed;     /* commit numbers, see above */
+static uint64_t started, committed; /* commit numbers, see above */
 static bool stop_committer;
 
 typedef struct Reader {
@@ -53,11 +53,11 @@ typedef struct Reader {
 static struct {
     GMutex lock;
     GCond cond;
-    unsigned generation;    /* bumped to start a window */
-    unsigned active;        /* readers wanted in this window */
+    unsigned generation; /* bumped to start a window */
+    unsigned active; /* readers wanted in this window */
     bool control;
     bool quit;
-    bool running;           /* readers stop when it goes false */
+    bool running; /* readers stop when it goes false */
 } run;
 
 static bool check_window(const uint8_t *buf, uint64_t c0, uint64_t c1,
@@ -78,7 +78,7 @@ static bool check_window(const uint8_t *buf, uint64_t c0, uint64_t c1,
         return false;
     }
     if (c1 - c0 >= NR_SLOTS) {
-        r->unverifiable++;      /* the reader slept through a whole cycle */
+        r->unverifiable++; /* the reader slept through a whole cycle */
         return true;
     }
     for (uint64_t c = c0; c <= c1; c++) {
@@ -105,8 +105,10 @@ static void reader_window(Reader *r)
         c1 = qatomic_load_acquire(&started);
         check_window(buf, c0, c1, r);
         for (unsigned i = 0; i < PLAIN_PER_CHECK; i++) {
-            address_space_read(&as, RAM_BASE + ((page & 1023) << 12) +
-                               ((page & 63) << 6), ATTRS, &v, 8);
+            address_space_read(&as,
+                               RAM_BASE + ((page & 1023) << 12) +
+                                   ((page & 63) << 6),
+                               ATTRS, &v, 8);
             bench_sink(v);
             page += 37;
         }
@@ -127,8 +129,10 @@ static void control_window(Reader *r)
         memcpy(buf, bench_launder(r->control_buf), 64);
         bench_use(buf);
         for (unsigned i = 0; i < PLAIN_PER_CHECK; i++) {
-            memcpy(&v, bench_launder(r->control_buf) +
-                   ((page & 1023) << 12) + ((page & 63) << 6), 8);
+            memcpy(&v,
+                   bench_launder(r->control_buf) + ((page & 1023) << 12) +
+                       ((page & 63) << 6),
+                   8);
             bench_sink(v);
             page += 37;
         }
@@ -264,8 +268,7 @@ int main(int argc, char **argv)
         memset(memory_region_get_ram_ptr(&slots[i]), 0x10 + i, 0x1000);
     }
     for (unsigned i = 0; i < G_N_ELEMENTS(others); i++) {
-        if (!memory_region_init_ram(&others[i], NULL, "other", 0x1000,
-                                    &err)) {
+        if (!memory_region_init_ram(&others[i], NULL, "other", 0x1000, &err)) {
             g_error("%s", err->message);
         }
         memory_region_add_subregion(&root, 0x40000000ull + i * 0x10000,
@@ -324,9 +327,10 @@ int main(int argc, char **argv)
     t1 = bench_wall_ns();
 
     p = bench_pair_from(r2, r1, reps);
-    bench_record("P8/two-readers-vs-one", "\"readers\": 2, "
-                 "\"commit_hz\": 1000", "reads/s", &p,
-                 "one reader, same run", BENCH_NO_TARGET,
+    bench_record("P8/two-readers-vs-one",
+                 "\"readers\": 2, "
+                 "\"commit_hz\": 1000",
+                 "reads/s", &p, "one reader, same run", BENCH_NO_TARGET,
                  "judged against the machine in P8/scaling-vs-machine");
     p = bench_pair_from(c2, c1, reps);
     bench_record("P8/control-two-vs-one", "\"threads\": 2", "loops/s", &p,
@@ -342,7 +346,7 @@ int main(int argc, char **argv)
         }
         q = bench_pair_from(rr, cc, reps);
         bench_record("P8/scaling-vs-machine", "\"readers\": 2", "x", &q,
-                     "control scaling", (BenchTarget) { BENCH_GE, 0.9 },
+                     "control scaling", (BenchTarget){ BENCH_GE, 0.9 },
                      "memcore's 2-vs-1 scaling over the control's");
     }
     dat = bench_data_open("p8-summary.dat");
@@ -351,7 +355,7 @@ int main(int argc, char **argv)
         BenchPair q2 = bench_pair_from(r2, c2, reps);
 
         fprintf(dat, "# threads reads(median min max) control(median min "
-                "max), Mops/s\n");
+                     "max), Mops/s\n");
         fprintf(dat, "1 %.3f %.3f %.3f %.3f %.3f %.3f\n",
                 q1.subject.median / 1e6, q1.subject.min / 1e6,
                 q1.subject.max / 1e6, q1.floor.median / 1e6,
@@ -365,7 +369,7 @@ int main(int argc, char **argv)
     dat = bench_data_open("p8-readers.dat");
     if (dat) {
         fprintf(dat, "# rep one-reader two-readers control-one control-two "
-                "(Mreads/s)\n");
+                     "(Mreads/s)\n");
         for (unsigned i = 0; i < reps; i++) {
             fprintf(dat, "%u %.3f %.3f %.3f %.3f\n", i, r1[i] / 1e6,
                     r2[i] / 1e6, c1[i] / 1e6, c2[i] / 1e6);
@@ -376,11 +380,11 @@ int main(int argc, char **argv)
                        (double)(uint64_t)(commits / ((t1 - t0) / 1e9)),
                        BENCH_NO_TARGET, "aimed at 1000");
     bench_record_count("P8/torn-reads", "", "reads", torn,
-                       (BenchTarget) { BENCH_EQ, 0 }, NULL);
+                       (BenchTarget){ BENCH_EQ, 0 }, NULL);
     bench_record_count("P8/stale-after-commit", "", "reads", stale,
-                       (BenchTarget) { BENCH_EQ, 0 }, NULL);
+                       (BenchTarget){ BENCH_EQ, 0 }, NULL);
     bench_record_count("P8/read-errors", "", "reads", errors,
-                       (BenchTarget) { BENCH_EQ, 0 }, NULL);
+                       (BenchTarget){ BENCH_EQ, 0 }, NULL);
     bench_record_count("P8/unverifiable", "", "reads", unverifiable,
                        BENCH_NO_TARGET,
                        "reader slept through 8 commits; not judged");

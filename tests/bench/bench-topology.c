@@ -25,10 +25,10 @@
 #include "exec/memory.h"
 #include "bench.h"
 
-#define SUB_SIZE    0x1000ull
-#define SUB_STRIDE  0x2000ull       /* gaps between them: n flat ranges */
-#define SUB_BASE    0x100000000ull
-#define NR_SPACES   16
+#define SUB_SIZE 0x1000ull
+#define SUB_STRIDE 0x2000ull /* gaps between them: n flat ranges */
+#define SUB_BASE 0x100000000ull
+#define NR_SPACES 16
 
 static MemoryRegion root;
 static AddressSpace spaces[NR_SPACES];
@@ -202,7 +202,7 @@ static void bench_adds(void)
     }
     if (dat) {
         fprintf(dat, "# regions commit-ns(median min max) "
-                "per-region-ns qsort-ns(median)\n");
+                     "per-region-ns qsort-ns(median)\n");
     }
     for (unsigned k = 0; k < ns; k++) {
         char *params = bench_fmt("\"regions\": %" PRIu64, sizes[k]);
@@ -224,9 +224,9 @@ static void bench_adds(void)
     if (ns == G_N_ELEMENTS(sizes)) {
         BenchPair p = bench_pair_from(t[4], t[2], reps);
 
-        bench_record("P4/scaling-1e5-vs-1e4", "\"regions\": 100000", "ns",
-                     &p, "same, 10^4 regions",
-                     (BenchTarget) { BENCH_LE, 11.0 }, NULL);
+        bench_record("P4/scaling-1e5-vs-1e4", "\"regions\": 100000", "ns", &p,
+                     "same, 10^4 regions", (BenchTarget){ BENCH_LE, 11.0 },
+                     NULL);
         /* What the cache hierarchy does to a plain sort of as many keys. */
         p = bench_pair_from(f[4], f[2], reps);
         bench_record("P4/qsort-scaling-1e5-vs-1e4", "\"regions\": 100000",
@@ -247,7 +247,8 @@ static void bench_adds(void)
     }
     for (unsigned k = 2; k < ns; k += 2) {
         char *params = bench_fmt("\"regions\": %" PRIu64 ", \"order\": "
-                                 "\"shuffled\"", sizes[k]);
+                                 "\"shuffled\"",
+                                 sizes[k]);
         BenchPair p = bench_pair_from(t[k], f[k], reps);
 
         bench_record("P4/add-in-one-transaction", params, "ns", &p,
@@ -257,21 +258,23 @@ static void bench_adds(void)
     if (ns == G_N_ELEMENTS(sizes)) {
         BenchPair p = bench_pair_from(t[4], t[2], reps);
 
-        bench_record("P4/scaling-1e5-vs-1e4", "\"regions\": 100000, "
-                     "\"order\": \"shuffled\"", "ns", &p,
-                     "same, 10^4 regions", (BenchTarget) { BENCH_LE, 11.0 },
-                     NULL);
+        bench_record("P4/scaling-1e5-vs-1e4",
+                     "\"regions\": 100000, "
+                     "\"order\": \"shuffled\"",
+                     "ns", &p, "same, 10^4 regions",
+                     (BenchTarget){ BENCH_LE, 11.0 }, NULL);
     }
     g_free(slot_of);
     slot_of = NULL;
     bench_record_count("P4/renders-per-commit", "\"regions\": \"all\"",
                        "renders", bad_renders ? 0 : 1,
-                       (BenchTarget) { BENCH_EQ, 1 },
-                       bad_renders ? "some commit did not render exactly once"
-                                   : "every timed commit rendered once");
+                       (BenchTarget){ BENCH_EQ, 1 },
+                       bad_renders ?
+                           "some commit did not render exactly once" :
+                           "every timed commit rendered once");
     bench_record_count("P4/commits-per-transaction", "\"regions\": \"all\"",
                        "commits", bad_commits ? 0 : 1,
-                       (BenchTarget) { BENCH_EQ, 1 }, NULL);
+                       (BenchTarget){ BENCH_EQ, 1 }, NULL);
     subs_free();
 }
 
@@ -309,14 +312,14 @@ static void bench_spaces(void)
                            NR_SPACES);
         p = bench_pair_from(many, one, reps);
         bench_record("P4/16-spaces-vs-1", params, "ns", &p,
-                     "same commit, 1 space",
-                     (BenchTarget) { BENCH_LE, 1.5 }, NULL);
+                     "same commit, 1 space", (BenchTarget){ BENCH_LE, 1.5 },
+                     NULL);
         g_free(params);
         params = bench_fmt("\"regions\": %" PRIu64 ", \"spaces\": %d", n,
                            NR_SPACES);
         bench_record_count("P4/renders-per-commit-16-spaces", params,
                            "renders", bad ? 0 : 1,
-                           (BenchTarget) { BENCH_EQ, 1 }, NULL);
+                           (BenchTarget){ BENCH_EQ, 1 }, NULL);
         g_free(params);
     }
     subs_free();
@@ -357,7 +360,7 @@ static uint64_t sections_missing(const MemoryRegionSection *a, size_t na,
 
     for (size_t i = 0; i < na; i++) {
         while (j < nb && b[j].offset_within_address_space <
-                         a[i].offset_within_address_space) {
+                             a[i].offset_within_address_space) {
             j++;
         }
         if (j == nb || !same_section(&a[i], &b[j])) {
@@ -371,7 +374,8 @@ static void bench_listener(void)
 {
     const uint64_t n = 10000, changed = 10;
     CountingListener cl = {
-        .ml = { .region_add = count_add, .region_del = count_del,
+        .ml = { .region_add = count_add,
+                .region_del = count_del,
                 .name = "bench" },
     };
     MemoryRegionSection *before, *after;
@@ -412,17 +416,20 @@ static void bench_listener(void)
 
             if (forth) {
                 memory_region_del_subregion(&root, &subs[gone]);
-                memory_region_add_subregion(&root, SUB_BASE + (n + k) *
-                                            SUB_STRIDE + SUB_SIZE,
+                memory_region_add_subregion(&root,
+                                            SUB_BASE + (n + k) * SUB_STRIDE +
+                                                SUB_SIZE,
                                             &subs[n + k]);
-                memory_region_set_address(&subs[moved], SUB_BASE +
-                                          moved * SUB_STRIDE + SUB_SIZE);
+                memory_region_set_address(&subs[moved],
+                                          SUB_BASE + moved * SUB_STRIDE +
+                                              SUB_SIZE);
             } else {
-                memory_region_add_subregion(&root, SUB_BASE +
-                                            gone * SUB_STRIDE, &subs[gone]);
+                memory_region_add_subregion(&root,
+                                            SUB_BASE + gone * SUB_STRIDE,
+                                            &subs[gone]);
                 memory_region_del_subregion(&root, &subs[n + k]);
-                memory_region_set_address(&subs[moved], SUB_BASE +
-                                          moved * SUB_STRIDE);
+                memory_region_set_address(&subs[moved],
+                                          SUB_BASE + moved * SUB_STRIDE);
             }
         }
         memory_region_transaction_commit();
@@ -439,12 +446,12 @@ static void bench_listener(void)
 
             bench_record_count("P4/listener-calls", params, "calls",
                                b.listener_calls - a.listener_calls,
-                               (BenchTarget) { BENCH_EQ, (double)expect },
+                               (BenchTarget){ BENCH_EQ, (double)expect },
                                "region_add + region_del for one small "
                                "transaction; expected = diff of sections");
-            bench_record_count("P4/listener-callbacks-seen", params,
-                               "calls", cl.adds + cl.dels,
-                               (BenchTarget) { BENCH_EQ, (double)expect },
+            bench_record_count("P4/listener-callbacks-seen", params, "calls",
+                               cl.adds + cl.dels,
+                               (BenchTarget){ BENCH_EQ, (double)expect },
                                NULL);
             g_free(params);
         }
@@ -452,9 +459,10 @@ static void bench_listener(void)
         g_free(after);
     }
     p = bench_pair_from(small, big, reps);
-    bench_record("P4/small-change-under-1e4", "\"regions\": 10000, "
-                 "\"changed_regions\": 30", "ns", &p, "adding all 10^4",
-                 BENCH_NO_TARGET, NULL);
+    bench_record("P4/small-change-under-1e4",
+                 "\"regions\": 10000, "
+                 "\"changed_regions\": 30",
+                 "ns", &p, "adding all 10^4", BENCH_NO_TARGET, NULL);
     memory_listener_unregister(&cl.ml);
     /* Put the moved ones back where remove_all() expects nothing odd. */
     memory_region_transaction_begin();

@@ -52,8 +52,10 @@ void bench_init(int argc, char **argv, const char *program)
             bench_opts.quick = true;
             break;
         default:
-            fprintf(stderr, "usage: %s [--json FILE] [--data DIR] "
-                    "[--reps N] [--quick]\n", program);
+            fprintf(stderr,
+                    "usage: %s [--json FILE] [--data DIR] "
+                    "[--reps N] [--quick]\n",
+                    program);
             exit(c == 'h' ? 0 : 2);
         }
     }
@@ -287,9 +289,8 @@ bool bench_record(const char *name, const char *params, const char *unit,
     }
     printf("%-28s %-30s %10.4g %-8s floor %-22s %10.4g  ratio %7.3f "
            "[%.3f..%.3f]",
-           name, params ? params : "", p->subject.median, unit,
-           floor_name, p->floor.median, p->ratio.median, p->ratio.min,
-           p->ratio.max);
+           name, params ? params : "", p->subject.median, unit, floor_name,
+           p->floor.median, p->ratio.median, p->ratio.min, p->ratio.max);
     if (target.op != BENCH_NONE) {
         printf("  target %s %g: %s", op_str(target.op), target.value,
                met ? "met" : "MISSED");
@@ -301,16 +302,16 @@ bool bench_record(const char *name, const char *params, const char *unit,
     return met;
 }
 
-bool bench_record_count(const char *name, const char *params,
-                        const char *unit, double value, BenchTarget target,
-                        const char *note)
+bool bench_record_count(const char *name, const char *params, const char *unit,
+                        double value, BenchTarget target, const char *note)
 {
     bool met = target_met(target, value);
 
     if (json_out) {
         fputs("{\"name\": ", json_out);
         json_string(json_out, name);
-        fprintf(json_out, ", \"params\": {%s}, \"median\": ", params ? params : "");
+        fprintf(json_out,
+                ", \"params\": {%s}, \"median\": ", params ? params : "");
         json_number(json_out, value);
         fputs(", \"min\": ", json_out);
         json_number(json_out, value);
@@ -327,8 +328,7 @@ bool bench_record_count(const char *name, const char *params,
         fputs("}\n", json_out);
         fflush(json_out);
     }
-    printf("%-28s %-30s %10.6g %-8s", name, params ? params : "", value,
-           unit);
+    printf("%-28s %-30s %10.6g %-8s", name, params ? params : "", value, unit);
     if (target.op != BENCH_NONE) {
         printf("  expect %s %g: %s", op_str(target.op), target.value,
                met ? "ok" : "FAILED");

@@ -21,12 +21,17 @@
 #include <time.h>
 
 /* Keep the compiler from seeing through a pointer or dropping a value. */
-#define bench_launder(p) \
-    ({ __typeof__(p) bench_p_ = (p); __asm__ volatile("" : "+r"(bench_p_)); \
-       bench_p_; })
-#define bench_sink(v) \
-    do { __typeof__(v) bench_v_ = (v); \
-         __asm__ volatile("" : : "r"(bench_v_) : "memory"); } while (0)
+#define bench_launder(p)                       \
+    ({                                         \
+        __typeof__(p) bench_p_ = (p);          \
+        __asm__ volatile("" : "+r"(bench_p_)); \
+        bench_p_;                              \
+    })
+#define bench_sink(v)                                      \
+    do {                                                   \
+        __typeof__(v) bench_v_ = (v);                      \
+        __asm__ volatile("" : : "r"(bench_v_) : "memory"); \
+    } while (0)
 /* Make the compiler believe the memory behind @p is read and written. */
 #define bench_use(p) __asm__ volatile("" : : "r"(p) : "memory")
 
@@ -67,10 +72,10 @@ typedef struct BenchStats {
 
 /* Comparison a target makes against the ratio. */
 typedef enum BenchOp {
-    BENCH_NONE,         /* informational, no target */
-    BENCH_LE,           /* ratio <= value */
-    BENCH_GE,           /* ratio >= value */
-    BENCH_EQ,           /* value == target (counters) */
+    BENCH_NONE, /* informational, no target */
+    BENCH_LE, /* ratio <= value */
+    BENCH_GE, /* ratio >= value */
+    BENCH_EQ, /* value == target (counters) */
 } BenchOp;
 
 typedef struct BenchTarget {
@@ -78,23 +83,23 @@ typedef struct BenchTarget {
     double value;
 } BenchTarget;
 
-#define BENCH_NO_TARGET ((BenchTarget) { BENCH_NONE, 0 })
+#define BENCH_NO_TARGET ((BenchTarget){ BENCH_NONE, 0 })
 
 /* A timed subject with its floor and the ratio between them. */
 typedef struct BenchPair {
-    BenchStats subject;         /* per-op time of the subject */
-    BenchStats floor;           /* per-op time of the floor */
-    BenchStats ratio;           /* subject / floor, repetition by repetition */
+    BenchStats subject; /* per-op time of the subject */
+    BenchStats floor; /* per-op time of the floor */
+    BenchStats ratio; /* subject / floor, repetition by repetition */
     unsigned reps;
 } BenchPair;
 
 /* Options every program takes. */
 typedef struct BenchOptions {
-    const char *json_path;      /* --json FILE: append records here */
-    const char *data_dir;       /* --data DIR: plot data files go here */
-    unsigned reps;              /* --reps N (default 21, quick 5) */
-    bool quick;                 /* --quick: smaller sizes, for smoke runs */
-    double batch_ms;            /* time one timed batch aims at */
+    const char *json_path; /* --json FILE: append records here */
+    const char *data_dir; /* --data DIR: plot data files go here */
+    unsigned reps; /* --reps N (default 21, quick 5) */
+    bool quick; /* --quick: smaller sizes, for smoke runs */
+    double batch_ms; /* time one timed batch aims at */
 } BenchOptions;
 
 extern BenchOptions bench_opts;
@@ -133,9 +138,8 @@ bool bench_record(const char *name, const char *params, const char *unit,
                   BenchTarget target, const char *note);
 
 /* A counter checked against an expected value (no floor, no ratio). */
-bool bench_record_count(const char *name, const char *params,
-                        const char *unit, double value, BenchTarget target,
-                        const char *note);
+bool bench_record_count(const char *name, const char *params, const char *unit,
+                        double value, BenchTarget target, const char *note);
 
 /* Open a plot data file in --data DIR (NULL without --data). */
 void *bench_data_open(const char *name);

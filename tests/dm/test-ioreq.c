@@ -14,10 +14,10 @@
 #include "memcore-dm/ioreq.h"
 #include "memcore-dm/machine.h"
 
-#define RAM_SIZE    (16ULL << 20)
-#define SCRATCH     DM_SCRATCH_BASE
-#define DMA_REG(r)  (DM_DMA_TEST_BASE + (r))
-#define UNASSIGNED  0x80000000ULL       /* nothing there on xenvirt */
+#define RAM_SIZE (16ULL << 20)
+#define SCRATCH DM_SCRATCH_BASE
+#define DMA_REG(r) (DM_DMA_TEST_BASE + (r))
+#define UNASSIGNED 0x80000000ULL /* nothing there on xenvirt */
 
 static DmMachine *m;
 static DmIoreqTarget t;
@@ -30,8 +30,8 @@ static void count_invalidate(void *opaque)
 
 static void setup(void)
 {
-    char *argv[] = { "memcore-dm", "-accel", "xen-emu", "-m", "16M",
-                     "-mtree", NULL };
+    char *argv[] = { "memcore-dm", "-accel", "xen-emu", "-m",
+                     "16M",        "-mtree", NULL };
     GError *err = NULL;
     DmOptions o;
 
@@ -53,8 +53,12 @@ static void teardown(void)
 static DmIoreq mmio(uint64_t addr, uint32_t size, bool read, uint64_t data)
 {
     DmIoreq r = {
-        .addr = addr, .data = data, .count = 1, .size = size,
-        .state = DM_IOREQ_STATE_READY, .type = DM_IOREQ_TYPE_COPY,
+        .addr = addr,
+        .data = data,
+        .count = 1,
+        .size = size,
+        .state = DM_IOREQ_STATE_READY,
+        .type = DM_IOREQ_TYPE_COPY,
         .dir = read ? DM_IOREQ_DIR_READ : DM_IOREQ_DIR_WRITE,
     };
     return r;
@@ -82,8 +86,9 @@ static void ram_fill(uint64_t addr, size_t len, unsigned seed)
     for (size_t i = 0; i < len; i++) {
         b[i] = i * 31 + seed;
     }
-    ck_assert_int_eq(address_space_write(&m->as, addr,
-                                         MEMTXATTRS_UNSPECIFIED, b, len), 0);
+    ck_assert_int_eq(address_space_write(&m->as, addr, MEMTXATTRS_UNSPECIFIED,
+                                         b, len),
+                     0);
 }
 
 static bool same(uint64_t a, uint64_t b, size_t len)
@@ -202,20 +207,22 @@ START_TEST(test_dma_refused_source)
     ck_assert_int_ge(ref, 0);
     ck_assert_int_eq(dm_xen_end(m->xen, ref), 0);
     gaddr = XEN_GRANT_ADDR_OFF | (uint64_t)ref << 12;
-    for (cmd = DMA_TEST_CMD_COPY; cmd; cmd = cmd & DMA_TEST_CMD_NO_MAP ? 0 :
-         DMA_TEST_CMD_COPY | DMA_TEST_CMD_NO_MAP) {
+    for (cmd = DMA_TEST_CMD_COPY; cmd;
+         cmd = cmd & DMA_TEST_CMD_NO_MAP ?
+                   0 :
+                   DMA_TEST_CMD_COPY | DMA_TEST_CMD_NO_MAP) {
         ram_fill(0x9000, 4096, 4);
         ram_fill(0xa000, 4096, 4);
         wr(DMA_REG(DMA_TEST_REG_SRC), 8, gaddr);
         wr(DMA_REG(DMA_TEST_REG_DST), 8, 0x9000);
         wr(DMA_REG(DMA_TEST_REG_LEN), 8, 4096);
         wr(DMA_REG(DMA_TEST_REG_CMD), 8, cmd);
-        ck_assert(rd(DMA_REG(DMA_TEST_REG_STATUS), 8) &
-                  DMA_TEST_STATUS_ERROR);
-        ck_assert((rd(DMA_REG(DMA_TEST_REG_STATUS), 8) >>
-                   DMA_TEST_STATUS_ERR_SHIFT & 0xff) == DMA_TEST_ERR_SRC);
-        ck_assert_msg(same(0x9000, 0xa000, 4096), "cmd %#" PRIx64
-                      ": the destination changed", cmd);
+        ck_assert(rd(DMA_REG(DMA_TEST_REG_STATUS), 8) & DMA_TEST_STATUS_ERROR);
+        ck_assert(
+            (rd(DMA_REG(DMA_TEST_REG_STATUS), 8) >> DMA_TEST_STATUS_ERR_SHIFT &
+             0xff) == DMA_TEST_ERR_SRC);
+        ck_assert_msg(same(0x9000, 0xa000, 4096),
+                      "cmd %#" PRIx64 ": the destination changed", cmd);
     }
 }
 END_TEST
@@ -244,7 +251,7 @@ START_TEST(test_dma_msi)
     msis = 0;
     dma_test_device_set_msi(m->dma, record_msi, NULL);
     fill_cmd();
-    ck_assert_uint_eq(msis, 0);                 /* MSI_ADDR 0: none */
+    ck_assert_uint_eq(msis, 0); /* MSI_ADDR 0: none */
     wr(DMA_REG(DMA_TEST_REG_MSI_ADDR), 8, 0xfee00000);
     wr(DMA_REG(DMA_TEST_REG_MSI_DATA), 4, 0x4d7);
     fill_cmd();
@@ -304,8 +311,7 @@ END_TEST
 
 static DmBufIoreqPage ring;
 
-static void post(uint32_t *wp, uint32_t addr, unsigned log2size,
-                 uint64_t data)
+static void post(uint32_t *wp, uint32_t addr, unsigned log2size, uint64_t data)
 {
     DmBufIoreq *b = &ring.slot[*wp % DM_BUFIOREQ_SLOTS];
 
@@ -325,7 +331,7 @@ static void post(uint32_t *wp, uint32_t addr, unsigned log2size,
 
 START_TEST(test_buffered)
 {
-    uint32_t wp = UINT32_MAX - 1;       /* wraps inside the batch */
+    uint32_t wp = UINT32_MAX - 1; /* wraps inside the batch */
 
     memset(&ring, 0, sizeof(ring));
     ring.read_pointer = wp;
@@ -358,7 +364,7 @@ START_TEST(test_buffered_hostile)
     memset(&ring, 0, sizeof(ring));
     ring.read_pointer = 10;
     post(&wp, 0x200, 2, 0x77);
-    ring.slot[10].dir = DM_IOREQ_DIR_READ;  /* a posted read: refused */
+    ring.slot[10].dir = DM_IOREQ_DIR_READ; /* a posted read: refused */
     ring.write_pointer = wp;
     ck_assert_uint_eq(dm_ioreq_drain_buffered(&t, &ring), 0);
     ck_assert_uint_eq(t.stats.malformed, 1);
@@ -413,7 +419,7 @@ START_TEST(test_hostile_shapes)
     r = mmio(SCRATCH, 8, false, 0x22);
     r.count = 0;
     refused(r);
-    r.count = DM_IOREQ_MAX_BYTES / 8 + 1;       /* over the cap */
+    r.count = DM_IOREQ_MAX_BYTES / 8 + 1; /* over the cap */
     refused(r);
     r.count = UINT32_MAX;
     r.data_is_ptr = 1;
@@ -453,7 +459,7 @@ START_TEST(test_hostile_addresses)
     r.data_is_ptr = 1;
     r.count = 8;
     ck_assert_int_ne(dm_ioreq_serve(&t, &r), MEMTX_OK);
-    ck_assert_uint_eq(rd(0x5000, 8), UINT64_MAX);     /* the bus floated */
+    ck_assert_uint_eq(rd(0x5000, 8), UINT64_MAX); /* the bus floated */
     /* A data pointer into nothing: the device is read, nothing lands. */
     r = mmio(SCRATCH, 8, true, UNASSIGNED);
     r.data_is_ptr = 1;

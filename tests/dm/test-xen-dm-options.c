@@ -43,7 +43,8 @@ START_TEST(test_options)
     ck_assert(parse(&err, "-accel", "xen,domid=3", NULL));
     ck_assert(!parse(&err, "-accel", "xen-emu", "-xen-domid-restrict",
                      "-mtree", NULL));
-    ck_assert_str_eq(err->message, "-xen-domid-restrict only applies when "
+    ck_assert_str_eq(err->message,
+                     "-xen-domid-restrict only applies when "
                      "serving a Xen guest: -accel xen,domid=N without -qtest, "
                      "-qmp or -mtree");
     g_clear_error(&err);
@@ -61,7 +62,7 @@ START_TEST(test_options)
     ck_assert(!parse(&err, "-accel", "xen,domid=3", "-runas",
                      "no-such-user-memcore", NULL));
     ck_assert_str_eq(err->message, "-runas: no user 'no-such-user-memcore' "
-                     "in /etc/passwd");
+                                   "in /etc/passwd");
     g_clear_error(&err);
     ck_assert(!parse(&err, "-accel", "xen,domid=3", "-runas", "0:5", NULL));
     g_clear_error(&err);
@@ -78,8 +79,10 @@ START_TEST(test_program)
     g_autofree char *out = NULL, *err = NULL;
     GError *gerr = NULL;
     int status;
-    char *bad_user[] = { (char *)dm, "-accel", "xen,domid=3", "-runas",
-                         "no-such-user-memcore", NULL };
+    char *bad_user[] = {
+        (char *)dm, "-accel", "xen,domid=3", "-runas", "no-such-user-memcore",
+        NULL
+    };
     char *serve[] = { (char *)dm, "-accel", "xen,domid=3",
                       "-xen-domid-restrict", NULL };
 
@@ -88,9 +91,9 @@ START_TEST(test_program)
                            &status, &gerr));
     ck_assert_int_eq(WEXITSTATUS(status), 2);
     ck_assert_str_eq(err, "memcore-dm: -runas: no user "
-                     "'no-such-user-memcore' in /etc/passwd\n");
+                          "'no-such-user-memcore' in /etc/passwd\n");
     if (g_file_test("/dev/xen/gntdev", G_FILE_TEST_EXISTS)) {
-        return;                 /* a real Xen: tests/xen-real serves one */
+        return; /* a real Xen: tests/xen-real serves one */
     }
     g_free(out);
     g_free(err);
@@ -98,7 +101,8 @@ START_TEST(test_program)
                            &status, &gerr));
     ck_assert_int_eq(WEXITSTATUS(status), 1);
     ck_assert_msg(g_str_has_prefix(err, "memcore-dm: -accel xen: no Xen: "
-                                   "/dev/xen/gntdev: "), "%s", err);
+                                        "/dev/xen/gntdev: "),
+                  "%s", err);
 }
 END_TEST
 
@@ -114,7 +118,7 @@ START_TEST(test_runas_parse)
     ck_assert_uint_eq(r.gid, 2002);
     ck_assert(!dm_parse_runas("0", &r, &err));
     ck_assert_str_eq(err->message, "-runas: '0' is root; give an "
-                     "unprivileged user");
+                                   "unprivileged user");
     g_clear_error(&err);
     ck_assert(!dm_parse_runas("root", &r, &err));
     g_clear_error(&err);
@@ -122,7 +126,7 @@ START_TEST(test_runas_parse)
     g_clear_error(&err);
     ck_assert(!dm_parse_runas("no-such-user-memcore", &r, &err));
     ck_assert_str_eq(err->message, "-runas: no user 'no-such-user-memcore' "
-                     "in /etc/passwd");
+                                   "in /etc/passwd");
     g_clear_error(&err);
     ck_assert(!dm_parse_runas("1001:no-such-group-memcore", &r, &err));
     g_clear_error(&err);
@@ -148,7 +152,7 @@ START_TEST(test_drop)
     pid_t pid;
 
     if (geteuid() != 0) {
-        return;                 /* only root can drop anything */
+        return; /* only root can drop anything */
     }
     pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -156,8 +160,10 @@ START_TEST(test_drop)
         bool ok = dm_drop_privileges("/", &r, &err);
 
         _exit(ok && getuid() == 1001 && geteuid() == 1001 &&
-              getgid() == 1002 && getgroups(0, NULL) == 0 &&
-              setuid(0) != 0 ? 0 : 1);
+                      getgid() == 1002 && getgroups(0, NULL) == 0 &&
+                      setuid(0) != 0 ?
+                  0 :
+                  1);
     }
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFEXITED(status));
@@ -169,7 +175,7 @@ END_TEST
 START_TEST(test_restrict_backend)
 {
     char *argv[] = { "memcore-dm", "-accel", "xen-emu,domid=5", "-m", "16M",
-                     "-mtree", NULL };
+                     "-mtree",     NULL };
     GError *err = NULL;
     DmMachine *m;
     DmOptions o;

@@ -36,26 +36,26 @@
 #include "grant-model.h"
 #include "hw/xen/xen-grant.h"
 
-#define DEVRAM_SIZE     0x2000ULL
-#define DEVRAM_BASE     (XEN_GRANT_ADDR_OFF - DEVRAM_SIZE)
-#define BUF_SIZE        (70 * XEN_PAGE_SIZE)    /* > one copy batch */
-#define MAX_MAPS        16
-#define MAX_CACHES      4
-#define MAX_OPS         300
+#define DEVRAM_SIZE 0x2000ULL
+#define DEVRAM_BASE (XEN_GRANT_ADDR_OFF - DEVRAM_SIZE)
+#define BUF_SIZE (70 * XEN_PAGE_SIZE) /* > one copy batch */
+#define MAX_MAPS 16
+#define MAX_CACHES 4
+#define MAX_OPS 300
 
 typedef struct GrantMapping {
     uint8_t *ptr;
     uint64_t len;
     bool is_write;
-    bool grant;                 /* else device RAM */
-    uint32_t first, nrefs;      /* grant */
-    uint64_t off;               /* grant: region offset; RAM: offset */
+    bool grant; /* else device RAM */
+    uint32_t first, nrefs; /* grant */
+    uint64_t off; /* grant: region offset; RAM: offset */
 } GrantMapping;
 
 typedef struct GrantCache {
     MemoryRegionCache c;
     bool used;
-    bool mapped;                /* a grant mapping; else dispatch/RAM */
+    bool mapped; /* a grant mapping; else dispatch/RAM */
     bool ram;
     GrantMapping m;
     hwaddr addr, len;
@@ -76,7 +76,7 @@ static struct {
     GrantMapping maps[MAX_MAPS];
     unsigned nr_maps;
     GrantCache cache[MAX_CACHES];
-    int probe[2];               /* a pipe, to probe writability */
+    int probe[2]; /* a pipe, to probe writability */
 } g;
 
 static uint8_t buf[BUF_SIZE], want[BUF_SIZE];
@@ -99,7 +99,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
     memory_region_init(&g.root, NULL, "fuzz-grant-root", UINT64_MAX);
     fuzz_check(memory_region_init_ram(&g.devram, NULL, "devram", DEVRAM_SIZE,
-                                      &err), "%s", err->message);
+                                      &err),
+               "%s", err->message);
     g.devram_host = memory_region_get_ram_ptr(&g.devram);
     memory_region_add_subregion(&g.root, DEVRAM_BASE, &g.devram);
     memory_region_add_subregion(&g.root, XEN_GRANT_ADDR_OFF, g.grants);
@@ -117,11 +118,11 @@ static uint64_t fuzz_ref(FuzzInput *in)
 
     switch (sel % 8) {
     case 0:
-        return sel >> 3;                        /* 0..31: reserved and low */
+        return sel >> 3; /* 0..31: reserved and low */
     case 1:
-        return GM_NR_REFS - 1 - (sel >> 6);     /* the table's end */
+        return GM_NR_REFS - 1 - (sel >> 6); /* the table's end */
     case 2:
-        return (uint64_t)UINT32_MAX - (sel >> 6);   /* the 32-bit end */
+        return (uint64_t)UINT32_MAX - (sel >> 6); /* the 32-bit end */
     case 3:
         return fuzz_edge_u64(in) >> XEN_PAGE_SHIFT;
     default:
@@ -171,10 +172,12 @@ static void check_memory(const char *after)
 {
     if (memcmp(g.guest_ram, g.gm.ram, sizeof(g.gm.ram))) {
         for (size_t i = 0; i < sizeof(g.gm.ram); i++) {
-            fuzz_check(g.guest_ram[i] == g.gm.ram[i], "after %s: guest "
+            fuzz_check(g.guest_ram[i] == g.gm.ram[i],
+                       "after %s: guest "
                        "frame %zu byte 0x%zx is %02x, want %02x: a write "
-                       "outside what was granted", after, i / XEN_PAGE_SIZE,
-                       i % XEN_PAGE_SIZE, g.guest_ram[i], g.gm.ram[i]);
+                       "outside what was granted",
+                       after, i / XEN_PAGE_SIZE, i % XEN_PAGE_SIZE,
+                       g.guest_ram[i], g.gm.ram[i]);
         }
     }
     fuzz_check(!memcmp(g.devram_host, g.devram_shadow, DEVRAM_SIZE),
@@ -234,9 +237,13 @@ static MemTxResult expect_rw(hwaddr addr, uint64_t len, const uint8_t *data,
 static void op_write_entry(FuzzInput *in)
 {
     static const uint16_t flag_set[] = {
-        GTF_permit_access, GTF_permit_access | GTF_readonly,
-        GTF_permit_access | GTF_sub_page, GTF_transitive,
-        GTF_accept_transfer, 0, GTF_permit_access | GTF_reading,
+        GTF_permit_access,
+        GTF_permit_access | GTF_readonly,
+        GTF_permit_access | GTF_sub_page,
+        GTF_transitive,
+        GTF_accept_transfer,
+        0,
+        GTF_permit_access | GTF_reading,
         GTF_permit_access | GTF_writing | GTF_reading,
     };
     uint64_t ref = fuzz_ref(in);
@@ -290,9 +297,10 @@ static void op_end(FuzzInput *in)
     int want_ret = gm_end_access(&g.gm, ref);
     int ret = ref > UINT32_MAX ? -EINVAL : xen_emu_end_access(g.dom, ref);
 
-    fuzz_check(ret == want_ret, "end_access(%" PRIu64 "): %d, want %d "
-               "(in use: %s)", ref, ret, want_ret,
-               want_ret == -EBUSY ? "yes" : "no");
+    fuzz_check(ret == want_ret,
+               "end_access(%" PRIu64 "): %d, want %d "
+               "(in use: %s)",
+               ref, ret, want_ret, want_ret == -EBUSY ? "yes" : "no");
 }
 
 static void op_balloon(FuzzInput *in)
@@ -316,8 +324,10 @@ static void op_balloon(FuzzInput *in)
     }
     ret = out ? xen_emu_balloon_out(g.dom, gfn) :
                 xen_emu_balloon_in(g.dom, gfn);
-    fuzz_check(ret == want_ret, "balloon %s of frame %" PRIu64 ": %d, want "
-               "%d", out ? "out" : "in", gfn, ret, want_ret);
+    fuzz_check(ret == want_ret,
+               "balloon %s of frame %" PRIu64 ": %d, want "
+               "%d",
+               out ? "out" : "in", gfn, ret, want_ret);
 }
 
 static void op_guest_scribble(FuzzInput *in)
@@ -343,10 +353,10 @@ static MemTxResult expect_check(hwaddr addr, uint64_t len, bool is_write)
         return MEMTX_OK;
     }
     if (addr + (len - 1) < addr || addr < DEVRAM_BASE) {
-        return MEMTX_DECODE_ERROR;              /* wraps, or nothing there */
+        return MEMTX_DECODE_ERROR; /* wraps, or nothing there */
     }
     if (addr + (len - 1) < XEN_GRANT_ADDR_OFF) {
-        return MEMTX_OK;                        /* device RAM only */
+        return MEMTX_OK; /* device RAM only */
     }
     if (addr < XEN_GRANT_ADDR_OFF) {
         len -= XEN_GRANT_ADDR_OFF - addr;
@@ -366,8 +376,10 @@ static void op_rw(FuzzInput *in)
     r = address_space_access_check(&g.as, addr, len, is_write,
                                    MEMTXATTRS_UNSPECIFIED);
     r_want = expect_check(addr, len, is_write);
-    fuzz_check(r == r_want, "check of %s 0x%" PRIx64 "+0x%" PRIx64 ": %#x, "
-               "want %#x", is_write ? "write" : "read", addr, len, r, r_want);
+    fuzz_check(r == r_want,
+               "check of %s 0x%" PRIx64 "+0x%" PRIx64 ": %#x, "
+               "want %#x",
+               is_write ? "write" : "read", addr, len, r, r_want);
 
     if (is_write) {
         uint8_t seed = fuzz_u8(in);
@@ -375,18 +387,21 @@ static void op_rw(FuzzInput *in)
         for (uint64_t i = 0; i < len; i++) {
             buf[i] = seed + i * 13;
         }
-        r = address_space_write(&g.as, addr, MEMTXATTRS_UNSPECIFIED, buf,
-                                len);
+        r = address_space_write(&g.as, addr, MEMTXATTRS_UNSPECIFIED, buf, len);
         r_want = expect_rw(addr, len, buf, want, true);
     } else {
         memset(buf, 0xa5, len);
         r = address_space_read(&g.as, addr, MEMTXATTRS_UNSPECIFIED, buf, len);
         r_want = expect_rw(addr, len, NULL, want, false);
-        fuzz_check(!memcmp(buf, want, len), "read of 0x%" PRIx64 "+0x%"
-                   PRIx64 " returned other bytes than granted", addr, len);
+        fuzz_check(!memcmp(buf, want, len),
+                   "read of 0x%" PRIx64 "+0x%" PRIx64
+                   " returned other bytes than granted",
+                   addr, len);
     }
-    fuzz_check(r == r_want, "%s of 0x%" PRIx64 "+0x%" PRIx64 ": %#x, want "
-               "%#x", is_write ? "write" : "read", addr, len, r, r_want);
+    fuzz_check(r == r_want,
+               "%s of 0x%" PRIx64 "+0x%" PRIx64 ": %#x, want "
+               "%#x",
+               is_write ? "write" : "read", addr, len, r, r_want);
     check_memory(is_write ? "a write" : "a read");
 }
 
@@ -419,8 +434,10 @@ static void check_mapping(GrantMapping *m)
         uint8_t w = m->grant ? *gm_mapped_byte(&g.gm, m->first, m->off, i) :
                                g.devram_shadow[m->off + i];
 
-        fuzz_check(m->ptr[i] == w, "mapping %p byte 0x%" PRIx64 " is %02x, "
-                   "want %02x", m->ptr, i, m->ptr[i], w);
+        fuzz_check(m->ptr[i] == w,
+                   "mapping %p byte 0x%" PRIx64 " is %02x, "
+                   "want %02x",
+                   m->ptr, i, m->ptr[i], w);
     }
 }
 
@@ -446,8 +463,7 @@ static bool expect_map(hwaddr addr, uint64_t len, bool is_write,
     m->grant = true;
     m->off = addr - XEN_GRANT_ADDR_OFF;
     m->len = MIN(len, UINT64_MAX - addr + 1);
-    return gm_map(&g.gm, m->off, &m->len, is_write, &m->first, &m->nrefs,
-                  why);
+    return gm_map(&g.gm, m->off, &m->len, is_write, &m->first, &m->nrefs, why);
 }
 
 static void after_map(GrantMapping *m, void *p, uint64_t plen, bool ok)
@@ -466,10 +482,9 @@ static void after_map(GrantMapping *m, void *p, uint64_t plen, bool ok)
     m->ptr = p;
     check_mapping(m);
     /* Only a mapping for writing may be writable: probe one byte. */
-    fuzz_check(probe_writable(m->ptr + m->len / 2) == m->is_write ||
-               !m->grant, "a grant mapping for %s is %swritable",
-               m->is_write ? "writing" : "reading",
-               m->is_write ? "not " : "");
+    fuzz_check(probe_writable(m->ptr + m->len / 2) == m->is_write || !m->grant,
+               "a grant mapping for %s is %swritable",
+               m->is_write ? "writing" : "reading", m->is_write ? "not " : "");
 }
 
 static void op_map(FuzzInput *in)
@@ -490,8 +505,10 @@ static void op_map(FuzzInput *in)
     p = address_space_map_result(&g.as, addr, &plen, is_write,
                                  MEMTXATTRS_UNSPECIFIED, &r);
     after_map(&m, p, plen, ok);
-    fuzz_check(r == (ok ? MEMTX_OK : why), "map at 0x%" PRIx64 ": result "
-               "%#x, want %#x", addr, r, ok ? MEMTX_OK : why);
+    fuzz_check(r == (ok ? MEMTX_OK : why),
+               "map at 0x%" PRIx64 ": result "
+               "%#x, want %#x",
+               addr, r, ok ? MEMTX_OK : why);
     if (ok) {
         g.maps[g.nr_maps++] = m;
     }
@@ -510,7 +527,7 @@ static void op_poke(FuzzInput *in)
     }
     m = &g.maps[fuzz_u8(in) % g.nr_maps];
     off = fuzz_u32(in) % m->len;
-    len = fuzz_len(in);         /* not inside MIN(): it would read twice */
+    len = fuzz_len(in); /* not inside MIN(): it would read twice */
     len = MIN(len, m->len - off);
     v = fuzz_u8(in);
     if (!m->is_write) {
@@ -571,11 +588,15 @@ static void op_cache_init(FuzzInput *in)
                     &why);
     ret = address_space_cache_init(&c->c, &g.as, addr, len, is_write);
     /* A cache says why as an errno (include/exec/memory.h). */
-    ret_want = len == 0 ? 0 : ok ? (int64_t)c->m.len :
+    ret_want = len == 0                  ? 0 :
+               ok                        ? (int64_t)c->m.len :
                why == MEMTX_DECODE_ERROR ? -EFAULT :
-               why == MEMTX_ACCESS_ERROR ? -EACCES : -EIO;
-    fuzz_check(ret == ret_want, "cache at 0x%" PRIx64 "+0x%" PRIx64 ": %"
-               PRId64 ", want %" PRId64, addr, len, ret, ret_want);
+               why == MEMTX_ACCESS_ERROR ? -EACCES :
+                                           -EIO;
+    fuzz_check(ret == ret_want,
+               "cache at 0x%" PRIx64 "+0x%" PRIx64 ": %" PRId64
+               ", want %" PRId64,
+               addr, len, ret, ret_want);
     if (ret <= 0) {
         address_space_cache_destroy(&c->c);
         return;
@@ -611,12 +632,14 @@ static void op_cache_access(FuzzInput *in)
         r = address_space_read_cached(&c->c, off, buf, len);
         fuzz_check(r == MEMTX_OK, "cached read: %#x", r);
         for (uint64_t i = 0; i < len; i++) {
-            uint8_t w = c->mapped ?
-                        *gm_mapped_byte(&g.gm, c->m.first, c->m.off, off + i) :
-                        g.devram_shadow[c->m.off + off + i];
+            uint8_t w = c->mapped ? *gm_mapped_byte(&g.gm, c->m.first,
+                                                    c->m.off, off + i) :
+                                    g.devram_shadow[c->m.off + off + i];
 
-            fuzz_check(buf[i] == w, "cached read byte %" PRIu64 ": %02x, "
-                       "want %02x", i, buf[i], w);
+            fuzz_check(buf[i] == w,
+                       "cached read byte %" PRIu64 ": %02x, "
+                       "want %02x",
+                       i, buf[i], w);
         }
         return;
     }
@@ -635,8 +658,8 @@ static void op_cache_access(FuzzInput *in)
         /* A cache for reading writes through the checked path. */
         MemTxResult r_want = expect_rw(c->addr + off, len, buf, want, true);
 
-        fuzz_check(r == r_want, "write through a read cache: %#x, want %#x",
-                   r, r_want);
+        fuzz_check(r == r_want, "write through a read cache: %#x, want %#x", r,
+                   r_want);
     }
     check_memory("a cached write");
 }
@@ -728,7 +751,8 @@ static void end_input(void)
     fuzz_check(st.outstanding == 0, "%" PRIu64 " mapping(s) left",
                st.outstanding);
     xen_grant_region_get_stats(g.grants, &gs);
-    fuzz_check(gs.outstanding == 0 && gs.refs_mapped == 0, "the grant region "
+    fuzz_check(gs.outstanding == 0 && gs.refs_mapped == 0,
+               "the grant region "
                "still holds %" PRIu64 " mapping(s) of %" PRIu64 " refs",
                gs.outstanding, gs.refs_mapped);
     xen_emu_get_stats(g.emu, &es);
@@ -742,15 +766,19 @@ static void end_input(void)
 
         fuzz_check(!r->pin_ro && !r->pin_rw, "model: ref %u still pinned",
                    ref);
-        fuzz_check(flags == r->flags, "ref %u: flags %#x, want %#x (an "
-                   "in-use bit left behind?)", ref, flags, r->flags);
+        fuzz_check(flags == r->flags,
+                   "ref %u: flags %#x, want %#x (an "
+                   "in-use bit left behind?)",
+                   ref, flags, r->flags);
         /* The guest clears the entry, then gives the ref back. */
         qatomic_store_release(&g.table[ref].flags, 0);
         g.table[ref].domid = 0;
         g.table[ref].frame = 0;
         if (r->allocated) {
-            fuzz_check(xen_emu_end_access(g.dom, ref) == 0, "cannot end "
-                       "ref %u at reset", ref);
+            fuzz_check(xen_emu_end_access(g.dom, ref) == 0,
+                       "cannot end "
+                       "ref %u at reset",
+                       ref);
         }
         memset(r, 0, sizeof(*r));
     }

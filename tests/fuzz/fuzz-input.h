@@ -113,18 +113,18 @@ static inline uint64_t fuzz_edge_u64(FuzzInput *in)
  * Fail the current input: print why and abort, which libFuzzer reports
  * as a crash and saves the input. The replay driver dies the same way.
  */
-#define fuzz_fail(fmt, ...)                                             \
-    do {                                                                \
-        fprintf(stderr, "fuzz invariant broken: %s:%d: " fmt "\n",      \
-                __FILE__, __LINE__, ##__VA_ARGS__);                     \
-        abort();                                                        \
+#define fuzz_fail(fmt, ...)                                                  \
+    do {                                                                     \
+        fprintf(stderr, "fuzz invariant broken: %s:%d: " fmt "\n", __FILE__, \
+                __LINE__, ##__VA_ARGS__);                                    \
+        abort();                                                             \
     } while (0)
 
-#define fuzz_check(cond, fmt, ...)                                      \
-    do {                                                                \
-        if (!(cond)) {                                                  \
-            fuzz_fail("%s: " fmt, #cond, ##__VA_ARGS__);                \
-        }                                                               \
+#define fuzz_check(cond, fmt, ...)                       \
+    do {                                                 \
+        if (!(cond)) {                                   \
+            fuzz_fail("%s: " fmt, #cond, ##__VA_ARGS__); \
+        }                                                \
     } while (0)
 
 /* The entry points every target defines (libFuzzer's names). */

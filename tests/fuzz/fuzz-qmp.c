@@ -26,12 +26,12 @@
 #include "memcore-dm/xen.h"
 
 static const char *const machine_argv[] = {
-    "fuzz-qmp", "-machine", "xenvirt", "-accel", "xen-emu", "-m", "1M",
-    "-qtest", "stdio", NULL,
+    "fuzz-qmp", "-machine", "xenvirt", "-accel", "xen-emu",
+    "-m",       "1M",       "-qtest",  "stdio",  NULL,
 };
 
 static DmMachine *machine;
-static GArray *granted;         /* of int64_t: first refs handed out */
+static GArray *granted; /* of int64_t: first refs handed out */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -65,12 +65,12 @@ static void check_text(const char *text, size_t len)
     fuzz_check(root && JSON_NODE_HOLDS_OBJECT(root), "not an object");
     o = json_node_get_object(root);
     if (json_object_has_member(o, "QMP")) {
-        return;                 /* the greeting */
+        return; /* the greeting */
     }
     if (json_object_has_member(o, "error")) {
         e = json_object_get_object_member(o, "error");
         fuzz_check(e && json_object_get_string_member(e, "class") &&
-                   json_object_get_string_member(e, "desc"),
+                       json_object_get_string_member(e, "desc"),
                    "error without class or desc");
         return;
     }
@@ -80,8 +80,8 @@ static void check_text(const char *text, size_t len)
         return;
     }
     fuzz_check(json_object_has_member(o, "return"),
-               "neither return, error nor event: '%.*s'",
-               (int)MIN(len, 200), text);
+               "neither return, error nor event: '%.*s'", (int)MIN(len, 200),
+               text);
     root = json_object_get_member(o, "return");
     if (JSON_NODE_HOLDS_OBJECT(root) &&
         json_object_has_member(json_node_get_object(root), "ref")) {
@@ -100,8 +100,8 @@ static void check_output(const GString *out)
     while (p < end) {
         const char *crlf = strstr(p, "\r\n");
 
-        fuzz_check(crlf, "a text without CRLF: '%.*s'",
-                   (int)MIN(end - p, 200), p);
+        fuzz_check(crlf, "a text without CRLF: '%.*s'", (int)MIN(end - p, 200),
+                   p);
         check_text(p, crlf - p);
         p = crlf + 2;
     }

@@ -30,12 +30,12 @@
 #include "memcore-dm/qtest.h"
 
 static const char *const machine_argv[] = {
-    "fuzz-qtest", "-machine", "xenvirt", "-accel", "xen-emu", "-m", "1M",
-    "-qtest", "stdio", NULL,
+    "fuzz-qtest", "-machine", "xenvirt", "-accel", "xen-emu",
+    "-m",         "1M",       "-qtest",  "stdio",  NULL,
 };
 
 static DmMachine *machine;
-static GArray *granted;         /* of uint32_t: refs this input was given */
+static GArray *granted; /* of uint32_t: refs this input was given */
 
 static DmMachine *machine_new(void)
 {
@@ -79,9 +79,8 @@ static void check_reply(const char *line, size_t len, const GString *reply)
     while (last > reply->str && last[-1] != '\n') {
         last--;
     }
-    fuzz_check(g_str_has_prefix(last, "OK") ||
-               g_str_has_prefix(last, "ERR") ||
-               g_str_has_prefix(last, "FAIL"),
+    fuzz_check(g_str_has_prefix(last, "OK") || g_str_has_prefix(last, "ERR") ||
+                   g_str_has_prefix(last, "FAIL"),
                "reply to '%.*s' ends with '%s'", show, line, last);
 }
 
@@ -110,7 +109,7 @@ static void note_grant(const char *line, size_t len, const GString *reply)
     }
     first = g_ascii_strtoull(reply->str + 3, NULL, 10);
     fuzz_check(n >= 1 && n <= XEN_EMU_NR_GRANT_REFS &&
-               first + n <= XEN_EMU_NR_GRANT_REFS,
+                   first + n <= XEN_EMU_NR_GRANT_REFS,
                "'%s' answered '%s'", copy, reply->str);
     for (uint64_t i = 0; i < n; i++) {
         uint32_t ref = first + i;
@@ -139,14 +138,16 @@ static const QTestParserOps fuzz_parser_ops = {
 };
 
 /* Feed @len bytes; check each reply and remember the refs it granted. */
-static void feed(QTestParser *p, GString *last, const char *data,
-                 size_t len, GString *reply)
+static void feed(QTestParser *p, GString *last, const char *data, size_t len,
+                 GString *reply)
 {
     while (len) {
         size_t n = qtest_parser_feed(p, data, len, reply);
 
-        fuzz_check(n >= 1 && n <= len, "the parser consumed %zu of %zu "
-                   "bytes", n, len);
+        fuzz_check(n >= 1 && n <= len,
+                   "the parser consumed %zu of %zu "
+                   "bytes",
+                   n, len);
         data += n;
         len -= n;
         if (reply->len) {
@@ -161,7 +162,9 @@ static void feed(QTestParser *p, GString *last, const char *data,
 static void check_and_reset(GString *reply)
 {
     static const hwaddr dma_regs[] = {
-        DMA_TEST_REG_SRC, DMA_TEST_REG_DST, DMA_TEST_REG_LEN,
+        DMA_TEST_REG_SRC,
+        DMA_TEST_REG_DST,
+        DMA_TEST_REG_LEN,
         DMA_TEST_REG_PATTERN,
     };
     AddressSpaceStats st;
@@ -189,9 +192,9 @@ static void check_and_reset(GString *reply)
 
         fuzz_check(address_space_write(&machine->as,
                                        DM_DMA_TEST_BASE + dma_regs[i],
-                                       MEMTXATTRS_UNSPECIFIED, &zero, 8) ==
-                   MEMTX_OK, "cannot reset DMA register 0x%" PRIx64,
-                   dma_regs[i]);
+                                       MEMTXATTRS_UNSPECIFIED, &zero,
+                                       8) == MEMTX_OK,
+                   "cannot reset DMA register 0x%" PRIx64, dma_regs[i]);
     }
     memset(memory_region_get_ram_ptr(machine->ram_mr), 0, machine->ram_size);
 }
@@ -210,8 +213,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size && data[size - 1] != '\n') {
         feed(p, last, "\n", 1, reply);
     }
-    fuzz_check(qtest_parser_pending(p) == 0, "the parser holds %zu bytes "
-               "after a newline", qtest_parser_pending(p));
+    fuzz_check(qtest_parser_pending(p) == 0,
+               "the parser holds %zu bytes "
+               "after a newline",
+               qtest_parser_pending(p));
     qtest_parser_free(p);
     check_and_reset(reply);
     return 0;

@@ -28,9 +28,9 @@
 #include "fuzz-input.h"
 #include "topo-harness.h"
 
-#define MAX_OPS         400
-#define MAX_MAPS        32
-#define MAX_DEPTH       3
+#define MAX_OPS 400
+#define MAX_MAPS 32
+#define MAX_DEPTH 3
 
 TopoHarness th;
 static uint8_t buf[TOPO_BUF_SIZE], data[TOPO_BUF_SIZE];
@@ -38,11 +38,11 @@ static int next_client;
 
 /* FUZZ_TRACE=1 prints every operation: what to read when one fails. */
 static bool trace;
-#define TRACE(fmt, ...)                                                 \
-    do {                                                                \
-        if (trace) {                                                    \
-            fprintf(stderr, fmt "\n", ##__VA_ARGS__);                   \
-        }                                                               \
+#define TRACE(fmt, ...)                               \
+    do {                                              \
+        if (trace) {                                  \
+            fprintf(stderr, fmt "\n", ##__VA_ARGS__); \
+        }                                             \
     } while (0)
 
 /* ---- set-up ---------------------------------------------------------------- */
@@ -71,7 +71,7 @@ static uint64_t fuzz_size(FuzzInput *in)
     case 3:
         return (uint64_t)(1 + sel / 8) << 12;
     case 4:
-        return UINT64_MAX;              /* 2^64 */
+        return UINT64_MAX; /* 2^64 */
     case 5:
         return 1ULL << 63;
     default:
@@ -172,7 +172,7 @@ static void node_init(FuzzInput *in, int i)
             fuzz_check(memory_region_init_rom(&s->mr, NULL, name,
                                               TOPO_RAM_ALLOC, &err),
                        "%s", err->message);
-            n->readonly = true;     /* ROM starts read-only */
+            n->readonly = true; /* ROM starts read-only */
         }
         s->store = memory_region_get_ram_ptr(&s->mr);
         s->store_len = TOPO_RAM_ALLOC;
@@ -189,8 +189,8 @@ static void node_init(FuzzInput *in, int i)
         n->size = int128_size(fuzz_size(in));
         /* One read per statement: argument order is unspecified. */
         dma_addr = fuzz_edge_u64(in);
-        topo_mmio_init(&s->dev, &s->mr, i, s->mmio_flavour, &th.as,
-                       dma_addr, fuzz_u8(in) % 17, size_arg(n->size));
+        topo_mmio_init(&s->dev, &s->mr, i, s->mmio_flavour, &th.as, dma_addr,
+                       fuzz_u8(in) % 17, size_arg(n->size));
         break;
     }
     case TK_ON_DEMAND:
@@ -203,24 +203,23 @@ static void node_init(FuzzInput *in, int i)
         break;
     case TK_RESERVATION:
         n->size = int128_size(fuzz_size(in));
-        memory_region_init_reservation(&s->mr, NULL, name,
-                                       size_arg(n->size));
+        memory_region_init_reservation(&s->mr, NULL, name, size_arg(n->size));
         break;
     default:
         n->target = fuzz_u8(in) % i;
         n->alias_offset = fuzz_place(in);
         n->size = int128_size(fuzz_size(in));
-        memory_region_init_alias(&s->mr, NULL, name,
-                                 &th.slot[n->target].mr, n->alias_offset,
-                                 size_arg(n->size));
+        memory_region_init_alias(&s->mr, NULL, name, &th.slot[n->target].mr,
+                                 n->alias_offset, size_arg(n->size));
         break;
     }
     if (s->store) {
         s->shadow = g_memdup2(s->store, s->store_len);
     }
     TRACE("node %d: kind %d size 0x%" PRIx64 " flavour %d/%d target %d "
-          "alias_offset 0x%" PRIx64, i, n->kind, size_arg(n->size),
-          s->mmio_flavour, s->odm_flavour, n->target, n->alias_offset);
+          "alias_offset 0x%" PRIx64,
+          i, n->kind, size_arg(n->size), s->mmio_flavour, s->odm_flavour,
+          n->target, n->alias_offset);
 }
 
 /* ---- topology operations ----------------------------------------------- */
@@ -239,7 +238,7 @@ static void after_topology_change(void)
     if (th.depth == 0) {
         model_commit();
     } else {
-        topo_check_view();      /* must not have moved */
+        topo_check_view(); /* must not have moved */
     }
 }
 
@@ -327,9 +326,10 @@ static void op_change(FuzzInput *in, unsigned what)
         memory_region_set_size(mr, size_arg(n->size));
         break;
     }
-    TRACE("change %d: what %u enabled %d addr 0x%" PRIx64 " alias_offset 0x%"
-          PRIx64 " ro %d size 0x%" PRIx64, i, what, n->enabled, n->addr,
-          n->alias_offset, n->readonly, size_arg(n->size));
+    TRACE("change %d: what %u enabled %d addr 0x%" PRIx64
+          " alias_offset 0x%" PRIx64 " ro %d size 0x%" PRIx64,
+          i, what, n->enabled, n->addr, n->alias_offset, n->readonly,
+          size_arg(n->size));
     after_topology_change();
 }
 
@@ -402,16 +402,16 @@ static void op_ldst(FuzzInput *in)
             address_space_stb(&th.as, addr, v, at, &r);
             break;
         case 2:
-            (be ? address_space_stw_be : address_space_stw_le)(&th.as, addr,
-                                                                 v, at, &r);
+            (be ? address_space_stw_be : address_space_stw_le)(&th.as, addr, v,
+                                                               at, &r);
             break;
         case 4:
-            (be ? address_space_stl_be : address_space_stl_le)(&th.as, addr,
-                                                                 v, at, &r);
+            (be ? address_space_stl_be : address_space_stl_le)(&th.as, addr, v,
+                                                               at, &r);
             break;
         default:
-            (be ? address_space_stq_be : address_space_stq_le)(&th.as, addr,
-                                                                 v, at, &r);
+            (be ? address_space_stq_be : address_space_stq_le)(&th.as, addr, v,
+                                                               at, &r);
             break;
         }
         for (unsigned i = 0; i < size; i++) {
@@ -478,8 +478,8 @@ static void op_map(FuzzInput *in)
     topo_log_gen++;
     p = address_space_map_result(&th.as, addr, &plen, is_write,
                                  MEMTXATTRS_UNSPECIFIED, &r);
-    TRACE("map 0x%" PRIx64 "+0x%" PRIx64 " %s -> %p+0x%" PRIx64 " (%#x)",
-          addr, len, is_write ? "w" : "r", p, plen, r);
+    TRACE("map 0x%" PRIx64 "+0x%" PRIx64 " %s -> %p+0x%" PRIx64 " (%#x)", addr,
+          len, is_write ? "w" : "r", p, plen, r);
     topo_check_map(addr, len, is_write, p, plen, r);
 }
 
@@ -524,7 +524,7 @@ static void op_unmap(FuzzInput *in)
         al = m->len / 2;
         break;
     case 2:
-        al = m->len + 7;        /* more than mapped: clamped */
+        al = m->len + 7; /* more than mapped: clamped */
         break;
     default:
         al = m->len;
@@ -547,7 +547,7 @@ static void op_poke(FuzzInput *in)
         return;
     }
     off = fuzz_u16(in) % m->len;
-    len = fuzz_len(in);         /* not inside MIN(): it would read twice */
+    len = fuzz_len(in); /* not inside MIN(): it would read twice */
     len = MIN(len, m->len - off);
     fill_data(in, len);
     TRACE("poke %p+0x%" PRIx64 "+0x%" PRIx64, m->ptr, off, len);
@@ -580,10 +580,12 @@ static void client_cb(void *opaque)
 void topo_clients_notify(void)
 {
     if (th.bounce_used >= th.bounce_max) {
-        return;     /* no room (a budget lowered below what is in use) */
+        return; /* no room (a budget lowered below what is in use) */
     }
-    fuzz_check(th.clients_pending->len == 0, "%u map client(s) not told "
-               "that bounce memory came free", th.clients_pending->len);
+    fuzz_check(th.clients_pending->len == 0,
+               "%u map client(s) not told "
+               "that bounce memory came free",
+               th.clients_pending->len);
 }
 
 static void op_client(FuzzInput *in)
@@ -595,7 +597,7 @@ static void op_client(FuzzInput *in)
         th.clients_registered++;
         address_space_register_map_client(&th.as, client_cb,
                                           GINT_TO_POINTER(id));
-        topo_clients_notify();      /* told at once if there is room */
+        topo_clients_notify(); /* told at once if there is room */
     } else if (th.clients_pending->len) {
         guint i = fuzz_u8(in) % th.clients_pending->len;
         int id = g_array_index(th.clients_pending, int, i);
@@ -652,17 +654,21 @@ static void op_cache_access(FuzzInput *in)
         memset(buf, 0xa5, len);
         r = address_space_read_cached(&tc->c, off, buf, len);
         if (!in_range) {
-            fuzz_check(r == MEMTX_DECODE_ERROR, "cached read out of range: "
-                       "%#x", r);
+            fuzz_check(r == MEMTX_DECODE_ERROR,
+                       "cached read out of range: "
+                       "%#x",
+                       r);
             for (hwaddr i = 0; i < len; i++) {
-                fuzz_check(buf[i] == 0, "cached read out of range: byte "
-                           "%02x", buf[i]);
+                fuzz_check(buf[i] == 0,
+                           "cached read out of range: byte "
+                           "%02x",
+                           buf[i]);
             }
         } else if (tc->kind == TCACHE_DISPATCH) {
             topo_check_read(tc->addr + off, len, buf, r);
         } else {
-            fuzz_check(r == MEMTX_OK && !memcmp(buf, shadow + tc->offset + off,
-                                                len),
+            fuzz_check(r == MEMTX_OK &&
+                           !memcmp(buf, shadow + tc->offset + off, len),
                        "cached read at +0x%" PRIx64 ": %#x or other bytes",
                        off, r);
         }
@@ -808,7 +814,8 @@ static void end_input(void)
     address_space_get_stats(&th.as, &st);
     fuzz_check(st.outstanding == 0 && st.bounce_in_use == 0,
                "%" PRIu64 " mapping(s) and %" PRIu64 " bounce bytes left "
-               "after every unmap", st.outstanding, st.bounce_in_use);
+               "after every unmap",
+               st.outstanding, st.bounce_in_use);
     for (int i = 0; i < th.pending.nr; i++) {
         fuzz_check(memory_region_outstanding_maps(&th.slot[i].mr) == 0,
                    "node %d: %d outstanding map(s) after every unmap", i,
@@ -820,8 +827,7 @@ static void end_input(void)
         TopoNode *n = &th.pending.n[i];
 
         if (n->parent != TOPO_DETACHED) {
-            memory_region_del_subregion(parent_mr(n->parent),
-                                        &th.slot[i].mr);
+            memory_region_del_subregion(parent_mr(n->parent), &th.slot[i].mr);
             n->parent = TOPO_DETACHED;
         }
     }

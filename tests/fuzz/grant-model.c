@@ -94,7 +94,7 @@ MemTxResult gm_check(const GrantModel *gm, uint64_t off, uint64_t len,
     for (uint64_t ref = off >> XEN_PAGE_SHIFT;
          ref <= (off + len - 1) >> XEN_PAGE_SHIFT; ref++) {
         int st = ref > UINT32_MAX ? GNTST_bad_gntref :
-                 gm_would_pin(gm, ref, is_write);
+                                    gm_would_pin(gm, ref, is_write);
 
         if (st != GNTST_okay) {
             return gm_status_to_memtx(st);
@@ -153,8 +153,8 @@ static int copy_segment(GrantModel *gm, uint64_t ref, unsigned off,
     return GNTST_okay;
 }
 
-MemTxResult gm_copy(GrantModel *gm, uint64_t off, uint8_t *buf,
-                    uint64_t len, bool is_write)
+MemTxResult gm_copy(GrantModel *gm, uint64_t off, uint8_t *buf, uint64_t len,
+                    bool is_write)
 {
     MemTxResult r = MEMTX_OK;
     uint64_t pos = 0;
@@ -198,7 +198,7 @@ bool gm_map(GrantModel *gm, uint64_t off, uint64_t *plen, bool is_write,
     bool ok = true;
     unsigned n;
 
-    *why = MEMTX_DECODE_ERROR;      /* past the last 32-bit ref */
+    *why = MEMTX_DECODE_ERROR; /* past the last 32-bit ref */
     if (ref > UINT32_MAX || len == 0) {
         return false;
     }

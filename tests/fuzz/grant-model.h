@@ -29,24 +29,24 @@
 #include "exec/memory.h"
 #include "hw/xen/xen-emu.h"
 
-#define GM_PAGES        16          /* guest RAM frames */
-#define GM_GUEST        7           /* the guest's domid */
-#define GM_SELF         0           /* the backend's domid */
-#define GM_NR_REFS      XEN_EMU_NR_GRANT_REFS
+#define GM_PAGES 16 /* guest RAM frames */
+#define GM_GUEST 7 /* the guest's domid */
+#define GM_SELF 0 /* the backend's domid */
+#define GM_NR_REFS XEN_EMU_NR_GRANT_REFS
 
 typedef struct GmRef {
     uint16_t flags;
     uint16_t domid;
     uint32_t frame;
-    bool allocated;             /* handed out by xen_emu_grant_access() */
-    bool touched;               /* to reset after the input */
+    bool allocated; /* handed out by xen_emu_grant_access() */
+    bool touched; /* to reset after the input */
     uint32_t pin_ro, pin_rw;
-    uint32_t latched;           /* the frame users see while pinned */
+    uint32_t latched; /* the frame users see while pinned */
 } GmRef;
 
 typedef struct GrantModel {
     GmRef ref[GM_NR_REFS];
-    bool absent[GM_PAGES];      /* ballooned out */
+    bool absent[GM_PAGES]; /* ballooned out */
     uint8_t ram[GM_PAGES * XEN_PAGE_SIZE];
     uint32_t touched[GM_NR_REFS];
     unsigned nr_touched;
@@ -70,8 +70,8 @@ MemTxResult gm_status_to_memtx(int status);
  * to or from @buf. A write updates the model's RAM; a read fills @buf
  * with what must be read. Returns the result the access must have.
  */
-MemTxResult gm_copy(GrantModel *gm, uint64_t off, uint8_t *buf,
-                    uint64_t len, bool is_write);
+MemTxResult gm_copy(GrantModel *gm, uint64_t off, uint8_t *buf, uint64_t len,
+                    bool is_write);
 
 /*
  * What address_space_access_check() must say of [@off, +@len) of the

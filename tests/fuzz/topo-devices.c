@@ -33,7 +33,8 @@ struct TopoOdmMapping {
  */
 static void mmio_enter(TopoDev *d)
 {
-    fuzz_check(!d->running, "MMIO device %d re-entered: the re-entrancy "
+    fuzz_check(!d->running,
+               "MMIO device %d re-entered: the re-entrancy "
                "guard let DMA reach a device whose callback is running",
                d->id);
     d->running = true;
@@ -60,8 +61,7 @@ static uint64_t mmio_read(void *opaque, hwaddr addr, unsigned size)
     return v;
 }
 
-static void mmio_write(void *opaque, hwaddr addr, uint64_t data,
-                       unsigned size)
+static void mmio_write(void *opaque, hwaddr addr, uint64_t data, unsigned size)
 {
     TopoDev *d = opaque;
 
@@ -149,7 +149,7 @@ static void *odm_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
     fuzz_check(len > 0, "map() asked for 0 bytes at 0x%" PRIx64, addr);
     if (addr >= TOPO_ODM_BACKING) {
         *plen = 0;
-        *result = MEMTX_DECODE_ERROR;   /* nothing behind it */
+        *result = MEMTX_DECODE_ERROR; /* nothing behind it */
         return NULL;
     }
     len = MIN(len, TOPO_ODM_BACKING - addr);
@@ -176,8 +176,9 @@ static void odm_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
     TopoDev *d = opaque;
     TopoOdmMapping **pp;
 
-    fuzz_check(host == d->backing + addr, "unmap of %p at 0x%" PRIx64
-               " (backing %p)", host, addr, d->backing);
+    fuzz_check(host == d->backing + addr,
+               "unmap of %p at 0x%" PRIx64 " (backing %p)", host, addr,
+               d->backing);
     fuzz_check(access_len <= len, "access_len %" PRIu64 " > len %" PRIu64,
                access_len, len);
     for (pp = &d->maps; *pp; pp = &(*pp)->next) {
@@ -191,7 +192,8 @@ static void odm_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
         }
     }
     fuzz_fail("unmap of 0x%" PRIx64 "+0x%" PRIx64 " (%s) that odm%d never "
-              "mapped", addr, len, is_write ? "write" : "read", d->id);
+              "mapped",
+              addr, len, is_write ? "write" : "read", d->id);
 }
 
 static MemTxResult odm_read_buf(void *opaque, hwaddr addr, void *buf,
@@ -244,8 +246,10 @@ void topo_odm_init(TopoDev *d, MemoryRegion *mr, int id, int flavour,
 
 void topo_dev_free(TopoDev *d)
 {
-    fuzz_check(d->live == 0 && !d->maps, "device %d still has %d "
-               "mapping(s) at teardown", d->id, d->live);
+    fuzz_check(d->live == 0 && !d->maps,
+               "device %d still has %d "
+               "mapping(s) at teardown",
+               d->id, d->live);
     g_free(d->backing);
     memset(d, 0, sizeof(*d));
 }

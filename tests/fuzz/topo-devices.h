@@ -31,8 +31,8 @@
 
 #include "exec/memory.h"
 
-#define TOPO_ODM_BACKING    0x4000
-#define TOPO_WLOG_SLOTS     0x1000
+#define TOPO_ODM_BACKING 0x4000
+#define TOPO_WLOG_SLOTS 0x1000
 
 typedef enum TopoMmioFlavour {
     MMIO_PLAIN,
@@ -62,15 +62,15 @@ typedef struct TopoDev {
     int flavour;
     /* MMIO */
     MemReentrancyGuard guard;
-    AddressSpace *as;           /* where DMA goes */
+    AddressSpace *as; /* where DMA goes */
     hwaddr dma_addr;
     unsigned dma_len;
-    bool running;               /* a callback of ours is on the stack */
-    TopoLogEntry *log;          /* TOPO_WLOG_SLOTS entries, not ours */
+    bool running; /* a callback of ours is on the stack */
+    TopoLogEntry *log; /* TOPO_WLOG_SLOTS entries, not ours */
     /* map-on-demand */
     uint8_t *backing;
     unsigned page_limit;
-    int live;                   /* mappings handed out */
+    int live; /* mappings handed out */
     TopoOdmMapping *maps;
 } TopoDev;
 

@@ -35,8 +35,8 @@ typedef struct TopoPiece {
  * Cut [addr, +len) into pieces. Return the number of pieces (at most
  * @max); *@tail gets the bytes that would lie beyond 2^64.
  */
-static unsigned split(hwaddr addr, hwaddr len, TopoPiece *pieces,
-                      unsigned max, hwaddr *tail)
+static unsigned split(hwaddr addr, hwaddr len, TopoPiece *pieces, unsigned max,
+                      hwaddr *tail)
 {
     hwaddr pos = 0;
     unsigned n = 0;
@@ -76,15 +76,18 @@ static void check_result(const char *what, hwaddr addr, hwaddr len,
 {
     fuzz_check((r & must) == must && !(r & ~(must | may)),
                "%s 0x%" PRIx64 "+0x%" PRIx64 ": result %#x, must have %#x"
-               ", may have %#x", what, addr, len, r, must, must | may);
+               ", may have %#x",
+               what, addr, len, r, must, must | may);
 }
 
 static void check_zero(const char *what, hwaddr x, const uint8_t *b,
                        hwaddr len)
 {
     for (hwaddr i = 0; i < len; i++) {
-        fuzz_check(b[i] == 0, "%s at 0x%" PRIx64 ": byte %02x where "
-                   "nothing was read must be 0", what, x + i, b[i]);
+        fuzz_check(b[i] == 0,
+                   "%s at 0x%" PRIx64 ": byte %02x where "
+                   "nothing was read must be 0",
+                   what, x + i, b[i]);
     }
 }
 
@@ -132,9 +135,9 @@ static void read_data(const TopoPiece *p, const uint8_t *b, MemTxResult r)
     case TK_RAM:
     case TK_ROM:
         fuzz_check(!memcmp(b, s->shadow + h->offset, p->len),
-                   "read of RAM node %d at 0x%" PRIx64 " (offset 0x%"
-                   PRIx64 ") returned other bytes", h->node, p->x,
-                   h->offset);
+                   "read of RAM node %d at 0x%" PRIx64 " (offset 0x%" PRIx64
+                   ") returned other bytes",
+                   h->node, p->x, h->offset);
         break;
     case TK_MMIO:
         for (hwaddr i = 0; i < p->len; i++) {
@@ -144,7 +147,8 @@ static void read_data(const TopoPiece *p, const uint8_t *b, MemTxResult r)
 
             fuzz_check(b[i] == want || (soft && b[i] == 0),
                        "read of MMIO node %d at 0x%" PRIx64 ": byte %02x,"
-                       " want %02x", h->node, p->x + i, b[i], want);
+                       " want %02x",
+                       h->node, p->x + i, b[i], want);
         }
         break;
     case TK_ON_DEMAND:
@@ -157,9 +161,10 @@ static void read_data(const TopoPiece *p, const uint8_t *b, MemTxResult r)
             hwaddr off = h->offset + i;
             uint8_t want = off < TOPO_ODM_BACKING ? s->shadow[off] : 0;
 
-            fuzz_check(b[i] == want, "read of on-demand node %d at 0x%"
-                       PRIx64 ": byte %02x, want %02x", h->node, p->x + i,
-                       b[i], want);
+            fuzz_check(b[i] == want,
+                       "read of on-demand node %d at 0x%" PRIx64
+                       ": byte %02x, want %02x",
+                       h->node, p->x + i, b[i], want);
         }
         break;
     default:
@@ -264,11 +269,13 @@ static void check_logs(GArray *logs)
             continue;
         }
         found = topo_log_lookup(&th.slot[w->node].dev, w->offset, &got);
-        fuzz_check(found != 0, "MMIO node %d: offset 0x%" PRIx64 " was not"
-                   " written", w->node, w->offset);
-        fuzz_check(found < 0 || got == w->val, "MMIO node %d: offset 0x%"
-                   PRIx64 " got %02x, want %02x", w->node, w->offset, got,
-                   w->val);
+        fuzz_check(found != 0,
+                   "MMIO node %d: offset 0x%" PRIx64 " was not"
+                   " written",
+                   w->node, w->offset);
+        fuzz_check(found < 0 || got == w->val,
+                   "MMIO node %d: offset 0x%" PRIx64 " got %02x, want %02x",
+                   w->node, w->offset, got, w->val);
     }
 }
 
@@ -316,9 +323,11 @@ void topo_check_stores(void)
             continue;
         }
         for (size_t j = 0; j < s->store_len; j++) {
-            fuzz_check(s->store[j] == s->shadow[j], "node %d byte 0x%zx "
+            fuzz_check(s->store[j] == s->shadow[j],
+                       "node %d byte 0x%zx "
                        "is %02x, want %02x: a write landed where the model "
-                       "says it must not", i, j, s->store[j], s->shadow[j]);
+                       "says it must not",
+                       i, j, s->store[j], s->shadow[j]);
         }
     }
 }
@@ -359,8 +368,7 @@ bool topo_expect_valid(hwaddr addr, hwaddr len, bool is_write)
          * range must start 4-aligned and be a whole number of them. The
          * other flavours take whatever the core cuts.
          */
-        if (kind == TK_MMIO &&
-            th.slot[h->node].mmio_flavour == MMIO_STRICT &&
+        if (kind == TK_MMIO && th.slot[h->node].mmio_flavour == MMIO_STRICT &&
             (h->offset % 4 || pieces[i].len % 4)) {
             return false;
         }
@@ -432,7 +440,10 @@ void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
                     hwaddr plen, MemTxResult r)
 {
     TopoMapping m = {
-        .ptr = p, .len = plen, .is_write = is_write, .as_addr = addr,
+        .ptr = p,
+        .len = plen,
+        .is_write = is_write,
+        .as_addr = addr,
         .node = -1,
     };
     TopoSlot *s;
@@ -441,14 +452,20 @@ void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
     TopoHit h;
     hwaddr want;
 
-    fuzz_check((p == NULL) == (plen == 0), "map returned %p with length "
-               "0x%" PRIx64, p, plen);
+    fuzz_check((p == NULL) == (plen == 0),
+               "map returned %p with length "
+               "0x%" PRIx64,
+               p, plen);
     fuzz_check(th.view_ok, "internal: a map after the model gave up");
-    fuzz_check(p == NULL || r == MEMTX_OK, "map returned %p with result "
-               "%#x", p, r);
+    fuzz_check(p == NULL || r == MEMTX_OK,
+               "map returned %p with result "
+               "%#x",
+               p, r);
     if (asked == 0) {
-        fuzz_check(!p && r == MEMTX_OK, "a map of 0 bytes returned %p "
-                   "(%#x)", p, r);
+        fuzz_check(!p && r == MEMTX_OK,
+                   "a map of 0 bytes returned %p "
+                   "(%#x)",
+                   p, r);
         return;
     }
     topo_view_lookup(&th.view, addr, &h, &run);
@@ -456,13 +473,15 @@ void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
     s = h.node >= 0 ? &th.slot[h.node] : NULL;
 
     if (kind == TK_RESERVATION || kind == TK_CONTAINER) {
-        fuzz_check(!p && r == MEMTX_DECODE_ERROR, "map at 0x%" PRIx64
-                   " where nothing is returned %p (%#x)", addr, p, r);
+        fuzz_check(!p && r == MEMTX_DECODE_ERROR,
+                   "map at 0x%" PRIx64 " where nothing is returned %p (%#x)",
+                   addr, p, r);
         return;
     }
     if (kind == TK_MMIO || (is_write && (h.readonly || kind == TK_ROM))) {
         size_t avail = th.bounce_max > th.bounce_used ?
-                       th.bounce_max - th.bounce_used : 0;
+                           th.bounce_max - th.bounce_used :
+                           0;
 
         want = MIN(min_run(asked, run), (hwaddr)avail);
         if (!p) {
@@ -470,18 +489,20 @@ void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
             fuzz_check(want == 0 || (!is_write && kind == TK_MMIO &&
                                      s->mmio_flavour == MMIO_STRICT),
                        "bounce map at 0x%" PRIx64 " of 0x%" PRIx64 " failed"
-                       " with 0x%zx of budget free", addr, asked, avail);
+                       " with 0x%zx of budget free",
+                       addr, asked, avail);
             /* No budget is "try later"; a refused read says why. */
             fuzz_check(r == (want ? MEMTX_DECODE_ERROR : MEMTX_OK),
-                       "bounce map at 0x%" PRIx64 " failed with %#x", addr,
-                       r);
+                       "bounce map at 0x%" PRIx64 " failed with %#x", addr, r);
             if (want) {
                 topo_clients_notify();
             }
             return;
         }
-        fuzz_check(plen == want, "bounce map at 0x%" PRIx64 ": 0x%" PRIx64
-                   " bytes, want 0x%" PRIx64, addr, plen, want);
+        fuzz_check(plen == want,
+                   "bounce map at 0x%" PRIx64 ": 0x%" PRIx64
+                   " bytes, want 0x%" PRIx64,
+                   addr, plen, want);
         m.kind = TMAP_BOUNCE;
         th.bounce_used += plen;
         if (!is_write) {
@@ -497,16 +518,19 @@ void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,
     if (kind == TK_RAM || kind == TK_ROM) {
         want = min_run(asked, ram_run(addr, is_write));
         fuzz_check(p == s->store + h.offset && plen == want,
-                   "RAM map at 0x%" PRIx64 ": %p+0x%" PRIx64 ", want %p+0x%"
-                   PRIx64, addr, p, plen, s->store + h.offset, want);
+                   "RAM map at 0x%" PRIx64 ": %p+0x%" PRIx64
+                   ", want %p+0x%" PRIx64,
+                   addr, p, plen, s->store + h.offset, want);
     } else {
         want = odm_grant(s, h.offset, min_run(asked, run));
         fuzz_check(p == (want ? s->store + h.offset : NULL) && plen == want,
                    "on-demand map at 0x%" PRIx64 ": %p+0x%" PRIx64 ", want "
-                   "%p+0x%" PRIx64, addr, p, plen, s->store + h.offset,
-                   want);
-        fuzz_check(want || r == MEMTX_DECODE_ERROR, "on-demand map at 0x%"
-                   PRIx64 " beyond the backing failed with %#x", addr, r);
+                   "%p+0x%" PRIx64,
+                   addr, p, plen, s->store + h.offset, want);
+        fuzz_check(want || r == MEMTX_DECODE_ERROR,
+                   "on-demand map at 0x%" PRIx64
+                   " beyond the backing failed with %#x",
+                   addr, r);
         if (!p) {
             return;
         }
@@ -558,9 +582,10 @@ void topo_check_cache_init(TopoCache *tc, hwaddr addr, hwaddr asked,
         want = min_run(len, int128_2_64() - addr);
         tc->kind = TCACHE_DISPATCH;
     }
-    fuzz_check(ret == want, "cache at 0x%" PRIx64 " of 0x%" PRIx64 " (%s): "
-               "%" PRId64 ", want %" PRId64, addr, asked,
-               is_write ? "write" : "read", ret, want);
+    fuzz_check(ret == want,
+               "cache at 0x%" PRIx64 " of 0x%" PRIx64 " (%s): "
+               "%" PRId64 ", want %" PRId64,
+               addr, asked, is_write ? "write" : "read", ret, want);
     tc->len = want > 0 ? want : 0;
     if (tc->kind == TCACHE_DIRECT || tc->kind == TCACHE_MAPPED) {
         tc->node = h.node;

@@ -13,19 +13,19 @@
 #include "topo-devices.h"
 #include "topo-model.h"
 
-#define TOPO_RAM_ALLOC      0x4000      /* bytes of every RAM or ROM */
-#define TOPO_MAX_CACHES     4
-#define TOPO_BUF_SIZE       0x4000      /* longest read or write */
+#define TOPO_RAM_ALLOC 0x4000 /* bytes of every RAM or ROM */
+#define TOPO_MAX_CACHES 4
+#define TOPO_BUF_SIZE 0x4000 /* longest read or write */
 
 /* One region of the input's tree. */
 typedef struct TopoSlot {
     MemoryRegion mr;
     TopoDev dev;
-    uint8_t *store;             /* RAM, ROM: its memory; ODM: backing */
-    uint8_t *shadow;            /* what @store must hold */
+    uint8_t *store; /* RAM, ROM: its memory; ODM: backing */
+    uint8_t *shadow; /* what @store must hold */
     size_t store_len;
-    int mmio_flavour;           /* TK_MMIO */
-    int odm_flavour;            /* TK_ON_DEMAND */
+    int mmio_flavour; /* TK_MMIO */
+    int odm_flavour; /* TK_ON_DEMAND */
 } TopoSlot;
 
 typedef enum TopoMapKind {
@@ -40,10 +40,10 @@ typedef struct TopoMapping {
     hwaddr len;
     bool is_write;
     TopoMapKind kind;
-    int node;                   /* RAM, ODM */
-    hwaddr offset;              /* RAM, ODM */
+    int node; /* RAM, ODM */
+    hwaddr offset; /* RAM, ODM */
     hwaddr as_addr;
-    uint8_t *content;           /* bounce for writing: what it holds */
+    uint8_t *content; /* bounce for writing: what it holds */
 } TopoMapping;
 
 typedef enum TopoCacheKind {
@@ -66,17 +66,17 @@ typedef struct TopoCache {
 typedef struct TopoHarness {
     AddressSpace as;
     MemoryRegion root;
-    TopoTree pending;           /* the tree as the API calls left it */
-    TopoTree committed;         /* as of the last outermost commit */
-    TopoView view;              /* the model's view of @committed */
-    bool view_ok;               /* the model could render it */
+    TopoTree pending; /* the tree as the API calls left it */
+    TopoTree committed; /* as of the last outermost commit */
+    TopoView view; /* the model's view of @committed */
+    bool view_ok; /* the model could render it */
     TopoSlot slot[TOPO_MAX_NODES];
-    int depth;                  /* open transactions */
-    GArray *maps;               /* of TopoMapping */
+    int depth; /* open transactions */
+    GArray *maps; /* of TopoMapping */
     TopoCache cache[TOPO_MAX_CACHES];
     size_t bounce_max;
     size_t bounce_used;
-    GArray *clients_pending;    /* of int: map clients not yet called */
+    GArray *clients_pending; /* of int: map clients not yet called */
     unsigned clients_called;
     unsigned clients_registered;
 } TopoHarness;
@@ -105,7 +105,6 @@ void topo_check_stores(void);
 
 /* address_space_access_valid() as the model sees it. */
 bool topo_expect_valid(hwaddr addr, hwaddr len, bool is_write);
-
 
 /* Check one address_space_map() result and record the mapping. */
 void topo_check_map(hwaddr addr, hwaddr asked, bool is_write, void *p,

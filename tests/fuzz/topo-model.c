@@ -73,8 +73,8 @@ static bool at_node(const TopoTree *t, const Kids *k, int idx, Int128 base,
     }
     ro |= n->readonly;
     if (n->kind == TK_ALIAS) {
-        return at_node(t, k, n->target, base - (Int128)n->alias_offset, cs,
-                       ce, ro, x, hit);
+        return at_node(t, k, n->target, base - (Int128)n->alias_offset, cs, ce,
+                       ro, x, hit);
     }
     for (int i = 0; i < k->count[idx + 1]; i++) {
         int c = k->list[idx + 1][i];
@@ -98,8 +98,8 @@ static void at_root(const TopoTree *t, const Kids *k, Int128 x, TopoHit *hit)
     for (int i = 0; i < k->count[0]; i++) {
         int c = k->list[0][i];
 
-        if (at_node(t, k, c, (Int128)t->n[c].addr, 0, int128_2_64(), false,
-                    x, hit)) {
+        if (at_node(t, k, c, (Int128)t->n[c].addr, 0, int128_2_64(), false, x,
+                    hit)) {
             return;
         }
     }
@@ -119,7 +119,7 @@ void topo_model_at(const TopoTree *t, Int128 x, TopoHit *hit)
 /* ---- the model's flat view -------------------------------------------- */
 
 typedef struct Points {
-    GArray *a;                  /* of Int128 */
+    GArray *a; /* of Int128 */
     unsigned instances;
 } Points;
 
@@ -165,8 +165,7 @@ static int cmp128(const void *a, const void *b)
 
 static bool continues(const TopoRange *prev, Int128 start, const TopoHit *h)
 {
-    return prev->hit.node == h->node &&
-           prev->hit.readonly == h->readonly &&
+    return prev->hit.node == h->node && prev->hit.readonly == h->readonly &&
            prev->start + prev->size == start &&
            (Int128)prev->hit.offset + prev->size == (Int128)h->offset;
 }
@@ -206,14 +205,16 @@ bool topo_model_render(const TopoTree *t, TopoView *v)
             if (h.node < 0) {
                 continue;
             }
-            if (out->len && continues(&g_array_index(out, TopoRange,
-                                                     out->len - 1),
-                                      pts[i], &h)) {
+            if (out->len &&
+                continues(&g_array_index(out, TopoRange, out->len - 1), pts[i],
+                          &h)) {
                 g_array_index(out, TopoRange, out->len - 1).size +=
                     pts[i + 1] - pts[i];
             } else {
                 TopoRange r = {
-                    .start = pts[i], .size = pts[i + 1] - pts[i], .hit = h,
+                    .start = pts[i],
+                    .size = pts[i + 1] - pts[i],
+                    .hit = h,
                 };
 
                 g_array_append_val(out, r);
@@ -226,8 +227,7 @@ bool topo_model_render(const TopoTree *t, TopoView *v)
     return ok;
 }
 
-void topo_view_lookup(const TopoView *v, hwaddr x, TopoHit *hit,
-                      Int128 *run)
+void topo_view_lookup(const TopoView *v, hwaddr x, TopoHit *hit, Int128 *run)
 {
     size_t lo = 0, hi = v->nr;
 
@@ -283,7 +283,7 @@ bool topo_model_would_cycle(const TopoTree *t, int parent, int sub)
     unsigned seen = 0;
 
     if (parent == TOPO_ROOT) {
-        return false;       /* the root is nobody's child or target */
+        return false; /* the root is nobody's child or target */
     }
     return reaches(t, sub, parent, &seen);
 }

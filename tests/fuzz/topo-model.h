@@ -28,11 +28,11 @@
 #include "exec/hwaddr.h"
 #include "exec/int128.h"
 
-#define TOPO_MAX_NODES      16
+#define TOPO_MAX_NODES 16
 /* Renders that walk more region instances than this are not modelled. */
-#define TOPO_MAX_INSTANCES  4096
-#define TOPO_ROOT           (-1)    /* parent: the address space's root */
-#define TOPO_DETACHED       (-2)    /* parent: not in the tree */
+#define TOPO_MAX_INSTANCES 4096
+#define TOPO_ROOT (-1) /* parent: the address space's root */
+#define TOPO_DETACHED (-2) /* parent: not in the tree */
 
 typedef enum TopoKind {
     TK_CONTAINER,
@@ -50,12 +50,12 @@ typedef struct TopoNode {
     int parent;
     hwaddr addr;
     int priority;
-    uint64_t seq;               /* insertion order; newer wins ties */
+    uint64_t seq; /* insertion order; newer wins ties */
     Int128 size;
     bool enabled;
     bool readonly;
-    int target;                 /* TK_ALIAS */
-    hwaddr alias_offset;        /* TK_ALIAS */
+    int target; /* TK_ALIAS */
+    hwaddr alias_offset; /* TK_ALIAS */
 } TopoNode;
 
 typedef struct TopoTree {
@@ -100,8 +100,7 @@ void topo_view_clear(TopoView *v);
  * the same (the same region at consecutive offsets, or the same hole);
  * the run stops at 2^64 and may be 2^64 itself.
  */
-void topo_view_lookup(const TopoView *v, hwaddr x, TopoHit *hit,
-                      Int128 *run);
+void topo_view_lookup(const TopoView *v, hwaddr x, TopoHit *hit, Int128 *run);
 
 /*
  * Would adding @sub under @parent close a cycle through subregions and

@@ -10,7 +10,7 @@
 #include "fuzz-input.h"
 #include "topo-harness.h"
 
-static GArray *mirror;          /* of MemoryRegionSection, as told */
+static GArray *mirror; /* of MemoryRegionSection, as told */
 
 static bool same_section(const MemoryRegionSection *a,
                          const MemoryRegionSection *b)
@@ -31,8 +31,8 @@ static void mirror_add(MemoryListener *l, MemoryRegionSection *s)
 
         fuzz_check(s0 + s->size <= o0 || o0 + o->size <= s0,
                    "region_add of '%s' at 0x%" PRIx64 " overlaps '%s' that "
-                   "the listener still holds", memory_region_name(s->mr),
-                   s->offset_within_address_space,
+                   "the listener still holds",
+                   memory_region_name(s->mr), s->offset_within_address_space,
                    memory_region_name(o->mr));
     }
     g_array_append_val(mirror, *s);
@@ -67,7 +67,8 @@ static int cmp_start(gconstpointer a, gconstpointer b)
     const MemoryRegionSection *x = a, *y = b;
 
     return x->offset_within_address_space < y->offset_within_address_space ?
-           -1 : x->offset_within_address_space > y->offset_within_address_space;
+               -1 :
+               x->offset_within_address_space > y->offset_within_address_space;
 }
 
 void topo_check_view(void)
@@ -77,11 +78,13 @@ void topo_check_view(void)
 
     s = address_space_get_sections(&th.as, &n);
     g_array_sort(mirror, cmp_start);
-    fuzz_check(mirror->len == n, "the listener holds %u sections, the view "
-               "has %zu", mirror->len, n);
+    fuzz_check(mirror->len == n,
+               "the listener holds %u sections, the view "
+               "has %zu",
+               mirror->len, n);
     for (size_t i = 0; i < n; i++) {
-        fuzz_check(same_section(&g_array_index(mirror, MemoryRegionSection,
-                                               i), &s[i]),
+        fuzz_check(same_section(&g_array_index(mirror, MemoryRegionSection, i),
+                                &s[i]),
                    "section %zu: the listener's differs from the view's", i);
     }
     if (!th.view_ok) {
@@ -94,13 +97,13 @@ void topo_check_view(void)
         MemoryRegion *want = &th.slot[r->hit.node].mr;
 
         fuzz_check(s[i].mr == want &&
-                   (Int128)s[i].offset_within_address_space == r->start &&
-                   s[i].size == r->size &&
-                   s[i].offset_within_region == r->hit.offset &&
-                   s[i].readonly == r->hit.readonly,
+                       (Int128)s[i].offset_within_address_space == r->start &&
+                       s[i].size == r->size &&
+                       s[i].offset_within_region == r->hit.offset &&
+                       s[i].readonly == r->hit.readonly,
                    "range %zu: view has '%s'+0x%" PRIx64 " at 0x%" PRIx64
-                   "%s, model has '%s'+0x%" PRIx64 " at 0x%" PRIx64 "%s", i,
-                   memory_region_name(s[i].mr), s[i].offset_within_region,
+                   "%s, model has '%s'+0x%" PRIx64 " at 0x%" PRIx64 "%s",
+                   i, memory_region_name(s[i].mr), s[i].offset_within_region,
                    s[i].offset_within_address_space,
                    s[i].readonly ? " ro" : "", memory_region_name(want),
                    r->hit.offset, (uint64_t)r->start,

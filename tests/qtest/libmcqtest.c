@@ -16,9 +16,9 @@
 #include "libmcqtest.h"
 
 struct MCQTest {
-    int out_fd;                 /* requests go here */
-    FILE *in;                   /* replies come from here */
-    GPid pid;                   /* 0: not ours to wait for */
+    int out_fd; /* requests go here */
+    FILE *in; /* replies come from here */
+    GPid pid; /* 0: not ours to wait for */
 };
 
 int mcq_run_suite(Suite *s)
@@ -38,7 +38,7 @@ const char *mcq_binary(void)
 
     if (!p || !*p) {
         fprintf(stderr, "MEMCORE_DM is not set: run the tests with "
-                "'meson test', or point it at memcore-dm\n");
+                        "'meson test', or point it at memcore-dm\n");
         abort();
     }
     return p;
@@ -116,7 +116,7 @@ uint64_t mcq_peak_rss(MCQTest *s)
                   "cannot read %s", path);
     hwm = strstr(text, "VmHWM:");
     ck_assert_msg(hwm, "no VmHWM in %s", path);
-    return g_ascii_strtoull(hwm + 6, NULL, 10) << 10;     /* in kB */
+    return g_ascii_strtoull(hwm + 6, NULL, 10) << 10; /* in kB */
 }
 
 static int wait_status(GPid pid)
@@ -128,8 +128,7 @@ static int wait_status(GPid pid)
             return -1;
         }
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status) :
-           128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int mcq_quit(MCQTest *s)
@@ -248,8 +247,8 @@ char *mcq_expect_err(MCQTest *s, const char *fmt, ...)
     req = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     r = mcq_cmd(s, "%s", req);
-    ck_assert_msg(g_str_has_prefix(r, "ERR "), "'%.80s' answered '%s'",
-                  req, r);
+    ck_assert_msg(g_str_has_prefix(r, "ERR "), "'%.80s' answered '%s'", req,
+                  r);
     return r;
 }
 
@@ -277,10 +276,22 @@ static uint64_t readx(MCQTest *s, char sz, uint64_t addr)
     return mcq_reply_u64(r);
 }
 
-uint8_t mcq_readb(MCQTest *s, uint64_t addr) { return readx(s, 'b', addr); }
-uint16_t mcq_readw(MCQTest *s, uint64_t addr) { return readx(s, 'w', addr); }
-uint32_t mcq_readl(MCQTest *s, uint64_t addr) { return readx(s, 'l', addr); }
-uint64_t mcq_readq(MCQTest *s, uint64_t addr) { return readx(s, 'q', addr); }
+uint8_t mcq_readb(MCQTest *s, uint64_t addr)
+{
+    return readx(s, 'b', addr);
+}
+uint16_t mcq_readw(MCQTest *s, uint64_t addr)
+{
+    return readx(s, 'w', addr);
+}
+uint32_t mcq_readl(MCQTest *s, uint64_t addr)
+{
+    return readx(s, 'l', addr);
+}
+uint64_t mcq_readq(MCQTest *s, uint64_t addr)
+{
+    return readx(s, 'q', addr);
+}
 
 void mcq_writeb(MCQTest *s, uint64_t addr, uint8_t v)
 {
@@ -392,6 +403,5 @@ int mcq_run(const char *const *args, char **out, char **err)
                       &status, &e)) {
         ck_abort_msg("cannot run %s: %s", mcq_binary(), e->message);
     }
-    return WIFEXITED(status) ? WEXITSTATUS(status) :
-           128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

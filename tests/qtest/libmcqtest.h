@@ -89,8 +89,7 @@ char *mcq_cmd(MCQTest *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
  * mcq_cmd_lines() - send a request with a multi-line reply (mtree, stats);
  * return every line up to and including the final OK/ERR/FAIL line.
  */
-GPtrArray *mcq_cmd_lines(MCQTest *s, const char *fmt, ...)
-    G_GNUC_PRINTF(2, 3);
+GPtrArray *mcq_cmd_lines(MCQTest *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /** mcq_expect_ok() - the reply must be exactly "OK". */
 void mcq_expect_ok(MCQTest *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -22,23 +22,23 @@
  * them in docs/devel/qtest.rst (this file cannot include memcore's
  * headers beside QEMU's).
  */
-#define DMA_BASE            0xfe000000ULL
-#define DMA_ID              0x00
-#define DMA_SRC             0x08
-#define DMA_DST             0x10
-#define DMA_LEN             0x18
-#define DMA_PATTERN         0x20
-#define DMA_CMD             0x28
-#define DMA_STATUS          0x30
-#define DMA_DONE            0x38
-#define DMA_CMD_COPY        1
-#define DMA_CMD_FILL        2
-#define DMA_STATUS_DONE     1
-#define DMA_STATUS_ERROR    2
-#define DMA_DEVICE_ID       0x31414d44434d0001ULL
-#define GRANT_ADDR(ref)     ((1ULL << 63) | ((uint64_t)(ref) << 12))
+#define DMA_BASE 0xfe000000ULL
+#define DMA_ID 0x00
+#define DMA_SRC 0x08
+#define DMA_DST 0x10
+#define DMA_LEN 0x18
+#define DMA_PATTERN 0x20
+#define DMA_CMD 0x28
+#define DMA_STATUS 0x30
+#define DMA_DONE 0x38
+#define DMA_CMD_COPY 1
+#define DMA_CMD_FILL 2
+#define DMA_STATUS_DONE 1
+#define DMA_STATUS_ERROR 2
+#define DMA_DEVICE_ID 0x31414d44434d0001ULL
+#define GRANT_ADDR(ref) ((1ULL << 63) | ((uint64_t)(ref) << 12))
 
-static bool is_memcore;          /* the binary has machine "xenvirt" */
+static bool is_memcore; /* the binary has machine "xenvirt" */
 
 /*
  * The plain machine with @extra: "none" on memcore-dm. QEMU's qtest
@@ -219,7 +219,8 @@ static void test_xenvirt_ram_and_dma(void)
 
     /* Nothing mapped there: the device reports it, the server goes on. */
     g_assert_cmphex(dma_run(qts, DMA_CMD_COPY, 0x10000000, 0x200000, 64) &
-                    DMA_STATUS_ERROR, ==, DMA_STATUS_ERROR);
+                        DMA_STATUS_ERROR,
+                    ==, DMA_STATUS_ERROR);
     g_rand_free(r);
     qtest_quit(qts);
 }
@@ -227,10 +228,11 @@ static void test_xenvirt_ram_and_dma(void)
 static int64_t grant(QTestState *qts, uint64_t gfn, unsigned count,
                      bool readonly)
 {
-    QDict *ret = qtest_qmp_assert_success_ref(qts,
+    QDict *ret = qtest_qmp_assert_success_ref(
+        qts,
         "{'execute': 'x-memcore-xen-grant', 'arguments': "
-        "{'gfn': %" PRIu64 ", 'count': %u, 'readonly': %i}}", gfn, count,
-        readonly);
+        "{'gfn': %" PRIu64 ", 'count': %u, 'readonly': %i}}",
+        gfn, count, readonly);
     int64_t ref = qdict_get_int(ret, "ref");
 
     qobject_unref(ret);
@@ -268,22 +270,27 @@ static void test_xenvirt_grants(void)
 
     /* DMA from the read-only grants into the writable ones. */
     g_assert_cmphex(dma_run(qts, DMA_CMD_COPY, GRANT_ADDR(src) + 100,
-                            GRANT_ADDR(dst), 8192), ==, DMA_STATUS_DONE);
+                            GRANT_ADDR(dst), 8192),
+                    ==, DMA_STATUS_DONE);
     qtest_bufread(qts, 0x500000, in, 8192);
     g_assert(memcmp(in, out + 100, 8192) == 0);
     /* Into a read-only grant: refused, and nothing moved. */
-    g_assert_cmphex(dma_run(qts, DMA_CMD_COPY, 0x500000, GRANT_ADDR(src),
-                            64) & DMA_STATUS_ERROR, ==, DMA_STATUS_ERROR);
+    g_assert_cmphex(dma_run(qts, DMA_CMD_COPY, 0x500000, GRANT_ADDR(src), 64) &
+                        DMA_STATUS_ERROR,
+                    ==, DMA_STATUS_ERROR);
     qtest_memread(qts, 0x300000, in, 64);
     g_assert(memcmp(in, out, 64) == 0);
 
     /* Revoked, a grant no longer reaches the page. */
     for (int64_t ref = src; ref < src + 3; ref++) {
-        qtest_qmp_assert_success(qts, "{'execute': 'x-memcore-xen-end', "
-                                 "'arguments': {'ref': %" PRId64 "}}", ref);
+        qtest_qmp_assert_success(qts,
+                                 "{'execute': 'x-memcore-xen-end', "
+                                 "'arguments': {'ref': %" PRId64 "}}",
+                                 ref);
     }
-    g_assert_cmphex(dma_run(qts, DMA_CMD_COPY, GRANT_ADDR(src), 0x700000,
-                            64) & DMA_STATUS_ERROR, ==, DMA_STATUS_ERROR);
+    g_assert_cmphex(dma_run(qts, DMA_CMD_COPY, GRANT_ADDR(src), 0x700000, 64) &
+                        DMA_STATUS_ERROR,
+                    ==, DMA_STATUS_ERROR);
     g_rand_free(r);
     qtest_quit(qts);
 }

@@ -9,7 +9,7 @@
 
 #include "libmcqtest.h"
 
-#define ARGS(...) ((const char *const[]) { __VA_ARGS__, NULL })
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 /* Exit status 2, nothing on stdout, one line on stderr naming @needle. */
 static void expect_usage_error(const char *const *argv, const char *needle)
@@ -17,14 +17,14 @@ static void expect_usage_error(const char *const *argv, const char *needle)
     g_autofree char *out = NULL, *err = NULL;
     int ret = mcq_run(argv, &out, &err);
 
-    ck_assert_msg(ret == 2, "'%s ...': exit status %d, stderr '%s'",
-                  argv[0], ret, err);
+    ck_assert_msg(ret == 2, "'%s ...': exit status %d, stderr '%s'", argv[0],
+                  ret, err);
     ck_assert_str_eq(out, "");
     ck_assert_msg(g_str_has_prefix(err, "memcore-dm: ") &&
-                  strchr(err, '\n') == err + strlen(err) - 1,
+                      strchr(err, '\n') == err + strlen(err) - 1,
                   "not one line: '%s'", err);
-    ck_assert_msg(strstr(err, needle), "'%s' does not mention '%s'",
-                  err, needle);
+    ck_assert_msg(strstr(err, needle), "'%s' does not mention '%s'", err,
+                  needle);
 }
 
 START_TEST(test_bad_options)
@@ -74,7 +74,8 @@ START_TEST(test_bad_monitor_options)
     expect_usage_error(ARGS("-chardev", "socket,id=c,path=/x,server=maybe"),
                        "invalid 'server=maybe'");
     expect_usage_error(ARGS("-chardev", "socket,id=c,path=/x", "-chardev",
-                            "socket,id=c,path=/y"), "duplicate id 'c'");
+                            "socket,id=c,path=/y"),
+                       "duplicate id 'c'");
     expect_usage_error(ARGS("-chardev", "socket,id=c,path=/x", "-mtree"),
                        "id 'c' is not used by -mon");
     expect_usage_error(ARGS("-mon", "chardev=c"), "needs mode=control");
@@ -126,27 +127,33 @@ START_TEST(test_mtree)
     ck_assert_int_eq(mcq_run(ARGS("-mtree", "-m", "64"), &out, NULL), 0);
     /* The documented memory map (docs/devel/qtest.rst). */
     ck_assert_ptr_nonnull(strstr(out, "address-space: memory\n"));
-    ck_assert_ptr_nonnull(strstr(out,
-        "0000000000000000-0000000003ffffff (prio 0, ram): ram\n"));
-    ck_assert_ptr_nonnull(strstr(out,
-        "00000000fe000000-00000000fe000fff (prio 0, i/o): dma-test\n"));
+    ck_assert_ptr_nonnull(
+        strstr(out, "0000000000000000-0000000003ffffff (prio 0, ram): ram\n"));
+    ck_assert_ptr_nonnull(
+        strstr(out,
+               "00000000fe000000-00000000fe000fff (prio 0, i/o): dma-test\n"));
     /* The scratch buffer's describe() adds its access count. */
-    ck_assert_ptr_nonnull(strstr(out,
-        "00000000fe010000-00000000fe01ffff (prio 0, i/o): mmio-scratch "
-        "[accesses 0]\n"));
-    ck_assert_ptr_nonnull(strstr(out,
-        "00000000ffff0000-00000000ffffffff (prio 0, rom): rom\n"));
-    ck_assert_ptr_nonnull(strstr(out,
-        "8000000000000000-ffffffffffffffff (prio 0, map-on-demand)"));
+    ck_assert_ptr_nonnull(
+        strstr(out,
+               "00000000fe010000-00000000fe01ffff (prio 0, i/o): mmio-scratch "
+               "[accesses 0]\n"));
+    ck_assert_ptr_nonnull(
+        strstr(out, "00000000ffff0000-00000000ffffffff (prio 0, rom): rom\n"));
+    ck_assert_ptr_nonnull(
+        strstr(out,
+               "8000000000000000-ffffffffffffffff (prio 0, map-on-demand)"));
 
     ck_assert_int_eq(mcq_run(ARGS("-mtree-flat", "-m", "size=1G"), &flat,
-                             NULL), 0);
+                             NULL),
+                     0);
     ck_assert(g_str_has_prefix(flat, "FlatView"));
     ck_assert_ptr_nonnull(strstr(flat, "0000000000000000-000000003fffffff"));
     ck_assert_ptr_null(strstr(flat, "container"));
 
     ck_assert_int_eq(mcq_run(ARGS("-machine", "none", "-accel", "none",
-                                  "-mtree"), &none, NULL), 0);
+                                  "-mtree"),
+                             &none, NULL),
+                     0);
     ck_assert_ptr_nonnull(strstr(none, "(prio 0, ram): ram\n"));
     ck_assert_ptr_null(strstr(none, "dma-test"));
     ck_assert_ptr_null(strstr(none, "rom"));
@@ -165,32 +172,39 @@ START_TEST(test_qemu_harness_flags)
     /* What qtest harnesses pass to QEMU is accepted and changes nothing. */
     ck_assert_int_eq(mcq_run(ARGS("-display", "none", "-nodefaults", "-S",
                                   "-monitor", "none", "-serial", "none",
-                                  "-nographic", "-accel", "qtest",
-                                  "-M", "xenvirt", "--mtree"), &out, NULL), 0);
+                                  "-nographic", "-accel", "qtest", "-M",
+                                  "xenvirt", "--mtree"),
+                             &out, NULL),
+                     0);
     ck_assert_ptr_nonnull(strstr(out, "dma-test"));
     g_clear_pointer(&out, g_free);
     /* QEMU 10's libqtest adds -audio none; old harnesses -machine X,accel=Y */
     ck_assert_int_eq(mcq_run(ARGS("-audio", "none", "-machine",
                                   "type=none,accel=qtest", "-mtree-flat"),
-                             &out, NULL), 0);
+                             &out, NULL),
+                     0);
     ck_assert_ptr_null(strstr(out, "dma-test"));
     ck_assert_ptr_nonnull(strstr(out, "ram"));
     g_clear_pointer(&out, g_free);
     /* As in QEMU, the first accelerator wins: libqtest appends its own. */
-    ck_assert_int_eq(mcq_run(ARGS("-accel", "xen-emu", "-mtree-flat",
-                                  "-accel", "qtest"), &out, NULL), 0);
+    ck_assert_int_eq(mcq_run(ARGS("-accel", "xen-emu", "-mtree-flat", "-accel",
+                                  "qtest"),
+                             &out, NULL),
+                     0);
     ck_assert_ptr_nonnull(strstr(out, "xen-grants"));
     g_clear_pointer(&out, g_free);
-    ck_assert_int_eq(mcq_run(ARGS("-accel", "qtest", "-mtree-flat",
-                                  "-accel", "xen-emu"), &out, NULL), 0);
+    ck_assert_int_eq(mcq_run(ARGS("-accel", "qtest", "-mtree-flat", "-accel",
+                                  "xen-emu"),
+                             &out, NULL),
+                     0);
     ck_assert_ptr_null(strstr(out, "xen-grants"));
 }
 END_TEST
 
 START_TEST(test_qtest_stdio_eof)
 {
-    const char *argv[] = { "-qtest", "stdio", "-qtest-log", "/dev/null",
-                           "-mtree", NULL };
+    const char *argv[] = { "-qtest",    "stdio",  "-qtest-log",
+                           "/dev/null", "-mtree", NULL };
     g_autofree char *out = NULL, *err = NULL;
 
     /* End of input is the end of the session: exit 0. */

@@ -13,8 +13,8 @@
 #include "memcore-dm/dma-device.h"
 #include "memcore-dm/machine.h"
 
-#define REG(r)  (DM_DMA_TEST_BASE + (r))
-#define GFN(a)  ((a) >> 12)
+#define REG(r) (DM_DMA_TEST_BASE + (r))
+#define GFN(a) ((a) >> 12)
 
 static MCQTest *qts;
 
@@ -74,8 +74,8 @@ static bool same(uint64_t a, uint64_t b, size_t len)
 
 static uint32_t grant(uint64_t gfn, unsigned n, bool ro)
 {
-    g_autofree char *r = mcq_cmd(qts, "xen-grant-seq 0x%" PRIx64 " %u %s",
-                                 gfn, n, ro ? "ro" : "rw");
+    g_autofree char *r = mcq_cmd(qts, "xen-grant-seq 0x%" PRIx64 " %u %s", gfn,
+                                 n, ro ? "ro" : "rw");
 
     return mcq_reply_u64(r);
 }
@@ -169,8 +169,9 @@ START_TEST(test_fill)
 
         mcq_memset(qts, 0x300000, 0xee, 16);
         mcq_writeq(qts, REG(DMA_TEST_REG_PATTERN), 0x0807060504030201ULL);
-        ck_assert_uint_eq(dma(0, 0x300001, 13, DMA_TEST_CMD_FILL |
-                              (mode ? DMA_TEST_CMD_NO_MAP : 0)),
+        ck_assert_uint_eq(dma(0, 0x300001, 13,
+                              DMA_TEST_CMD_FILL |
+                                  (mode ? DMA_TEST_CMD_NO_MAP : 0)),
                           DMA_TEST_STATUS_DONE);
         /* Byte i of the fill is byte (i % 8) of the pattern. */
         r = mcq_cmd(qts, "read 0x300000 16");
@@ -197,7 +198,7 @@ START_TEST(test_ram_to_rom_refused)
         fill(0x100000, 64, 3);
         ck_assert_uint_eq(dma(0x100000, DM_ROM_BASE + 0x100, 64,
                               DMA_TEST_CMD_COPY |
-                              (mode ? DMA_TEST_CMD_NO_MAP : 0)),
+                                  (mode ? DMA_TEST_CMD_NO_MAP : 0)),
                           status_err(DMA_TEST_ERR_DST, MEMTX_DECODE_ERROR));
         ck_assert_uint_eq(reg(DMA_TEST_REG_DONE), 0);
         ck_assert_uint_eq(mcq_readb(qts, DM_ROM_BASE + 0x100), 0x00);
@@ -212,9 +213,11 @@ START_TEST(test_ram_mmio_round_trip)
 
     fill(0x100000, DM_SCRATCH_SIZE, 4);
     ck_assert_uint_eq(dma(0x100000, DM_SCRATCH_BASE, DM_SCRATCH_SIZE,
-                          DMA_TEST_CMD_COPY), DMA_TEST_STATUS_DONE);
+                          DMA_TEST_CMD_COPY),
+                      DMA_TEST_STATUS_DONE);
     ck_assert_uint_eq(dma(DM_SCRATCH_BASE, 0x200000, DM_SCRATCH_SIZE,
-                          DMA_TEST_CMD_COPY), DMA_TEST_STATUS_DONE);
+                          DMA_TEST_CMD_COPY),
+                      DMA_TEST_STATUS_DONE);
     ck_assert(same(0x100000, 0x200000, DM_SCRATCH_SIZE));
     ck_assert(same(0x100000, DM_SCRATCH_BASE, DM_SCRATCH_SIZE));
     /* MMIO went through 4 KiB bounce buffers, one at a time. */
@@ -230,7 +233,8 @@ START_TEST(test_mmio_to_mmio_exhausts_bounce)
     fill(DM_SCRATCH_BASE, half, 5);
     /* The source's bounce buffer takes the whole budget: no second one. */
     ck_assert_uint_eq(dma(DM_SCRATCH_BASE, DM_SCRATCH_BASE + half, half,
-                          DMA_TEST_CMD_COPY), DMA_TEST_STATUS_DONE);
+                          DMA_TEST_CMD_COPY),
+                      DMA_TEST_STATUS_DONE);
     ck_assert(same(DM_SCRATCH_BASE, DM_SCRATCH_BASE + half, half));
     ck_assert_uint_gt(reg(DMA_TEST_REG_MAP_FAILS), fails);
 }
@@ -347,7 +351,7 @@ START_TEST(test_read_only_grant)
     for (mode = 0; mode < 2; mode++) {
         ck_assert_uint_eq(dma(0x100000, gaddr(ro, 0), 4096,
                               DMA_TEST_CMD_COPY |
-                              (mode ? DMA_TEST_CMD_NO_MAP : 0)),
+                                  (mode ? DMA_TEST_CMD_NO_MAP : 0)),
                           status_err(DMA_TEST_ERR_DST, MEMTX_ACCESS_ERROR));
         ck_assert(same(page, 0x200000, 4096));
     }
@@ -392,8 +396,8 @@ START_TEST(test_big_grant_transfer)
     uint64_t shorts = reg(DMA_TEST_REG_SHORT_MAPS);
 
     fill(buf + 0x123, len, 11);
-    ck_assert_uint_eq(dma(gaddr(ro, 0x123), 0x100000, len,
-                          DMA_TEST_CMD_COPY), DMA_TEST_STATUS_DONE);
+    ck_assert_uint_eq(dma(gaddr(ro, 0x123), 0x100000, len, DMA_TEST_CMD_COPY),
+                      DMA_TEST_STATUS_DONE);
     ck_assert(same(buf + 0x123, 0x100000, len));
     ck_assert_uint_gt(reg(DMA_TEST_REG_SHORT_MAPS), shorts);
     end_all(ro, 257);
@@ -440,8 +444,8 @@ START_TEST(test_copy_past_last_grant_moves_nothing)
     ck_assert_uint_eq(reg(DMA_TEST_REG_DONE), 0);
     ck_assert_uint_eq(mcq_readq(qts, 0x300000), 0x1111111111111111ULL);
     /* Within the grant, it all goes. */
-    ck_assert_uint_eq(dma(0x100000, gaddr(rw, 0), 8 * 4096,
-                          DMA_TEST_CMD_COPY), DMA_TEST_STATUS_DONE);
+    ck_assert_uint_eq(dma(0x100000, gaddr(rw, 0), 8 * 4096, DMA_TEST_CMD_COPY),
+                      DMA_TEST_STATUS_DONE);
     ck_assert(same(0x100000, buf, 8 * 4096));
     end_all(rw, 8);
 }
@@ -467,11 +471,11 @@ START_TEST(test_read_only_page_inside_range)
                       status_err(DMA_TEST_ERR_DST, MEMTX_ACCESS_ERROR));
     ck_assert_uint_eq(reg(DMA_TEST_REG_DONE), 0);
     ck_assert_uint_eq(mcq_readq(qts, buf), 0x6666666666666666ULL);
-    ck_assert_uint_eq(mcq_readq(qts, buf + 3 * 4096),
-                      0x6666666666666666ULL);
+    ck_assert_uint_eq(mcq_readq(qts, buf + 3 * 4096), 0x6666666666666666ULL);
     /* Reading it is fine. */
     ck_assert_uint_eq(dma(gaddr(ref, 0), 0x200000, 4 * 4096,
-                          DMA_TEST_CMD_COPY), DMA_TEST_STATUS_DONE);
+                          DMA_TEST_CMD_COPY),
+                      DMA_TEST_STATUS_DONE);
     end_all(ref, 4);
 }
 END_TEST
@@ -543,13 +547,13 @@ static const XenBackendOps blind_ops = {
     .foreign_unmap = blind_foreign_unmap,
 };
 
-#define IP_GUEST    7
-#define IP_RAM      0x100000ULL
-#define IP_DEV      0x10000000ULL
-#define IP_SRC      0x10000ULL
-#define IP_DST      0x40000ULL
-#define IP_LEN      0x10000ULL          /* 16 pages; 8 are granted */
-#define IP_GFN      8
+#define IP_GUEST 7
+#define IP_RAM 0x100000ULL
+#define IP_DEV 0x10000000ULL
+#define IP_SRC 0x10000ULL
+#define IP_DST 0x40000ULL
+#define IP_LEN 0x10000ULL /* 16 pages; 8 are granted */
+#define IP_GFN 8
 
 static XenEmu *ip_emu;
 static XenEmuDomain *ip_dom;
@@ -579,7 +583,8 @@ static void ip_setup(void)
     memory_region_add_subregion(&ip_root, XEN_GRANT_ADDR_OFF, ip_grants);
     address_space_init(&ip_as, &ip_root, "dma");
     ip_dev = dma_test_device_new(&ip_as);
-    memory_region_add_subregion(&ip_root, IP_DEV, dma_test_device_mmio(ip_dev));
+    memory_region_add_subregion(&ip_root, IP_DEV,
+                                dma_test_device_mmio(ip_dev));
     for (int i = 0; i < 8; i++) {
         gfns[i] = IP_GFN + i;
     }
@@ -657,8 +662,7 @@ START_TEST(test_done_counts_what_moved)
                               status_err(DMA_TEST_ERR_DST,
                                          MEMTX_ACCESS_ERROR));
             ck_assert_uint_eq(ip_reg(DMA_TEST_REG_DONE), granted);
-            ck_assert(!memcmp(ip_guest() + offs[i], ip_host(IP_SRC),
-                              granted));
+            ck_assert(!memcmp(ip_guest() + offs[i], ip_host(IP_SRC), granted));
             ck_assert_uint_eq(ip_guest()[offs[i] ? offs[i] - 1 : 0],
                               offs[i] ? 0x5a : ip_host(IP_SRC)[0]);
 

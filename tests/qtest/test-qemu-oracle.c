@@ -24,8 +24,9 @@ static char *qemu_path;
 
 static uint64_t rand_addr(GRand *r, unsigned room)
 {
-    return RAM_LO + g_rand_int_range(r, 0, (RAM_HI - RAM_LO - room) >> 4)
-           * 16 + g_rand_int_range(r, 0, 16);
+    return RAM_LO +
+           g_rand_int_range(r, 0, (RAM_HI - RAM_LO - room) >> 4) * 16 +
+           g_rand_int_range(r, 0, 16);
 }
 
 static char *hex_data(GRand *r, unsigned n)
@@ -66,7 +67,7 @@ static char *write_data(GRand *r, unsigned n)
         d[g_rand_int_range(r, 2, len)] = junk[g_rand_int_range(r, 0, 6)];
         return d;
     case 3:
-        d[3] = '\0';           /* "0x" and one digit */
+        d[3] = '\0'; /* "0x" and one digit */
         return d;
     default:
         return d;
@@ -154,9 +155,10 @@ static GPtrArray *run_script(MCQTest *s, GPtrArray *script)
 START_TEST(test_same_replies_as_qemu)
 {
     const char *qemu_argv[] = {
-        qemu_path, "-machine", "pc", "-accel", "tcg", "-S", "-m", "128M",
-        "-qtest", "stdio", "-qtest-log", "/dev/null", "-display", "none",
-        "-nodefaults", "-monitor", "none", "-serial", "none", NULL,
+        qemu_path,    "-machine",  "pc",       "-accel", "tcg",
+        "-S",         "-m",        "128M",     "-qtest", "stdio",
+        "-qtest-log", "/dev/null", "-display", "none",   "-nodefaults",
+        "-monitor",   "none",      "-serial",  "none",   NULL,
     };
     g_autoptr(GPtrArray) script = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) want = NULL, got = NULL;
@@ -172,7 +174,7 @@ START_TEST(test_same_replies_as_qemu)
 
     q = mcq_start_argv(qemu_argv);
     want = run_script(q, script);
-    mcq_kill(q);            /* QEMU does not exit at end of input */
+    mcq_kill(q); /* QEMU does not exit at end of input */
     m = mcq_start("-machine xenvirt -m 128M -accel none");
     got = run_script(m, script);
     ck_assert_int_eq(mcq_quit(m), 0);

@@ -27,14 +27,15 @@ static QmpSession *session;
 
 static void setup(void)
 {
-    char *argv[] = { "memcore-dm", "-qtest", "stdio", "-m", "16M", "-S",
-                     NULL };
+    char *argv[] = {
+        "memcore-dm", "-qtest", "stdio", "-m", "16M", "-S", NULL
+    };
     GError *err = NULL;
 
     ck_assert(dm_options_parse(&opts, 6, argv, &err));
     machine = dm_machine_new(&opts, &err);
     ck_assert_msg(machine, "%s", err ? err->message : "?");
-    mon = (QmpMonitor) { .m = machine, .state = QMP_RUN_PRELAUNCH };
+    mon = (QmpMonitor){ .m = machine, .state = QMP_RUN_PRELAUNCH };
     session = qmp_session_new(&mon);
 }
 
@@ -111,8 +112,7 @@ static void expect_reply(const char *req, const char *want)
 {
     g_autofree char *r = one_reply(req);
 
-    ck_assert_msg(!strcmp(r, want), "'%s': got '%s', want '%s'", req, r,
-                  want);
+    ck_assert_msg(!strcmp(r, want), "'%s': got '%s', want '%s'", req, r, want);
 }
 
 static void negotiate(void)
@@ -132,22 +132,28 @@ START_TEST(test_greeting)
     qmp = json_object_get_object_member(g, "QMP");
     ck_assert_ptr_nonnull(qmp);
     ck_assert_uint_eq(json_array_get_length(
-        json_object_get_array_member(qmp, "capabilities")), 0);
-    ck_assert(json_object_has_member(json_object_get_object_member(
-        json_object_get_object_member(qmp, "version"), "qemu"), "major"));
+                          json_object_get_array_member(qmp, "capabilities")),
+                      0);
+    ck_assert(json_object_has_member(
+        json_object_get_object_member(
+            json_object_get_object_member(qmp, "version"), "qemu"),
+        "major"));
 }
 END_TEST
 
 START_TEST(test_negotiation)
 {
-    expect_reply("{\"execute\": \"query-status\"}", "CommandNotFound: "
+    expect_reply("{\"execute\": \"query-status\"}",
+                 "CommandNotFound: "
                  "Expecting capabilities negotiation with 'qmp_capabilities'");
     expect_reply("{\"execute\": \"qmp_capabilities\", \"arguments\": "
                  "{\"enable\": [\"oob\"]}}",
                  "GenericError: Capability 'oob' not available");
     expect_reply("{\"execute\": \"qmp_capabilities\", \"arguments\": "
-                 "{\"enable\": []}}", "{}");
-    expect_reply("{\"execute\": \"qmp_capabilities\"}", "CommandNotFound: "
+                 "{\"enable\": []}}",
+                 "{}");
+    expect_reply("{\"execute\": \"qmp_capabilities\"}",
+                 "CommandNotFound: "
                  "Capabilities negotiation is already complete, command "
                  "ignored");
     expect_reply("{\"execute\": \"query-status\"}",
@@ -179,7 +185,7 @@ static void expect_texts(const char *req, const char *const *want)
     ck_assert_uint_eq(t->len, i);
 }
 
-#define TEXTS(...) ((const char *const[]) { __VA_ARGS__, NULL })
+#define TEXTS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 START_TEST(test_run_state_and_events)
 {
@@ -248,8 +254,8 @@ START_TEST(test_framing)
         ck_assert_msg(strstr(all->str, "{\"return\":{}}\r\n") == all->str,
                       "step %zu: %s", step, all->str);
         ck_assert_msg(strstr(all->str, "\"status\":\"prelaunch\"},\"id\":"
-                             "\"a}b{\\\"\"}\r\n"), "step %zu: %s", step,
-                      all->str);
+                                       "\"a}b{\\\"\"}\r\n"),
+                      "step %zu: %s", step, all->str);
         g_string_free(all, TRUE);
     }
 }
@@ -267,14 +273,15 @@ START_TEST(test_bad_input_keeps_serving)
                                "GenericError: JSON parse error"));
     ck_assert(g_str_has_prefix(one_reply("garbage "),
                                "GenericError: JSON parse error"));
-    ck_assert(g_str_has_prefix(one_reply("}"),
-                               "GenericError: JSON parse error"));
+    ck_assert(
+        g_str_has_prefix(one_reply("}"), "GenericError: JSON parse error"));
     expect_reply("[1, 2]", "GenericError: QMP input must be a JSON object");
     expect_reply("\"text\"", "GenericError: QMP input must be a JSON object");
     expect_reply("{}", "GenericError: QMP input lacks member 'execute'");
     expect_reply("{\"execute\": 1}",
                  "GenericError: QMP input member 'execute' must be a string");
-    expect_reply("{\"execute\": \"stop\", \"arguments\": 1}", "GenericError: "
+    expect_reply("{\"execute\": \"stop\", \"arguments\": 1}",
+                 "GenericError: "
                  "QMP input member 'arguments' must be an object");
     expect_reply("{\"execute\": \"stop\", \"exec-oob\": \"x\"}",
                  "GenericError: QMP input member 'exec-oob' is unexpected");
@@ -283,7 +290,8 @@ START_TEST(test_bad_input_keeps_serving)
     expect_reply("{\"execute\": \"x-memcore-xen-end\"}",
                  "GenericError: Parameter 'ref' is missing");
     expect_reply("{\"execute\": \"x-memcore-xen-end\", \"arguments\": "
-                 "{\"ref\": \"8\"}}", "GenericError: Invalid parameter "
+                 "{\"ref\": \"8\"}}",
+                 "GenericError: Invalid parameter "
                  "type for 'ref', expected: integer");
     /* Too deep, and too long: one error each, nothing kept. */
     s = g_string_new("{\"a\": ");
@@ -319,7 +327,8 @@ START_TEST(test_queries)
                        "{\"implements\": \"accel\", \"abstract\": false}}");
     ck_assert(strstr(accels, "\"name\":\"qtest-accel\""));
     expect_reply("{\"execute\": \"qom-list-types\", \"arguments\": "
-                 "{\"implements\": \"device\"}}", "[]");
+                 "{\"implements\": \"device\"}}",
+                 "[]");
     ck_assert(strstr(one_reply("{\"execute\": \"query-version\"}"),
                      "\"package\":\"memcore-dm "));
 }
@@ -333,11 +342,14 @@ START_TEST(test_grants)
 
     negotiate();
     expect_reply("{\"execute\": \"x-memcore-xen-grant\", \"arguments\": "
-                 "{\"gfn\": 64, \"count\": 2}}", "{\"ref\":8}");
+                 "{\"gfn\": 64, \"count\": 2}}",
+                 "{\"ref\":8}");
     expect_reply("{\"execute\": \"x-memcore-xen-grant\", \"arguments\": "
-                 "{\"gfn\": 80, \"readonly\": true}}", "{\"ref\":10}");
+                 "{\"gfn\": 80, \"readonly\": true}}",
+                 "{\"ref\":10}");
     expect_reply("{\"execute\": \"x-memcore-xen-grant\", \"arguments\": "
-                 "{\"gfn\": 80, \"count\": 0}}", "GenericError: gfn and "
+                 "{\"gfn\": 80, \"count\": 0}}",
+                 "GenericError: gfn and "
                  "count must be a range of frames (count >= 1)");
     /* The grant is real: mapped, it cannot be ended. */
     ga = (1ULL << 63) | (8ULL << 12);
@@ -345,13 +357,16 @@ START_TEST(test_grants)
                           MEMTXATTRS_UNSPECIFIED);
     ck_assert_ptr_nonnull(p);
     expect_reply("{\"execute\": \"x-memcore-xen-end\", \"arguments\": "
-                 "{\"ref\": 8}}", "GenericError: ref 8 is still mapped by "
+                 "{\"ref\": 8}}",
+                 "GenericError: ref 8 is still mapped by "
                  "the backend (busy)");
     address_space_unmap(&machine->as, p, len, true, 0);
     expect_reply("{\"execute\": \"x-memcore-xen-end\", \"arguments\": "
-                 "{\"ref\": 8}}", "{}");
+                 "{\"ref\": 8}}",
+                 "{}");
     expect_reply("{\"execute\": \"x-memcore-xen-end\", \"arguments\": "
-                 "{\"ref\": 8}}", "GenericError: ref 8 is not granted");
+                 "{\"ref\": 8}}",
+                 "GenericError: ref 8 is not granted");
 }
 END_TEST
 
@@ -422,10 +437,14 @@ START_TEST(test_libqtest_launch)
     g_autofree char *qarg = g_strdup_printf("unix:%s", qs);
     g_autofree char *marg = g_strdup_printf("socket,path=%s,id=char0", ms);
     const char *argv[] = {
-        mcq_binary(), "-qtest", qarg, "-qtest-log", "/dev/null",
-        "-chardev", marg, "-mon", "chardev=char0,mode=control",
-        "-display", "none", "-audio", "none", "-machine", "none", "-m", "8M",
-        "-S", "-nodefaults", "-accel", "qtest", NULL,
+        mcq_binary(),  "-qtest",    qarg,
+        "-qtest-log",  "/dev/null", "-chardev",
+        marg,          "-mon",      "chardev=char0,mode=control",
+        "-display",    "none",      "-audio",
+        "none",        "-machine",  "none",
+        "-m",          "8M",        "-S",
+        "-nodefaults", "-accel",    "qtest",
+        NULL,
     };
     int qlfd = listen_at(qs), mlfd = listen_at(ms), mfd;
     g_autoptr(JsonObject) greeting = NULL, r1 = NULL, r2 = NULL;
@@ -531,8 +550,11 @@ static char *qmp_exchange(FILE *f, const char *req)
     fputs(req, f);
     fflush(f);
     o = qmp_recv(f);
-    return json_to_string(json_object_get_member(o, json_object_has_member(
-                          o, "return") ? "return" : "error"), FALSE);
+    return json_to_string(
+        json_object_get_member(o, json_object_has_member(o, "return") ?
+                                      "return" :
+                                      "error"),
+        FALSE);
 }
 
 /*
@@ -544,8 +566,8 @@ START_TEST(test_qmp_reconnect)
 {
     g_autofree char *ms = g_build_filename(tmpdir, "m.qmp", NULL);
     g_autofree char *arg = g_strdup_printf("unix:%s,server=on,wait=off", ms);
-    const char *argv[] = { mcq_binary(), "-qtest", "stdio", "-qmp", arg,
-                           "-m", "8M", NULL };
+    const char *argv[] = { mcq_binary(), "-qtest", "stdio", "-qmp",
+                           arg,          "-m",     "8M",    NULL };
     g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL;
     MCQTest *q = mcq_start_argv(argv);
     FILE *f;

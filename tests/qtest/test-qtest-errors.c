@@ -31,8 +31,10 @@ static void expect_err(const char *req, const char *needle)
 {
     g_autofree char *r = mcq_expect_err(qts, "%s", req);
 
-    ck_assert_msg(strstr(r, needle), "'%.60s' answered '%s', which does "
-                  "not mention '%s'", req, r, needle);
+    ck_assert_msg(strstr(r, needle),
+                  "'%.60s' answered '%s', which does "
+                  "not mention '%s'",
+                  req, r, needle);
 }
 
 START_TEST(test_missing_arguments)
@@ -163,9 +165,10 @@ static void expect_line_memory(const char *head, char fill, size_t len)
     mcq_send_raw(qts, "\n", 1);
     r = mcq_recv_line(qts);
     after = mcq_peak_rss(qts);
-    ck_assert_msg(after - before < 6 * len, "a %zu-byte line of '%c' after "
-                  "'%s' raised the peak RSS by %" PRIu64 " bytes", len, fill,
-                  head, after - before);
+    ck_assert_msg(after - before < 6 * len,
+                  "a %zu-byte line of '%c' after "
+                  "'%s' raised the peak RSS by %" PRIu64 " bytes",
+                  len, fill, head, after - before);
     ck_assert_msg(g_str_has_prefix(r, "ERR ") || g_str_has_prefix(r, "FAIL "),
                   "got '%.80s'", r);
 }
@@ -186,10 +189,13 @@ END_TEST
 START_TEST(test_random_lines)
 {
     static const char *const words[] = {
-        "readb", "readw", "readl", "readq", "writeb", "writel", "writeq",
-        "read", "write", "b64read", "b64write", "memset", "0", "0x1000",
-        "-1", "0xffffffffffffffff", "0x", "zz", "", "0x00ff", "AAAA",
-        "4", "0x1000000", "0x7fffffffffffffff", "xen-end", "AQID", "16",
+        "readb",   "readw",   "readl",     "readq",
+        "writeb",  "writel",  "writeq",    "read",
+        "write",   "b64read", "b64write",  "memset",
+        "0",       "0x1000",  "-1",        "0xffffffffffffffff",
+        "0x",      "zz",      "",          "0x00ff",
+        "AAAA",    "4",       "0x1000000", "0x7fffffffffffffff",
+        "xen-end", "AQID",    "16",
     };
     GRand *rnd = g_rand_new_with_seed(1234);
     unsigned i, j;
@@ -200,13 +206,15 @@ START_TEST(test_random_lines)
         g_autofree char *r = NULL;
 
         for (j = 0; j < n; j++) {
-            g_string_append_printf(line, "%s%s", j ? " " : "",
+            g_string_append_printf(
+                line, "%s%s", j ? " " : "",
                 words[g_rand_int_range(rnd, 0, G_N_ELEMENTS(words))]);
         }
         r = mcq_cmd(qts, "%s", line->str);
-        ck_assert_msg(g_str_has_prefix(r, "OK") || g_str_has_prefix(r, "ERR ")
-                      || g_str_has_prefix(r, "FAIL "), "'%s' -> '%.80s'",
-                      line->str, r);
+        ck_assert_msg(g_str_has_prefix(r, "OK") ||
+                          g_str_has_prefix(r, "ERR ") ||
+                          g_str_has_prefix(r, "FAIL "),
+                      "'%s' -> '%.80s'", line->str, r);
         g_string_free(line, TRUE);
         /* Keep the canary that teardown checks. */
         mcq_writel(qts, 0x1000, 0x600dcafe);
@@ -221,8 +229,8 @@ END_TEST
  */
 START_TEST(test_close_mid_line)
 {
-    g_autofree char *path = g_build_filename(g_get_tmp_dir(),
-                                             "mcq-log-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(g_get_tmp_dir(), "mcq-log-XXXXXX",
+                                             NULL);
     g_autofree char *args = NULL, *log = NULL, *r = NULL;
     MCQTest *s;
 

@@ -12,8 +12,8 @@
 #include "memcore-dm/qtest-parser.h"
 
 typedef struct Recorder {
-    GPtrArray *requests;        /* raw lines given to request() */
-    GPtrArray *cmds;            /* "w0|w1|...": the words answer() got */
+    GPtrArray *requests; /* raw lines given to request() */
+    GPtrArray *cmds; /* "w0|w1|...": the words answer() got */
 } Recorder;
 
 static Recorder rec;
@@ -102,7 +102,7 @@ START_TEST(test_words_like_g_strsplit)
         out = feed_all(p, in, sizeof(in) - 1, step);
         ck_assert_str_eq(out, "OK 2\nOK 4\nOK 2\nOK 1\n");
         ck_assert_str_eq(cmd_at(0), "readl|0x1000");
-        ck_assert_str_eq(cmd_at(1), "write||a|b");    /* two spaces */
+        ck_assert_str_eq(cmd_at(1), "write||a|b"); /* two spaces */
         ck_assert_str_eq(cmd_at(2), "x|");
         ck_assert_str_eq(cmd_at(3), "endianness");
         ck_assert_uint_eq(qtest_parser_pending(p), 0);
@@ -133,7 +133,7 @@ START_TEST(test_crlf_empty_nul)
     g_autofree char *out = feed_all(p, in, sizeof(in) - 1, 5);
 
     ck_assert_str_eq(out, "OK 2\nERR empty request\nERR empty request\n"
-                     "ERR request contains a NUL byte\nOK 1\n");
+                          "ERR request contains a NUL byte\nOK 1\n");
     ck_assert_str_eq(cmd_at(0), "readb|0");
     ck_assert_str_eq(cmd_at(1), "last");
     ck_assert_uint_eq(rec.requests->len, 5);
@@ -148,13 +148,14 @@ START_TEST(test_overlong_line)
 
     /* 16 bytes fit, 17 do not, in one piece or in many. */
     in = g_strdup_printf("%s\n%s\n%s\nok\n", "0123456789abcdef",
-                         "0123456789abcdefX", "a very long line indeed, "
+                         "0123456789abcdefX",
+                         "a very long line indeed, "
                          "longer than sixteen bytes");
     out = feed_all(p, in, strlen(in), 3);
     ck_assert_str_eq(out, "OK 1\n"
-                     "ERR request line longer than 16 bytes, ignored\n"
-                     "ERR request line longer than 16 bytes, ignored\n"
-                     "OK 1\n");
+                          "ERR request line longer than 16 bytes, ignored\n"
+                          "ERR request line longer than 16 bytes, ignored\n"
+                          "OK 1\n");
     ck_assert_str_eq(cmd_at(1), "ok");
     g_free(out);
     out = feed_all(p, in, strlen(in), strlen(in));

@@ -27,8 +27,7 @@ static void expect(const char *req, const char *want)
 {
     g_autofree char *r = mcq_cmd(qts, "%s", req);
 
-    ck_assert_msg(!strcmp(r, want), "'%s': got '%s', want '%s'", req, r,
-                  want);
+    ck_assert_msg(!strcmp(r, want), "'%s': got '%s', want '%s'", req, r, want);
 }
 
 START_TEST(test_readx_format)

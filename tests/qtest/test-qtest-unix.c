@@ -44,14 +44,15 @@ static struct sockaddr_un addr_of(const char *path)
 
 static GPid spawn(const char *qtest_arg)
 {
-    const char *argv[] = { mcq_binary(), "-accel", "none", "-qtest",
-                           qtest_arg, NULL };
+    const char *argv[] = { mcq_binary(), "-accel",  "none",
+                           "-qtest",     qtest_arg, NULL };
     GError *err = NULL;
     GPid pid;
 
     ck_assert_msg(g_spawn_async(NULL, (char **)argv, NULL,
                                 G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
-                                &err), "%s", err ? err->message : "");
+                                &err),
+                  "%s", err ? err->message : "");
     return pid;
 }
 
@@ -134,7 +135,7 @@ static int reap_within(GPid pid, unsigned seconds)
         ck_assert_int_ge(r, 0);
         if (r == pid) {
             return WIFEXITED(status) ? WEXITSTATUS(status) :
-                   128 + WTERMSIG(status);
+                                       128 + WTERMSIG(status);
         }
         g_usleep(10000);
     }
@@ -156,7 +157,7 @@ static void stall_and_terminate(MCQTest *c, GPid pid)
     for (i = 0; i < 4; i++) {
         mcq_send_raw(c, "read 0 0x1000000\n", 17);
     }
-    g_usleep(300000);           /* let it fill the buffer and block */
+    g_usleep(300000); /* let it fill the buffer and block */
     kill(pid, SIGTERM);
     ck_assert_int_eq(reap_within(pid, 10), 0);
 }
@@ -208,7 +209,7 @@ START_TEST(test_stdio_sigterm_while_blocked_writing)
     MCQTest *c = mcq_start("-accel none");
 
     stall_and_terminate(c, mcq_pid(c));
-    mcq_quit(c);                /* only frees: it was reaped */
+    mcq_quit(c); /* only frees: it was reaped */
 }
 END_TEST
 

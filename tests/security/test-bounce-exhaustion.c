@@ -15,12 +15,12 @@
 
 #include "tests/unit/unit-helpers.h"
 
-#define MMIO_BASE   0x100000ULL
-#define ROM_BASE    0x200000ULL
-#define BUDGET      4096
+#define MMIO_BASE 0x100000ULL
+#define ROM_BASE 0x200000ULL
+#define BUDGET 4096
 
 static MemoryRegion root, ram, rom, mmio;
-static AddressSpace as_a, as_b;         /* device A (hoarder), device B */
+static AddressSpace as_a, as_b; /* device A (hoarder), device B */
 static uint8_t regs[0x4000];
 
 static uint64_t mmio_read(void *opaque, hwaddr addr, unsigned size)
@@ -37,9 +37,11 @@ static void mmio_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 }
 
 static const MemoryRegionOps mmio_ops = {
-    .read = mmio_read, .write = mmio_write,
+    .read = mmio_read,
+    .write = mmio_write,
     .endianness = DEVICE_NATIVE_ENDIAN,
-    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+    .valid = { .max_access_size = 8 },
+    .impl = { .max_access_size = 8 },
 };
 
 static void setup(void)
@@ -95,8 +97,8 @@ static unsigned hoard(void **held, hwaddr *lens, unsigned max)
 
     while (n < max) {
         hwaddr len = 0x300;
-        void *p = address_space_map(&as_a, MMIO_BASE + n * 0x300, &len,
-                                    n % 2, ATTRS);
+        void *p = address_space_map(&as_a, MMIO_BASE + n * 0x300, &len, n % 2,
+                                    ATTRS);
 
         if (!p) {
             ck_assert_uint_eq(len, 0);
@@ -121,12 +123,11 @@ START_TEST(test_hoarder_fails_cleanly)
 
     /* More MMIO, a huge request, a write to ROM: all refused, cleanly. */
     len = 8;
-    ck_assert_ptr_null(address_space_map(&as_a, MMIO_BASE, &len, false,
-                                         ATTRS));
+    ck_assert_ptr_null(
+        address_space_map(&as_a, MMIO_BASE, &len, false, ATTRS));
     ck_assert_uint_eq(len, 0);
     len = UINT64_MAX;
-    ck_assert_ptr_null(address_space_map(&as_a, MMIO_BASE, &len, true,
-                                         ATTRS));
+    ck_assert_ptr_null(address_space_map(&as_a, MMIO_BASE, &len, true, ATTRS));
     ck_assert_uint_eq(len, 0);
     len = 16;
     ck_assert_ptr_null(address_space_map(&as_a, ROM_BASE, &len, true, ATTRS));
@@ -221,8 +222,8 @@ START_TEST(test_client_told_of_partial_room)
     a = address_space_map(&as_a, MMIO_BASE, &la, true, ATTRS);
     b = address_space_map(&as_a, MMIO_BASE + 0x1000, &lb, true, ATTRS);
     ck_assert_uint_eq(la + lb, BUDGET);
-    ck_assert_ptr_null(address_space_map(&as_a, MMIO_BASE + 0x2000, &lc,
-                                         true, ATTRS));
+    ck_assert_ptr_null(
+        address_space_map(&as_a, MMIO_BASE + 0x2000, &lc, true, ATTRS));
     /* B finishes before C gets round to registering. */
     address_space_unmap(&as_a, b, lb, true, 0);
     told[0] = 0;
@@ -261,14 +262,15 @@ START_TEST(test_zero_budget)
     hwaddr len = 16;
 
     address_space_set_max_bounce_buffer_size(&as_a, 0);
-    ck_assert_ptr_null(address_space_map(&as_a, MMIO_BASE, &len, false,
-                                         ATTRS));
+    ck_assert_ptr_null(
+        address_space_map(&as_a, MMIO_BASE, &len, false, ATTRS));
     ck_assert_uint_eq(len, 0);
     ck_assert_uint_eq(bounce_in_use(&as_a), 0);
     /* And B still has its default. */
     len = 16;
-    address_space_unmap(&as_b, address_space_map(&as_b, MMIO_BASE, &len,
-                                                 false, ATTRS),
+    address_space_unmap(&as_b,
+                        address_space_map(&as_b, MMIO_BASE, &len, false,
+                                          ATTRS),
                         len, false, 0);
     ck_assert_uint_eq(len, 16);
 }
@@ -286,12 +288,14 @@ static MemoryRegion root_a, root_b;
 static IOMMUMemoryRegion iommu_a, iommu_b;
 static AddressSpace sys_as, dev_a, dev_b;
 
-static IOMMUTLBEntry identity(void *opaque, hwaddr addr,
-                              IOMMUAccessFlags flag, int idx)
+static IOMMUTLBEntry identity(void *opaque, hwaddr addr, IOMMUAccessFlags flag,
+                              int idx)
 {
-    return (IOMMUTLBEntry) {
-        .target_as = &sys_as, .iova = addr & ~0xfffULL,
-        .translated_addr = addr & ~0xfffULL, .addr_mask = 0xfff,
+    return (IOMMUTLBEntry){
+        .target_as = &sys_as,
+        .iova = addr & ~0xfffULL,
+        .translated_addr = addr & ~0xfffULL,
+        .addr_mask = 0xfff,
         .perm = IOMMU_RW,
     };
 }
@@ -370,7 +374,7 @@ START_TEST(test_iommu_bounce_charged_to_caller)
     memset(held[0], 0x77, lens[0]);
     address_space_unmap(&dev_a, held[0], lens[0], true, lens[0]);
     ck_assert_int_eq(told[0], 1);
-    ck_assert_uint_eq(regs[0], 0x77);       /* written back through it */
+    ck_assert_uint_eq(regs[0], 0x77); /* written back through it */
     for (unsigned i = 1; i < n; i++) {
         address_space_unmap(&dev_a, held[i], lens[i], true, 0);
     }

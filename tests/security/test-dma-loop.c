@@ -21,20 +21,24 @@
 
 #include "tests/unit/unit-helpers.h"
 
-#define DEV_BASE        0x10000000ULL
-#define DEV_ALIAS       0x20000000ULL
-#define PEER_BASE       0x30000000ULL
-#define REG_DOORBELL    0x0
-#define REG_CHAIN       0x8
-#define CHAIN_ADDR      0x1000      /* descriptors live here in RAM */
+#define DEV_BASE 0x10000000ULL
+#define DEV_ALIAS 0x20000000ULL
+#define PEER_BASE 0x30000000ULL
+#define REG_DOORBELL 0x0
+#define REG_CHAIN 0x8
+#define CHAIN_ADDR 0x1000 /* descriptors live here in RAM */
 
-enum { DMA_WRITE, DMA_READ, DMA_MAP };
+enum {
+    DMA_WRITE,
+    DMA_READ,
+    DMA_MAP
+};
 
 /* A descriptor, as the guest writes it into RAM. */
 typedef struct Desc {
     uint64_t target;
     uint32_t value;
-    uint32_t kind;          /* DMA_WRITE, DMA_READ, DMA_MAP */
+    uint32_t kind; /* DMA_WRITE, DMA_READ, DMA_MAP */
 } Desc;
 
 typedef struct ScriptDev {
@@ -91,8 +95,8 @@ static void doorbell(ScriptDev *d)
     for (unsigned i = 0; i < d->chain_len; i++) {
         Desc desc;
 
-        address_space_read(d->as, CHAIN_ADDR + i * sizeof(desc), ATTRS,
-                           &desc, sizeof(desc));
+        address_space_read(d->as, CHAIN_ADDR + i * sizeof(desc), ATTRS, &desc,
+                           sizeof(desc));
         run_descriptor(d, &desc);
     }
     d->depth--;
@@ -121,7 +125,8 @@ static void dev_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 }
 
 static const MemoryRegionOps dev_ops = {
-    .read = dev_read, .write = dev_write,
+    .read = dev_read,
+    .write = dev_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
     .valid = { .min_access_size = 4, .max_access_size = 8 },
     .impl = { .min_access_size = 4, .max_access_size = 8 },
@@ -174,7 +179,8 @@ static MemTxResult guest_ring(ScriptDev *d, hwaddr base, const Desc *chain,
     MemTxResult r;
 
     ck_assert_uint_eq(address_space_write(&as, CHAIN_ADDR, ATTRS, chain,
-                                          n * sizeof(*chain)), MEMTX_OK);
+                                          n * sizeof(*chain)),
+                      MEMTX_OK);
     address_space_stl_le(&as, base + REG_CHAIN, n, ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_OK);
     address_space_stl_le(&as, base + REG_DOORBELL, 1, ATTRS, &r);
@@ -214,9 +220,10 @@ static void *ring_long_chain(void *arg)
 
     for (unsigned i = 0; i < LONG_CHAIN; i++) {
         static const hwaddr via[] = {
-            DEV_BASE + REG_DOORBELL, DEV_ALIAS + REG_DOORBELL,
+            DEV_BASE + REG_DOORBELL,
+            DEV_ALIAS + REG_DOORBELL,
         };
-        chain[i] = (Desc) { via[i % 2], i, i % 3 };
+        chain[i] = (Desc){ via[i % 2], i, i % 3 };
     }
     *r = guest_ring(&dev, DEV_BASE, chain, LONG_CHAIN);
     return NULL;

@@ -123,7 +123,10 @@ static gpointer thread_allocates(gpointer arg)
  */
 static void process_still_works(uint32_t ref)
 {
-    enum { BLOCKS = 256, BLOCK = 256 << 10 };
+    enum {
+        BLOCKS = 256,
+        BLOCK = 256 << 10
+    };
     g_autoptr(GError) err = NULL;
     GThread *t = g_thread_try_new("alloc", thread_allocates, NULL, &err);
     void *blocks[BLOCKS];
@@ -147,7 +150,8 @@ static void process_still_works(uint32_t ref)
     address_space_unmap(&as, p, len, true, 0);
     guest_fill(3, 0x3c);
     ck_assert_int_eq(address_space_read(&as, xen_grant_addr(ref, 8), ATTRS,
-                                        buf, sizeof(buf)), MEMTX_OK);
+                                        buf, sizeof(buf)),
+                     MEMTX_OK);
     ck_assert_int_eq(buf[0], 0x3c);
     ck_assert_int_eq(buf[63], 0x3c);
 }
@@ -159,7 +163,9 @@ static void process_still_works(uint32_t ref)
  */
 START_TEST(test_many_maps_of_one_ref)
 {
-    enum { TRIES = 100000 };
+    enum {
+        TRIES = 100000
+    };
     const unsigned cap = XEN_GRANT_DEFAULT_MAX_MAPPED_REFS;
     g_autofree void **held = g_new(void *, TRIES);
     g_autoptr(GString) tree = g_string_new("");
@@ -172,8 +178,7 @@ START_TEST(test_many_maps_of_one_ref)
     for (unsigned i = 0; i < TRIES; i++) {
         hwaddr len = 64;
 
-        p = address_space_map(&as, xen_grant_addr(ref, 8), &len, false,
-                              ATTRS);
+        p = address_space_map(&as, xen_grant_addr(ref, 8), &len, false, ATTRS);
         if (p) {
             ck_assert_int_eq(len, 64);
             held[n++] = p;
@@ -193,8 +198,7 @@ START_TEST(test_many_maps_of_one_ref)
     }
     ck_assert_uint_eq(hv_refs_mapped(), cap);
     mtree_format_tree(tree, &as);
-    note = g_strdup_printf("cap %u refs, refused at cap %u", cap,
-                           TRIES - cap);
+    note = g_strdup_printf("cap %u refs, refused at cap %u", cap, TRIES - cap);
     ck_assert_msg(strstr(tree->str, note), "%s", tree->str);
 
     process_still_works(ref);
@@ -231,14 +235,15 @@ START_TEST(test_cap_counts_refs_and_is_settable)
     b = map_pages(ref, 3, false);
     ck_assert_ptr_nonnull(a);
     ck_assert_ptr_nonnull(b);
-    ck_assert_ptr_null(map_pages(ref, 3, false));       /* 9 > 8 */
+    ck_assert_ptr_null(map_pages(ref, 3, false)); /* 9 > 8 */
     ck_assert_uint_eq(stats().cap_refusals, 1);
-    d = map_pages(ref, 2, false);                       /* exactly 8 */
+    d = map_pages(ref, 2, false); /* exactly 8 */
     ck_assert_ptr_nonnull(d);
     ck_assert_ptr_null(map_pages(ref, 1, true));
     /* A cache maps too, and is refused in the same way. */
     ck_assert_int_lt(address_space_cache_init(&c, &as, xen_grant_addr(ref, 0),
-                                              64, false), 0);
+                                              64, false),
+                     0);
     address_space_cache_destroy(&c);
     ck_assert_uint_eq(stats().cap_refusals, 3);
     ck_assert_uint_eq(hv_refs_mapped(), 8);
@@ -247,9 +252,9 @@ START_TEST(test_cap_counts_refs_and_is_settable)
     xen_grant_region_set_max_mapped_refs(grants, 4);
     ck_assert_uint_eq(stats().refs_mapped, 8);
     unmap_pages(a, 3, true);
-    ck_assert_ptr_null(map_pages(ref, 1, false));       /* 5 held > 4 */
+    ck_assert_ptr_null(map_pages(ref, 1, false)); /* 5 held > 4 */
     unmap_pages(d, 2, false);
-    d = map_pages(ref, 1, false);                       /* 3 + 1 = 4 */
+    d = map_pages(ref, 1, false); /* 3 + 1 = 4 */
     ck_assert_ptr_nonnull(d);
     unmap_pages(d, 1, false);
     unmap_pages(b, 3, false);
@@ -259,7 +264,8 @@ START_TEST(test_cap_counts_refs_and_is_settable)
     ck_assert_ptr_null(map_pages(ref, 1, false));
     byte = 0x77;
     ck_assert_int_eq(address_space_write(&as, xen_grant_addr(ref + 1, 5),
-                                         ATTRS, &byte, 1), MEMTX_OK);
+                                         ATTRS, &byte, 1),
+                     MEMTX_OK);
     ck_assert(guest_is(11, 5, 1, 0x77));
     ck_assert_uint_eq(stats().max_mapped_refs, 0);
     ck_assert_uint_eq(stats().outstanding, 0);
@@ -270,11 +276,11 @@ START_TEST(test_cap_counts_refs_and_is_settable)
 END_TEST
 
 /* Racing mappers never take the region over its cap, even briefly. */
-#define RACE_CAP     16
+#define RACE_CAP 16
 #define RACE_THREADS 4
 
 static uint32_t race_ref;
-static unsigned race_over;      /* atomic: times the backend held too many */
+static unsigned race_over; /* atomic: times the backend held too many */
 
 static gpointer racer(gpointer arg)
 {

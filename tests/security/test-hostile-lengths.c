@@ -19,11 +19,11 @@
 #include "hw/xen/xen-grant.h"
 #include "tests/unit/unit-helpers.h"
 
-#define GUEST       7
-#define RAM_SIZE    0x10000ULL
-#define MMIO_BASE   0x100000ULL
-#define RAM2_BASE   (XEN_GRANT_ADDR_OFF - 0x2000)
-#define RAM3_BASE   (XEN_GRANT_ADDR_OFF + 7 * 0x1000ULL)
+#define GUEST 7
+#define RAM_SIZE 0x10000ULL
+#define MMIO_BASE 0x100000ULL
+#define RAM2_BASE (XEN_GRANT_ADDR_OFF - 0x2000)
+#define RAM3_BASE (XEN_GRANT_ADDR_OFF + 7 * 0x1000ULL)
 
 static MemoryRegion root, ram, ram2, ram3, mmio, *grants;
 static AddressSpace as;
@@ -43,9 +43,11 @@ static void mmio_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 }
 
 static const MemoryRegionOps mmio_ops = {
-    .read = mmio_read, .write = mmio_write,
+    .read = mmio_read,
+    .write = mmio_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+    .valid = { .max_access_size = 8 },
+    .impl = { .max_access_size = 8 },
 };
 
 static uint8_t *ram_ptr(void)
@@ -135,8 +137,8 @@ static void big_io_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 {
 }
 
-static bool accept_all(void *opaque, hwaddr addr, unsigned size,
-                       bool is_write, MemTxAttrs attrs)
+static bool accept_all(void *opaque, hwaddr addr, unsigned size, bool is_write,
+                       MemTxAttrs attrs)
 {
     return true;
 }
@@ -151,16 +153,19 @@ static bool accept_all(void *opaque, hwaddr addr, unsigned size,
 START_TEST(test_valid_over_huge_mmio_is_bounded)
 {
     static const MemoryRegionOps plain = {
-        .read = big_io_read, .write = big_io_write,
+        .read = big_io_read,
+        .write = big_io_write,
         .endianness = DEVICE_LITTLE_ENDIAN,
     };
     static const MemoryRegionOps asking = {
-        .read = big_io_read, .write = big_io_write,
+        .read = big_io_read,
+        .write = big_io_write,
         .endianness = DEVICE_LITTLE_ENDIAN,
         .valid = { .accepts = accept_all },
     };
     static const MemoryRegionOps min4 = {
-        .read = big_io_read, .write = big_io_write,
+        .read = big_io_read,
+        .write = big_io_write,
         .endianness = DEVICE_LITTLE_ENDIAN,
         .valid = { .min_access_size = 4, .max_access_size = 4 },
     };
@@ -176,10 +181,10 @@ START_TEST(test_valid_over_huge_mmio_is_bounded)
     memory_region_add_subregion(&r, 1ULL << 42, &strict);
     address_space_init(&s, &r, "huge-mmio");
     ck_assert(address_space_access_valid(&s, 0, 1ULL << 40, true, ATTRS));
-    ck_assert(address_space_access_valid(&s, 3, (1ULL << 40) - 5, false,
-                                         ATTRS));
-    ck_assert(!address_space_access_valid(&s, 1ULL << 41, 1ULL << 40, true,
-                                          ATTRS));
+    ck_assert(
+        address_space_access_valid(&s, 3, (1ULL << 40) - 5, false, ATTRS));
+    ck_assert(
+        !address_space_access_valid(&s, 1ULL << 41, 1ULL << 40, true, ATTRS));
     ck_assert(address_space_access_valid(&s, 1ULL << 41, 4096, true, ATTRS));
     /* The pieces' sizes count: a 4-byte-only device refuses a 6-byte tail. */
     ck_assert(address_space_access_valid(&s, 1ULL << 42, 16, false, ATTRS));
@@ -213,11 +218,11 @@ START_TEST(test_zero_length)
                           MEMTX_OK);
         ck_assert(address_space_access_valid(&as, where[i], 0, true, ATTRS));
         /* But there is nothing to map. */
-        ck_assert_ptr_null(address_space_map(&as, where[i], &len, true,
-                                             ATTRS));
+        ck_assert_ptr_null(
+            address_space_map(&as, where[i], &len, true, ATTRS));
         ck_assert_uint_eq(len, 0);
-        ck_assert_int_eq(address_space_cache_init(&c, &as, where[i], 0,
-                                                  false), 0);
+        ck_assert_int_eq(address_space_cache_init(&c, &as, where[i], 0, false),
+                         0);
         address_space_cache_destroy(&c);
     }
     ck_assert(buf[0] == 1 && buf[3] == 4);
@@ -251,8 +256,8 @@ START_TEST(test_max_length)
 
     /* Grants: refs 0..7 are never granted, so nothing maps there. */
     len = UINT64_MAX;
-    ck_assert_ptr_null(address_space_map(&as, XEN_GRANT_ADDR_OFF, &len,
-                                         false, ATTRS));
+    ck_assert_ptr_null(
+        address_space_map(&as, XEN_GRANT_ADDR_OFF, &len, false, ATTRS));
     ck_assert_uint_eq(len, 0);
 
     ck_assert(!address_space_access_valid(&as, 0, UINT64_MAX, false, ATTRS));
@@ -278,7 +283,7 @@ START_TEST(test_wrap_past_top)
     ck_assert_uint_ne(r, MEMTX_OK);
     ck_assert(r & MEMTX_DECODE_ERROR);
     ck_assert_msg(all_bytes(buf, 16, 0), "RAM at 0 leaked into a read "
-                  "that wrapped");
+                                         "that wrapped");
 
     memset(buf, 0x99, sizeof(buf));
     r = address_space_write(&as, UINT64_MAX - 7, ATTRS, buf, 16);
@@ -286,11 +291,11 @@ START_TEST(test_wrap_past_top)
     ck_assert_msg(!memcmp(ram_ptr(), before, sizeof(before)),
                   "a write that wrapped reached RAM at 0");
 
-    ck_assert(!address_space_access_valid(&as, UINT64_MAX - 7, 16, false,
-                                          ATTRS));
+    ck_assert(
+        !address_space_access_valid(&as, UINT64_MAX - 7, 16, false, ATTRS));
     /* Refs up there do not fit in 32 bits: nothing to map. */
-    ck_assert_ptr_null(address_space_map(&as, UINT64_MAX - 7, &len, true,
-                                         ATTRS));
+    ck_assert_ptr_null(
+        address_space_map(&as, UINT64_MAX - 7, &len, true, ATTRS));
     /* A cache may not reach past the top either. */
     address_space_cache_init(&c, &as, UINT64_MAX - 7, 16, false);
     ck_assert_uint_eq(address_space_read_cached(&c, 8, buf, 8),
@@ -336,10 +341,10 @@ START_TEST(test_ram_into_unassigned)
     ck_assert_uint_eq(len, 0x100);
     address_space_unmap(&as, p, len, true, len);
 
-    ck_assert(!address_space_access_valid(&as, RAM_SIZE - 0x100, 0x200,
-                                          false, ATTRS));
-    ck_assert(address_space_access_valid(&as, RAM_SIZE - 0x100, 0x100,
-                                         false, ATTRS));
+    ck_assert(!address_space_access_valid(&as, RAM_SIZE - 0x100, 0x200, false,
+                                          ATTRS));
+    ck_assert(address_space_access_valid(&as, RAM_SIZE - 0x100, 0x100, false,
+                                         ATTRS));
 }
 END_TEST
 
@@ -355,7 +360,8 @@ START_TEST(test_unassigned_into_ram)
     r = address_space_read(&as, RAM2_BASE - 0x10, ATTRS, buf, sizeof(buf));
     ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
     ck_assert(all_bytes(buf, 0x10, 0));
-    ck_assert_msg(all_bytes(buf + 0x10, 0x10, 0xcc), "the RAM half of a "
+    ck_assert_msg(all_bytes(buf + 0x10, 0x10, 0xcc),
+                  "the RAM half of a "
                   "read that began in a hole was not read");
 
     memset(buf, 0x66, sizeof(buf));
@@ -392,8 +398,8 @@ START_TEST(test_ram_into_ungranted_refs)
     memset(buf, 0x33, sizeof(buf));
     r = address_space_write(&as, XEN_GRANT_ADDR_OFF - 0x10, ATTRS, buf, 0x20);
     ck_assert_uint_ne(r, MEMTX_OK);
-    ck_assert(all_bytes(memory_region_get_ram_ptr(&ram2) + 0x1ff0, 0x10,
-                        0x33));
+    ck_assert(
+        all_bytes(memory_region_get_ram_ptr(&ram2) + 0x1ff0, 0x10, 0x33));
 
     p = address_space_map(&as, XEN_GRANT_ADDR_OFF - 0x10, &len, false, ATTRS);
     ck_assert_ptr_eq(p, (uint8_t *)memory_region_get_ram_ptr(&ram2) + 0x1ff0);
@@ -442,12 +448,12 @@ START_TEST(test_refs_beyond_32_bits)
     r = address_space_read(&as, last_ref, ATTRS, buf, 0x20);
     ck_assert(r & MEMTX_DECODE_ERROR);
     ck_assert(all_bytes(buf, 0x20, 0));
-    ck_assert_ptr_null(address_space_map(&as, last_ref + 0x10, &len, false,
-                                         ATTRS));
+    ck_assert_ptr_null(
+        address_space_map(&as, last_ref + 0x10, &len, false, ATTRS));
     /* A length that covers the whole region, from its first byte. */
     len = XEN_GRANT_REGION_SIZE;
-    ck_assert_ptr_null(address_space_map(&as, XEN_GRANT_ADDR_OFF, &len,
-                                         false, ATTRS));
+    ck_assert_ptr_null(
+        address_space_map(&as, XEN_GRANT_ADDR_OFF, &len, false, ATTRS));
 }
 END_TEST
 

@@ -18,8 +18,8 @@
 #include "exec/memcore-atomic.h"
 #include "tests/unit/unit-helpers.h"
 
-#define MMIO_BASE   0x100000ULL
-#define BUDGET      4096
+#define MMIO_BASE 0x100000ULL
+#define BUDGET 4096
 
 static MemoryRegion root, mmio;
 static AddressSpace as;
@@ -39,8 +39,10 @@ static MemTxResult dev_write(void *opaque, hwaddr addr, uint64_t v,
 }
 
 static const MemoryRegionOps dev_ops = {
-    .read_with_attrs = dev_read, .write_with_attrs = dev_write,
-    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+    .read_with_attrs = dev_read,
+    .write_with_attrs = dev_write,
+    .valid = { .max_access_size = 8 },
+    .impl = { .max_access_size = 8 },
 };
 
 static void setup(void)
@@ -83,7 +85,7 @@ static void reset_watch(void)
 /* ---- the usual client ------------------------------------------------- */
 
 typedef struct Request {
-    unsigned failures_left;     /* the guest's register fails this often */
+    unsigned failures_left; /* the guest's register fails this often */
     unsigned attempts;
     void *buf;
     hwaddr len;
@@ -123,8 +125,9 @@ START_TEST(test_usual_client_does_not_recurse)
     ck_assert_ptr_nonnull(rq.buf);
     ck_assert_uint_eq(rq.attempts, 501);
     ck_assert_int_eq(max_nesting, 1);
-    ck_assert_msg(stack_hi - stack_lo < 1024, "the stack moved %" PRIuPTR
-                  " bytes across retries", stack_hi - stack_lo);
+    ck_assert_msg(stack_hi - stack_lo < 1024,
+                  "the stack moved %" PRIuPTR " bytes across retries",
+                  stack_hi - stack_lo);
     ck_assert_uint_eq(((uint8_t *)rq.buf)[0], 0x5a);
     address_space_unmap(&as, rq.buf, rq.len, false, 0);
 }

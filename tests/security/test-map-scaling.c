@@ -17,10 +17,10 @@
 
 #include "tests/unit/unit-helpers.h"
 
-#define N           50000
-#define MAX_RATIO   8.0
+#define N 50000
+#define MAX_RATIO 8.0
 
-#define MMIO_BASE   0x100000000ULL
+#define MMIO_BASE 0x100000000ULL
 
 static MemoryRegion root, ram, mmio;
 static AddressSpace as;
@@ -35,8 +35,10 @@ static void mmio_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 }
 
 static const MemoryRegionOps mmio_ops = {
-    .read = mmio_read, .write = mmio_write,
-    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+    .read = mmio_read,
+    .write = mmio_write,
+    .valid = { .max_access_size = 8 },
+    .impl = { .max_access_size = 8 },
 };
 
 static void setup(void)
@@ -132,8 +134,7 @@ START_TEST(test_unmap_of_shared_pointer_is_constant)
     ck_assert_ptr_eq(p, q);
     address_space_unmap(&as, p, a, false, 0);
     address_space_unmap(&as, q, b, false, 0);
-    check_ratio("maps of one address, unmapped oldest first",
-                map_and_unmap);
+    check_ratio("maps of one address, unmapped oldest first", map_and_unmap);
     ck_assert_int_eq(memory_region_outstanding_maps(&ram), 0);
 }
 END_TEST
@@ -187,8 +188,7 @@ static double register_and_unregister(bool all_waiting)
     for (unsigned i = 0; i < N; i++) {
         address_space_register_map_client(&as, client_cb, &opaques[i]);
         if (!all_waiting) {
-            address_space_unregister_map_client(&as, client_cb,
-                                                &opaques[i]);
+            address_space_unregister_map_client(&as, client_cb, &opaques[i]);
         }
     }
     for (unsigned i = N; all_waiting && i-- > 0;) {
@@ -206,7 +206,7 @@ START_TEST(test_map_client_registration_is_constant)
     check_ratio("map clients waiting at once, given up newest first",
                 register_and_unregister);
     address_space_unmap(&as, p, len, true, 0);
-    ck_assert_uint_eq(told, 0);     /* all were given up before */
+    ck_assert_uint_eq(told, 0); /* all were given up before */
 }
 END_TEST
 

@@ -25,7 +25,7 @@
 #define ATTRS MEMTXATTRS_UNSPECIFIED
 
 static MemReentrancyGuard churn_guard = { .name = "churn" };
-static unsigned churn_inflight;     /* atomic: callbacks running now */
+static unsigned churn_inflight; /* atomic: callbacks running now */
 
 static uint64_t churn_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -53,9 +53,11 @@ static void churn_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 }
 
 static const MemoryRegionOps churn_ops = {
-    .read = churn_read, .write = churn_write,
+    .read = churn_read,
+    .write = churn_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+    .valid = { .max_access_size = 8 },
+    .impl = { .max_access_size = 8 },
 };
 
 static uint64_t churn_calls;

@@ -99,8 +99,7 @@ gpointer st_guest_thread(gpointer arg)
         int what = g_rand_int_range(rng, 0, 8);
 
         g_mutex_lock(&st.slot_lock);
-        if (what < 3 && !st.slot[s].granted &&
-            st.slot[s].state == SLOT_IDLE) {
+        if (what < 3 && !st.slot[s].granted && st.slot[s].state == SLOT_IDLE) {
             guest_grant(s, rng);
         } else if (what < 6 && st.slot[s].granted &&
                    st.slot[s].state != SLOT_BUSY) {
@@ -111,8 +110,8 @@ gpointer st_guest_thread(gpointer arg)
         g_mutex_unlock(&st.slot_lock);
         if (what == 7) {
             /* Frames above the slots are never granted: scribble. */
-            uint64_t gfn = ST_SLOTS + g_rand_int_range(rng, 0,
-                                                       ST_PAGES - ST_SLOTS);
+            uint64_t gfn = ST_SLOTS +
+                           g_rand_int_range(rng, 0, ST_PAGES - ST_SLOTS);
 
             memset(st.guest_ram + gfn * XEN_PAGE_SIZE, g_rand_int(rng),
                    XEN_PAGE_SIZE);

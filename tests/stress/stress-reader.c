@@ -43,8 +43,8 @@ static void read_const(GRand *rng)
     uint64_t off = g_rand_int_range(rng, 0, ST_CONST_SIZE - 512);
     size_t len = g_rand_int_range(rng, 1, 512);
     uint8_t buf[512];
-    MemTxResult r = address_space_read(&st.as, ST_CONST_BASE + off, ATTRS,
-                                       buf, len);
+    MemTxResult r = address_space_read(&st.as, ST_CONST_BASE + off, ATTRS, buf,
+                                       len);
 
     if (r != MEMTX_OK) {
         ST_UNEXPECTED(T, "CONST read: %#x", r);
@@ -79,7 +79,7 @@ static void read_mover(GRand *rng)
     MemTxResult r = address_space_read(&st.as, base + off, ATTRS, buf, 64);
 
     if (r == MEMTX_DECODE_ERROR && is_zero(buf, 64)) {
-        st.c[T].explained++;        /* it is at the other place */
+        st.c[T].explained++; /* it is at the other place */
     } else if (r != MEMTX_OK) {
         ST_UNEXPECTED(T, "MOVER read: %#x", r);
     } else if (!is_const(buf, 64, ST_MOVER_OFF + off)) {
@@ -98,10 +98,9 @@ static void read_caches(GRand *rng)
     uint8_t first[64], buf[64];
     int64_t n;
 
-    n = address_space_cache_init(&c, &st.as, ST_WINDOW_BASE + off, 256,
-                                 false);
+    n = address_space_cache_init(&c, &st.as, ST_WINDOW_BASE + off, 256, false);
     if (n < 0) {
-        st.c[T].explained++;        /* the window was off */
+        st.c[T].explained++; /* the window was off */
     } else if (n != 256) {
         ST_UNEXPECTED(T, "WINDOW cache of 256 bytes: %" PRId64, n);
     } else {
@@ -121,10 +120,8 @@ static void read_caches(GRand *rng)
 
     /* MMIO through a cache: every access dispatched, all consistent. */
     off = g_rand_int_range(rng, 0, ST_CONSTIO_SIZE - 64);
-    n = address_space_cache_init(&c, &st.as, ST_CONSTIO_BASE + off, 64,
-                                 false);
-    if (n != 64 ||
-        address_space_read_cached(&c, 0, buf, 64) != MEMTX_OK ||
+    n = address_space_cache_init(&c, &st.as, ST_CONSTIO_BASE + off, 64, false);
+    if (n != 64 || address_space_read_cached(&c, 0, buf, 64) != MEMTX_OK ||
         !is_const(buf, 64, off)) {
         ST_UNEXPECTED(T, "CONSTIO cache: %" PRId64, n);
     }
@@ -135,15 +132,18 @@ static void read_ld(GRand *rng)
 {
     uint64_t off = g_rand_int_range(rng, 0, ST_CONSTIO_SIZE / 4) * 4;
     uint8_t want[4] = {
-        st_const(off), st_const(off + 1), st_const(off + 2), st_const(off + 3),
+        st_const(off),
+        st_const(off + 1),
+        st_const(off + 2),
+        st_const(off + 3),
     };
     MemTxResult r;
     uint32_t v = address_space_ldl_le(&st.as, ST_CONSTIO_BASE + off, ATTRS,
                                       &r);
 
-    if (r != MEMTX_OK || v != (uint32_t)(want[0] | want[1] << 8 |
-                                         want[2] << 16 |
-                                         (uint32_t)want[3] << 24)) {
+    if (r != MEMTX_OK ||
+        v != (uint32_t)(want[0] | want[1] << 8 | want[2] << 16 |
+                        (uint32_t)want[3] << 24)) {
         ST_UNEXPECTED(T, "ldl of CONSTIO: %#x, %#x", r, v);
     }
 }
@@ -200,8 +200,8 @@ gpointer st_topology_thread(gpointer arg)
                 break;
             default:
                 mover_at_a = !mover_at_a;
-                memory_region_set_address(&st.mover, mover_at_a ?
-                                          ST_MOVER_A : ST_MOVER_B);
+                memory_region_set_address(&st.mover, mover_at_a ? ST_MOVER_A :
+                                                                  ST_MOVER_B);
                 break;
             }
         }

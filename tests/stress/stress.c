@@ -42,8 +42,7 @@ static uint64_t scratch_read(void *opaque, hwaddr addr, unsigned size)
     return v;
 }
 
-static void scratch_write(void *opaque, hwaddr addr, uint64_t v,
-                          unsigned size)
+static void scratch_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 {
     g_mutex_lock(&st.scratch_lock);
     memcpy(st.scratch_mem + addr, &v, size);
@@ -51,9 +50,11 @@ static void scratch_write(void *opaque, hwaddr addr, uint64_t v,
 }
 
 static const MemoryRegionOps scratch_ops = {
-    .read = scratch_read, .write = scratch_write,
+    .read = scratch_read,
+    .write = scratch_write,
     .endianness = DEVICE_NATIVE_ENDIAN,
-    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+    .valid = { .max_access_size = 8 },
+    .impl = { .max_access_size = 8 },
 };
 
 static uint64_t constio_read(void *opaque, hwaddr addr, unsigned size)
@@ -66,15 +67,16 @@ static uint64_t constio_read(void *opaque, hwaddr addr, unsigned size)
     return v;
 }
 
-static void constio_write(void *opaque, hwaddr addr, uint64_t v,
-                          unsigned size)
+static void constio_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 {
 }
 
 static const MemoryRegionOps constio_ops = {
-    .read = constio_read, .write = constio_write,
+    .read = constio_read,
+    .write = constio_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
-    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+    .valid = { .max_access_size = 8 },
+    .impl = { .max_access_size = 8 },
 };
 
 static void setup(void)
@@ -110,8 +112,8 @@ static void setup(void)
                           ST_CONSTIO_SIZE);
     memory_region_init_alias(&st.window, NULL, "window", &st.cnst, 0,
                              ST_WINDOW_SIZE);
-    memory_region_init_alias(&st.mover, NULL, "mover", &st.cnst,
-                             ST_MOVER_OFF, ST_MOVER_SIZE);
+    memory_region_init_alias(&st.mover, NULL, "mover", &st.cnst, ST_MOVER_OFF,
+                             ST_MOVER_SIZE);
 
     memory_region_transaction_begin();
     memory_region_add_subregion(&st.root, 0, &st.ram);
@@ -181,19 +183,19 @@ static uint64_t heap_settled_kib(void)
 /* ---- the reckoning ---------------------------------------------------------- */
 
 static const char *const thread_names[ST_NR_THREADS] = {
-    [ST_MAPPER] = "mapper", [ST_READER] = "reader",
+    [ST_MAPPER] = "mapper",     [ST_READER] = "reader",
     [ST_TOPOLOGY] = "topology", [ST_GUEST_SIM] = "guest",
-    [ST_CHURN] = "churn", [ST_CHURN_READER] = "churn-rd",
+    [ST_CHURN] = "churn",       [ST_CHURN_READER] = "churn-rd",
 };
 
 static unsigned failures;
 
-#define EXPECT(cond, fmt, ...)                                          \
-    do {                                                                \
-        if (!(cond)) {                                                  \
-            fprintf(stderr, "stress: FAIL: " fmt "\n", ##__VA_ARGS__);  \
-            failures++;                                                 \
-        }                                                               \
+#define EXPECT(cond, fmt, ...)                                         \
+    do {                                                               \
+        if (!(cond)) {                                                 \
+            fprintf(stderr, "stress: FAIL: " fmt "\n", ##__VA_ARGS__); \
+            failures++;                                                \
+        }                                                              \
     } while (0)
 
 /* The guest takes every grant back, as the final counters need. */
@@ -215,8 +217,8 @@ static void guest_cleans_up(void)
 static void check_counters(void)
 {
     MemoryRegion *regions[] = {
-        &st.ram, &st.cnst, &st.scratch, &st.constio, &st.window, &st.mover,
-        st.grants,
+        &st.ram,    &st.cnst,  &st.scratch, &st.constio,
+        &st.window, &st.mover, st.grants,
     };
     AddressSpaceStats as;
     XenGrantStats gs;
@@ -225,17 +227,20 @@ static void check_counters(void)
     address_space_get_stats(&st.as, &as);
     xen_grant_region_get_stats(st.grants, &gs);
     xen_emu_get_stats(st.emu, &es);
-    EXPECT(as.outstanding == 0 && as.bounce_in_use == 0, "address space: %"
-           PRIu64 " mapping(s), %" PRIu64 " bounce bytes left",
+    EXPECT(as.outstanding == 0 && as.bounce_in_use == 0,
+           "address space: %" PRIu64 " mapping(s), %" PRIu64
+           " bounce bytes left",
            as.outstanding, as.bounce_in_use);
-    EXPECT(as.maps == as.unmaps, "address space: %" PRIu64 " maps, %" PRIu64
-           " unmaps", as.maps, as.unmaps);
-    EXPECT(gs.outstanding == 0 && gs.refs_mapped == 0, "grant region: %"
-           PRIu64 " mapping(s) of %" PRIu64 " refs left", gs.outstanding,
-           gs.refs_mapped);
+    EXPECT(as.maps == as.unmaps,
+           "address space: %" PRIu64 " maps, %" PRIu64 " unmaps", as.maps,
+           as.unmaps);
+    EXPECT(gs.outstanding == 0 && gs.refs_mapped == 0,
+           "grant region: %" PRIu64 " mapping(s) of %" PRIu64 " refs left",
+           gs.outstanding, gs.refs_mapped);
     EXPECT(es.refs_mapped == 0 && es.grant_maps == es.grant_unmaps,
            "hypervisor: %" PRIu64 " refs mapped, %" PRIu64 " maps, %" PRIu64
-           " unmaps", es.refs_mapped, es.grant_maps, es.grant_unmaps);
+           " unmaps",
+           es.refs_mapped, es.grant_maps, es.grant_unmaps);
     for (unsigned i = 0; i < G_N_ELEMENTS(regions); i++) {
         EXPECT(memory_region_outstanding_maps(regions[i]) == 0,
                "region %s: %d outstanding map(s)",
@@ -244,8 +249,8 @@ static void check_counters(void)
     }
     printf("stress: map path: %" PRIu64 " maps, %" PRIu64 " failed, %" PRIu64
            " copies; grants: %" PRIu64 " maps, %" PRIu64 " copy segments; "
-           "revocations refused while in use: %" PRIu64 "\n", as.maps,
-           as.map_failures, as.copies, gs.maps, gs.copy_segments,
+           "revocations refused while in use: %" PRIu64 "\n",
+           as.maps, as.map_failures, as.copies, gs.maps, gs.copy_segments,
            st.ebusy_seen);
 }
 
@@ -278,8 +283,10 @@ int main(int argc, char **argv)
     const char *env = getenv("STRESS_SECONDS");
     double seconds = argc > 1 ? atof(argv[1]) : env ? atof(env) : 60;
     GThreadFunc fns[ST_NR_THREADS] = {
-        [ST_MAPPER] = st_mapper_thread, [ST_READER] = st_reader_thread,
-        [ST_TOPOLOGY] = st_topology_thread, [ST_GUEST_SIM] = st_guest_thread,
+        [ST_MAPPER] = st_mapper_thread,
+        [ST_READER] = st_reader_thread,
+        [ST_TOPOLOGY] = st_topology_thread,
+        [ST_GUEST_SIM] = st_guest_thread,
         [ST_CHURN] = st_churn_thread,
         [ST_CHURN_READER] = st_churn_reader_thread,
     };
@@ -334,11 +341,12 @@ int main(int argc, char **argv)
     guest_cleans_up();
     check_counters();
     heap_after = heap_settled_kib();
-    printf("stress: open fds %u after warm-up, at most %u; heap in use %"
-           PRIu64 " KiB before the threads, %" PRIu64 " KiB after them "
-           "(%" PRIu64 " KiB at the peak, call_rcu backlog included)%s\n",
-           fds_base, fds_max, heap_before, heap_after, heap_peak,
-           HEAP_MEANINGFUL ? "" : " (sanitizer build: not judged)");
+    printf(
+        "stress: open fds %u after warm-up, at most %u; heap in use %" PRIu64
+        " KiB before the threads, %" PRIu64 " KiB after them "
+        "(%" PRIu64 " KiB at the peak, call_rcu backlog included)%s\n",
+        fds_base, fds_max, heap_before, heap_after, heap_peak,
+        HEAP_MEANINGFUL ? "" : " (sanitizer build: not judged)");
     EXPECT(fds_max == fds_base, "open files grew from %u to %u", fds_base,
            fds_max);
     EXPECT(!HEAP_MEANINGFUL || heap_after <= heap_before + 1024,

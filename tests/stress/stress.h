@@ -33,26 +33,26 @@
 #include "hw/xen/xen-emu.h"
 #include "hw/xen/xen-grant.h"
 
-#define ST_RAM_SIZE     0x100000ULL
-#define ST_SLICE        0x4000ULL
-#define ST_CONST_BASE   0x400000ULL
-#define ST_CONST_SIZE   0x10000ULL
+#define ST_RAM_SIZE 0x100000ULL
+#define ST_SLICE 0x4000ULL
+#define ST_CONST_BASE 0x400000ULL
+#define ST_CONST_SIZE 0x10000ULL
 #define ST_SCRATCH_BASE 0x10000000ULL
 #define ST_SCRATCH_SIZE 0x4000ULL
 #define ST_CONSTIO_BASE 0x10010000ULL
 #define ST_CONSTIO_SIZE 0x1000ULL
-#define ST_CHURN_BASE   0x10020000ULL
-#define ST_CHURN_SIZE   0x1000ULL
-#define ST_WINDOW_BASE  0x20000000ULL
-#define ST_WINDOW_SIZE  0x4000ULL
-#define ST_MOVER_A      0x30000000ULL
-#define ST_MOVER_B      0x30100000ULL
-#define ST_MOVER_OFF    0x2000ULL
-#define ST_MOVER_SIZE   0x1000ULL
+#define ST_CHURN_BASE 0x10020000ULL
+#define ST_CHURN_SIZE 0x1000ULL
+#define ST_WINDOW_BASE 0x20000000ULL
+#define ST_WINDOW_SIZE 0x4000ULL
+#define ST_MOVER_A 0x30000000ULL
+#define ST_MOVER_B 0x30100000ULL
+#define ST_MOVER_OFF 0x2000ULL
+#define ST_MOVER_SIZE 0x1000ULL
 
-#define ST_GUEST        7
-#define ST_SLOTS        32          /* grant slots; slot i grants frame i */
-#define ST_PAGES        64          /* guest frames */
+#define ST_GUEST 7
+#define ST_SLOTS 32 /* grant slots; slot i grants frame i */
+#define ST_PAGES 64 /* guest frames */
 
 /* What CONST and CONSTIO hold at offset @o. */
 static inline uint8_t st_const(uint64_t o)
@@ -62,9 +62,9 @@ static inline uint8_t st_const(uint64_t o)
 
 /* What the mapper is doing with a grant slot. */
 typedef enum StSlotState {
-    SLOT_IDLE,          /* nothing */
-    SLOT_BUSY,          /* maps, writes, unmaps or verifies */
-    SLOT_MAPPED,        /* holds a mapping of it */
+    SLOT_IDLE, /* nothing */
+    SLOT_BUSY, /* maps, writes, unmaps or verifies */
+    SLOT_MAPPED, /* holds a mapping of it */
 } StSlotState;
 
 /*
@@ -78,27 +78,32 @@ typedef struct StSlot {
     StSlotState state;
     uint32_t ref;
     bool readonly;
-    bool ballooned;         /* its frame is out */
-    uint64_t epoch;         /* bumped by every guest action on it */
-    uint8_t fill;           /* what the guest wrote into a read-only one */
+    bool ballooned; /* its frame is out */
+    uint64_t epoch; /* bumped by every guest action on it */
+    uint8_t fill; /* what the guest wrote into a read-only one */
 } StSlot;
 
 typedef struct StCounters {
     uint64_t ops;
-    uint64_t explained;     /* errors the guest or topology explain */
+    uint64_t explained; /* errors the guest or topology explain */
     uint64_t unexpected;
-    uint64_t lost;          /* lost or torn writes, torn reads */
+    uint64_t lost; /* lost or torn writes, torn reads */
 } StCounters;
 
 enum {
-    ST_MAPPER, ST_READER, ST_TOPOLOGY, ST_GUEST_SIM, ST_CHURN,
-    ST_CHURN_READER, ST_NR_THREADS
+    ST_MAPPER,
+    ST_READER,
+    ST_TOPOLOGY,
+    ST_GUEST_SIM,
+    ST_CHURN,
+    ST_CHURN_READER,
+    ST_NR_THREADS
 };
 
 typedef struct Stress {
     AddressSpace as;
     MemoryRegion root, ram, cnst, scratch, constio, window, mover;
-    MemoryRegion churn;     /* the churner's alone */
+    MemoryRegion churn; /* the churner's alone */
     MemoryRegion *grants;
     XenEmu *emu;
     XenEmuDomain *dom;
@@ -108,34 +113,33 @@ typedef struct Stress {
     GMutex scratch_lock;
     uint8_t scratch_mem[ST_SCRATCH_SIZE];
 
-    GMutex slot_lock;       /* the slots; held across end_access */
+    GMutex slot_lock; /* the slots; held across end_access */
     StSlot slot[ST_SLOTS];
 
-    bool stop;              /* atomic */
+    bool stop; /* atomic */
     StCounters c[ST_NR_THREADS];
-    uint64_t ebusy_seen;    /* revocations refused while mapped */
+    uint64_t ebusy_seen; /* revocations refused while mapped */
     uint64_t grant_maps;
 } Stress;
 
 extern Stress st;
 
 /* A thread reports: @ok or an error it can or cannot explain. */
-#define ST_UNEXPECTED(t, fmt, ...)                                      \
-    do {                                                                \
-        st.c[t].unexpected++;                                           \
-        if (st.c[t].unexpected <= 5) {                                  \
-            fprintf(stderr, "stress: unexpected: " fmt "\n",            \
-                    ##__VA_ARGS__);                                     \
-        }                                                               \
+#define ST_UNEXPECTED(t, fmt, ...)                                           \
+    do {                                                                     \
+        st.c[t].unexpected++;                                                \
+        if (st.c[t].unexpected <= 5) {                                       \
+            fprintf(stderr, "stress: unexpected: " fmt "\n", ##__VA_ARGS__); \
+        }                                                                    \
     } while (0)
 
-#define ST_LOST(t, fmt, ...)                                            \
-    do {                                                                \
-        st.c[t].lost++;                                                 \
-        if (st.c[t].lost <= 5) {                                        \
-            fprintf(stderr, "stress: lost or torn: " fmt "\n",          \
-                    ##__VA_ARGS__);                                     \
-        }                                                               \
+#define ST_LOST(t, fmt, ...)                                   \
+    do {                                                       \
+        st.c[t].lost++;                                        \
+        if (st.c[t].lost <= 5) {                               \
+            fprintf(stderr, "stress: lost or torn: " fmt "\n", \
+                    ##__VA_ARGS__);                            \
+        }                                                      \
     } while (0)
 
 static inline bool st_stopping(void)

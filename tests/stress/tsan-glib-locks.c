@@ -36,7 +36,8 @@
 void __tsan_acquire(void *addr) __attribute__((weak));
 void __tsan_release(void *addr) __attribute__((weak));
 
-static void *impl_get(gpointer *slot, void *(*make)(void), void (*drop)(void *))
+static void *impl_get(gpointer *slot, void *(*make)(void),
+                      void (*drop)(void *))
 {
     void *impl = qatomic_load_acquire(slot);
 
@@ -49,7 +50,7 @@ static void *impl_get(gpointer *slot, void *(*make)(void), void (*drop)(void *))
         if (qatomic_cmpxchg_acq_rel(slot, &impl, fresh)) {
             return fresh;
         }
-        drop(fresh);            /* another thread won; impl is theirs */
+        drop(fresh); /* another thread won; impl is theirs */
     }
     if (__tsan_acquire) {
         __tsan_acquire(slot);

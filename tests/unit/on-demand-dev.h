@@ -14,11 +14,11 @@
 typedef struct OnDemandDev {
     uint8_t *mem;
     size_t size;
-    unsigned page_limit;        /* max pages per map(), 0 = no limit */
-    bool fail;                  /* map() refuses */
-    MemTxResult fail_result;    /* and says why (map_with_result only) */
-    bool empty;                 /* map() maps, but grants 0 bytes */
-    hwaddr grow;                /* map() grants this much more than asked */
+    unsigned page_limit; /* max pages per map(), 0 = no limit */
+    bool fail; /* map() refuses */
+    MemTxResult fail_result; /* and says why (map_with_result only) */
+    bool empty; /* map() maps, but grants 0 bytes */
+    hwaddr grow; /* map() grants this much more than asked */
     int maps, unmaps, live, copies_in, copies_out;
     hwaddr last_addr, last_len, last_access_len;
     bool last_is_write;
@@ -48,7 +48,7 @@ static void *odd_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
     if (d->empty) {
         len = 0;
     }
-    len += d->grow;             /* a broken callback */
+    len += d->grow; /* a broken callback */
     d->maps++;
     d->live++;
     d->last_addr = addr;
@@ -114,16 +114,20 @@ static MemTxResult odd_write_buf(void *opaque, hwaddr addr, const void *buf,
 
 /* Plain map(), as embedders wrote it before map_with_result() existed. */
 static const MemoryRegionOps odd_ops_map_only = {
-    .map = odd_map, .unmap = odd_unmap,
+    .map = odd_map,
+    .unmap = odd_unmap,
 };
 
 static const MemoryRegionOps odd_ops_map_result = {
-    .map_with_result = odd_map_result, .unmap = odd_unmap,
+    .map_with_result = odd_map_result,
+    .unmap = odd_unmap,
 };
 
 static const MemoryRegionOps odd_ops_with_copy = {
-    .map = odd_map, .unmap = odd_unmap,
-    .read_buf = odd_read_buf, .write_buf = odd_write_buf,
+    .map = odd_map,
+    .unmap = odd_unmap,
+    .read_buf = odd_read_buf,
+    .write_buf = odd_write_buf,
 };
 
 static inline void odd_init(OnDemandDev *d, size_t size)

@@ -27,7 +27,9 @@ static void io_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 }
 
 static const MemoryRegionOps io_ops = {
-    .read = io_read, .write = io_write, .endianness = DEVICE_LITTLE_ENDIAN,
+    .read = io_read,
+    .write = io_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
 };
 
 static void setup(void)
@@ -90,7 +92,8 @@ START_TEST(test_cache_over_map_on_demand_maps_once)
     for (i = 0; i < 1000; i++) {
         address_space_stw_le_cached(&c, (i * 2) % 0x400, i, ATTRS, &r);
         ck_assert_uint_eq(address_space_lduw_le_cached(&c, (i * 2) % 0x400,
-                                                       ATTRS, &r), i);
+                                                       ATTRS, &r),
+                          i);
     }
     ck_assert_int_eq(dev.maps, 1);
     ck_assert_int_eq(dev.unmaps, 0);
@@ -108,7 +111,7 @@ START_TEST(test_cache_over_map_on_demand_failure)
     ck_assert_int_lt(address_space_cache_init(&c, &as, 0x100000, 0x10, false),
                      0);
     ck_assert_int_eq(c.kind, MRC_EMPTY);
-    address_space_cache_destroy(&c);    /* harmless */
+    address_space_cache_destroy(&c); /* harmless */
 }
 END_TEST
 
@@ -145,8 +148,8 @@ START_TEST(test_read_only_cache_never_writes_directly)
 
     ck_assert(memory_region_init_rom(&rom, NULL, "rom", 0x1000, &err));
     memory_region_add_subregion(&root, 0x300000, &rom);
-    ck_assert_int_eq(address_space_cache_init(&c, &as, 0x300000, 0x100,
-                                              false), 0x100);
+    ck_assert_int_eq(address_space_cache_init(&c, &as, 0x300000, 0x100, false),
+                     0x100);
     address_space_stl_le_cached(&c, 0, 1, ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
     ck_assert_uint_eq(((uint8_t *)memory_region_get_ram_ptr(&rom))[0], 0);

@@ -31,8 +31,8 @@ static gpointer reader(gpointer arg)
         if (r == MEMTX_OK) {
             for (i = 1; i < 64; i++) {
                 if (buf[i] != buf[0] || (buf[0] != 0xaa && buf[0] != 0xbb)) {
-                    ck_abort_msg("torn read: byte %d is %02x, byte 0 %02x",
-                                 i, buf[i], buf[0]);
+                    ck_abort_msg("torn read: byte %d is %02x, byte 0 %02x", i,
+                                 buf[i], buf[0]);
                 }
             }
         } else if (r != MEMTX_DECODE_ERROR) {
@@ -117,7 +117,8 @@ static void od_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
 }
 
 static const MemoryRegionOps od_ops = {
-    .map_with_result = od_map, .unmap = od_unmap,
+    .map_with_result = od_map,
+    .unmap = od_unmap,
 };
 
 static uint64_t io_rd(void *o, hwaddr a, unsigned s)
@@ -131,7 +132,9 @@ static void io_wr(void *o, hwaddr a, uint64_t v, unsigned s)
 }
 
 static const MemoryRegionOps io_ops = {
-    .read = io_rd, .write = io_wr, .endianness = DEVICE_LITTLE_ENDIAN,
+    .read = io_rd,
+    .write = io_wr,
+    .endianness = DEVICE_LITTLE_ENDIAN,
 };
 
 static gpointer mapper(gpointer arg)

@@ -16,7 +16,7 @@ static void setup(void)
     unit_ram(&ram_a, "a", 0x3000);
     unit_ram(&ram_b, "b", 0x3000);
     memory_region_add_subregion(&root, 0x10000, &ram_a);
-    memory_region_add_subregion(&root, 0x13000, &ram_b);   /* adjacent */
+    memory_region_add_subregion(&root, 0x13000, &ram_b); /* adjacent */
     address_space_init(&as, &root, "dispatch");
 }
 
@@ -58,7 +58,7 @@ START_TEST(test_hole_is_decode_error)
     memset(buf, 0xaa, sizeof(buf));
     ck_assert_uint_eq(address_space_read(&as, 0x100, ATTRS, buf, 16),
                       MEMTX_DECODE_ERROR);
-    ck_assert_uint_eq(buf[0], 0);       /* holes read as zero */
+    ck_assert_uint_eq(buf[0], 0); /* holes read as zero */
     /* Half in RAM, half in the hole after it. */
     b[0x2ff8] = 0x5a;
     memset(buf, 0xaa, sizeof(buf));
@@ -124,12 +124,11 @@ START_TEST(test_top_of_space_and_wrap)
     /* Nothing was written at address 0 by a wrapping write. */
     ck_assert_uint_eq(address_space_write(&as, UINT64_MAX - 3, ATTRS, buf, 8),
                       MEMTX_DECODE_ERROR);
-    ck_assert(!address_space_access_valid(&as, UINT64_MAX - 3, 8, false,
-                                          ATTRS));
-    ck_assert(address_space_access_valid(&as, UINT64_MAX - 3, 4, true,
-                                         ATTRS));
-    ck_assert(!address_space_access_valid(&as, 0x10000, UINT64_MAX, false,
-                                          ATTRS));
+    ck_assert(
+        !address_space_access_valid(&as, UINT64_MAX - 3, 8, false, ATTRS));
+    ck_assert(address_space_access_valid(&as, UINT64_MAX - 3, 4, true, ATTRS));
+    ck_assert(
+        !address_space_access_valid(&as, 0x10000, UINT64_MAX, false, ATTRS));
 }
 END_TEST
 
@@ -158,15 +157,15 @@ START_TEST(test_subpage_sections)
     /* Eight 16-byte reservations inside one page of RAM a. */
     for (i = 0; i < 8; i++) {
         memory_region_init_io(&small[i], NULL, &ops, NULL, "small", 16);
-        memory_region_add_subregion_overlap(&root, 0x11000 + i * 64,
-                                            &small[i], 1);
+        memory_region_add_subregion_overlap(&root, 0x11000 + i * 64, &small[i],
+                                            1);
     }
     ((uint8_t *)memory_region_get_ram_ptr(&ram_a))[0x1010] = 0x42;
     for (i = 0; i < 8; i++) {
         MemTxResult r;
 
         address_space_ldub(&as, 0x11000 + i * 64, ATTRS, &r);
-        ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);   /* ops without read */
+        ck_assert_uint_eq(r, MEMTX_DECODE_ERROR); /* ops without read */
         v = address_space_ldub(&as, 0x11000 + i * 64 + 16, ATTRS, &r);
         ck_assert_uint_eq(r, MEMTX_OK);
         ck_assert_uint_eq(v, i == 0 ? 0x42 : 0);
@@ -176,7 +175,9 @@ END_TEST
 
 START_TEST(test_many_regions)
 {
-    enum { N = 20000 };
+    enum {
+        N = 20000
+    };
     MemoryRegion *r = g_new(MemoryRegion, N);
     uint8_t *backing = g_malloc0(N * 64);
     int i;
@@ -276,8 +277,8 @@ START_TEST(test_fast_path_two_spaces)
         ck_assert_uint_eq(address_space_read(&as, 0x10000 + i, ATTRS, &v, 1),
                           MEMTX_OK);
         ck_assert_uint_eq(v, 0x11);
-        ck_assert_uint_eq(address_space_read(&as2, 0x10000 + i, ATTRS, &v,
-                                             1), MEMTX_OK);
+        ck_assert_uint_eq(address_space_read(&as2, 0x10000 + i, ATTRS, &v, 1),
+                          MEMTX_OK);
         ck_assert_uint_eq(v, 0x77);
     }
     address_space_destroy(&as2);
@@ -343,8 +344,8 @@ START_TEST(test_fast_path_rom_and_private)
                       MEMTX_OK);
     ck_assert_uint_eq(address_space_read(&as, 0x50000, ATTRS, &v, 1),
                       MEMTX_ACCESS_ERROR);
-    ck_assert_uint_eq(address_space_write(&as, 0x50000, private_attrs, &v,
-                                          1), MEMTX_OK);
+    ck_assert_uint_eq(address_space_write(&as, 0x50000, private_attrs, &v, 1),
+                      MEMTX_OK);
     ck_assert_uint_eq(address_space_write(&as, 0x50000, ATTRS, &v, 1),
                       MEMTX_ACCESS_ERROR);
     memory_region_del_subregion(&root, &rom);
@@ -497,10 +498,10 @@ static gpointer inline_reader(gpointer opaque)
     ck_assert_uint_eq(memcore_fast_v1.read.tag, 0);
     t->seen[0] = address_space_ldl_le(&as, 0x13010, ATTRS, &t->result[0]);
     t->seen[1] = address_space_ldl_le(&as, 0x13010, ATTRS, &t->result[1]);
-    inline_thread_step(t);                      /* -> 1 */
-    inline_thread_wait(t, 2);                   /* ram_b removed */
+    inline_thread_step(t); /* -> 1 */
+    inline_thread_wait(t, 2); /* ram_b removed */
     t->seen[2] = address_space_ldl_le(&as, 0x13010, ATTRS, &t->result[2]);
-    inline_thread_step(t);                      /* -> 3 */
+    inline_thread_step(t); /* -> 3 */
     return NULL;
 }
 
@@ -515,7 +516,7 @@ START_TEST(test_inline_across_threads)
     th = g_thread_new("inline-reader", inline_reader, &t);
     inline_thread_wait(&t, 1);
     memory_region_del_subregion(&root, &ram_b);
-    inline_thread_step(&t);                     /* -> 2 */
+    inline_thread_step(&t); /* -> 2 */
     g_thread_join(th);
     memory_region_add_subregion(&root, 0x13000, &ram_b);
 
@@ -539,8 +540,8 @@ END_TEST
  */
 START_TEST(test_compacted_walk_checks_skipped_bits)
 {
-    static const unsigned shifts[] = { 12, 20, 21, 29, 30, 38, 39, 47, 48,
-                                       56, 57, 63 };
+    static const unsigned shifts[] = { 12, 20, 21, 29, 30, 38,
+                                       39, 47, 48, 56, 57, 63 };
     uint8_t v;
 
     ((uint8_t *)memory_region_get_ram_ptr(&ram_a))[0x123] = 0x42;
@@ -550,7 +551,7 @@ START_TEST(test_compacted_walk_checks_skipped_bits)
         MemTxResult r;
 
         if (addr >= 0x10000 && addr < 0x16000) {
-            continue;       /* still inside a or b */
+            continue; /* still inside a or b */
         }
         v = address_space_ldub(&as, addr, ATTRS, &r);
         ck_assert_msg(r == MEMTX_DECODE_ERROR && v == 0,
@@ -598,11 +599,13 @@ START_TEST(test_compacted_walk_subpages_and_big_sections)
             if (!mapped) {
                 ck_assert_msg(r == MEMTX_DECODE_ERROR && v == 0,
                               "%#" PRIx64 ": %#x, result %u; nothing is "
-                              "there", a, v, r);
+                              "there",
+                              a, v, r);
             } else if (!in_ram) {
                 ck_assert_msg(r == MEMTX_OK && v == 0xee,
                               "%#" PRIx64 ": %#x, result %u; a device is "
-                              "there", a, v, r);
+                              "there",
+                              a, v, r);
             }
         }
     }
@@ -624,7 +627,11 @@ END_TEST
  */
 START_TEST(test_compacted_walk_random)
 {
-    enum { N = 40, ROUNDS = 20, PROBES = 4000 };
+    enum {
+        N = 40,
+        ROUNDS = 20,
+        PROBES = 4000
+    };
     GRand *rng = g_rand_new_with_seed(7 + _i);
     MemoryRegion *r = g_new0(MemoryRegion, N);
 
@@ -639,12 +646,14 @@ START_TEST(test_compacted_walk_random)
         memory_region_transaction_begin();
         while (n < N) {
             int k = g_rand_int_range(rng, 12, 62);
-            hwaddr slot = ((uint64_t)g_rand_int(rng) << 32 |
-                           g_rand_int(rng)) & ~((1ULL << k) - 1);
-            uint64_t sz = g_rand_boolean(rng) ? 0x1000 :
-                          (uint64_t)g_rand_int_range(rng, 1, 0x1000);
-            hwaddr off = g_rand_boolean(rng) ? 0 :
-                         (hwaddr)g_rand_int_range(rng, 0, 0x1000 - sz + 1);
+            hwaddr slot = ((uint64_t)g_rand_int(rng) << 32 | g_rand_int(rng)) &
+                          ~((1ULL << k) - 1);
+            uint64_t sz = g_rand_boolean(rng) ?
+                              0x1000 :
+                              (uint64_t)g_rand_int_range(rng, 1, 0x1000);
+            hwaddr off = g_rand_boolean(rng) ?
+                             0 :
+                             (hwaddr)g_rand_int_range(rng, 0, 0x1000 - sz + 1);
             bool clash = false;
 
             for (int j = 0; j < n; j++) {
@@ -674,14 +683,14 @@ START_TEST(test_compacted_walk_random)
             bool mapped;
 
             switch (p % 3) {
-            case 0:     /* inside a region */
+            case 0: /* inside a region */
                 a = base[j] + g_rand_int_range(rng, 0, size[j]);
                 break;
-            case 1:     /* a region's address with a high bit flipped */
+            case 1: /* a region's address with a high bit flipped */
                 a = (base[j] + g_rand_int_range(rng, 0, size[j])) ^
                     (1ULL << g_rand_int_range(rng, 12, 64));
                 break;
-            default:    /* anywhere */
+            default: /* anywhere */
                 a = (uint64_t)g_rand_int(rng) << 32 | g_rand_int(rng);
                 break;
             }
@@ -692,11 +701,13 @@ START_TEST(test_compacted_walk_random)
 
                 ck_assert_msg(res == MEMTX_OK && v == idx + 1,
                               "%#" PRIx64 ": read %u (result %u), region %d "
-                              "is there", a, v, res, idx);
+                              "is there",
+                              a, v, res, idx);
             } else {
                 ck_assert_msg(res == MEMTX_DECODE_ERROR && v == 0,
                               "%#" PRIx64 ": read %u (result %u), nothing "
-                              "is there", a, v, res);
+                              "is there",
+                              a, v, res);
             }
         }
 

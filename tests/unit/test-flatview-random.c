@@ -21,24 +21,28 @@
  * (its radix table). Small either way, so that regions overlap a lot.
  */
 static uint64_t SPACE;
-static uint64_t GRAN;       /* sizes and addresses are multiples of this */
-#define MAX_NODES   24
+static uint64_t GRAN; /* sizes and addresses are multiples of this */
+#define MAX_NODES 24
 
-typedef enum { N_CONT, N_LEAF, N_ALIAS } NodeKind;
+typedef enum {
+    N_CONT,
+    N_LEAF,
+    N_ALIAS
+} NodeKind;
 
 typedef struct Node {
     MemoryRegion mr;
     NodeKind kind;
-    int parent;                 /* index, -1 = root, -2 = detached */
+    int parent; /* index, -1 = root, -2 = detached */
     hwaddr addr;
     int priority;
-    uint64_t seq;               /* model's insertion order */
+    uint64_t seq; /* model's insertion order */
     uint64_t size;
     bool enabled;
-    int target;                 /* alias target index */
+    int target; /* alias target index */
     hwaddr alias_offset;
-    bool in_pool;               /* alias targets live outside the tree */
-    uint8_t *backing;           /* leaves are RAM over a known pattern */
+    bool in_pool; /* alias targets live outside the tree */
+    uint8_t *backing; /* leaves are RAM over a known pattern */
 } Node;
 
 /* The byte a leaf holds at @off: tells region and offset apart. */
@@ -240,7 +244,7 @@ static void build_tree(void)
             }
         }
         if (n->in_pool && parent == -1) {
-            continue;       /* a pool root: reachable only through aliases */
+            continue; /* a pool root: reachable only through aliases */
         }
         attach(i, parent);
     }
@@ -326,14 +330,16 @@ static void check_dispatch(int tree, int step, hwaddr x, const Hit *hit)
     if (!hit || nodes[idx].kind != N_LEAF) {
         if (r != MEMTX_DECODE_ERROR) {
             ck_abort_msg("tree %d step %d: read at 0x%" PRIx64 " gave %u, "
-                         "expected a decode error", tree, step, x, r);
+                         "expected a decode error",
+                         tree, step, x, r);
         }
         return;
     }
     if (r != MEMTX_OK || v != pattern(idx, hit->offset)) {
         ck_abort_msg("tree %d step %d: read at 0x%" PRIx64 " gave %u/0x%02x, "
-                     "expected %s+0x%" PRIx64, tree, step, x, r, v,
-                     memory_region_name(hit->mr), hit->offset);
+                     "expected %s+0x%" PRIx64,
+                     tree, step, x, r, v, memory_region_name(hit->mr),
+                     hit->offset);
     }
 }
 
@@ -357,8 +363,8 @@ static void compare(int tree, int step)
         bool found;
 
         g_array_append_val(points, x);
-        while (k < n && (Int128)s[k].offset_within_address_space +
-                        s[k].size <= (Int128)x) {
+        while (k < n && (Int128)s[k].offset_within_address_space + s[k].size <=
+                            (Int128)x) {
             k++;
         }
         found = k < n && (Int128)s[k].offset_within_address_space <= x;
@@ -374,10 +380,10 @@ static void compare(int tree, int step)
                          (x - s[k].offset_within_address_space);
 
             if (s[k].mr != hit.mr || off != hit.offset) {
-                ck_abort_msg("tree %d step %d at 0x%" PRIx64 ": model %s+0x%"
-                             PRIx64 ", view %s+0x%" PRIx64, tree, step, x,
-                             memory_region_name(hit.mr), hit.offset,
-                             memory_region_name(s[k].mr), off);
+                ck_abort_msg("tree %d step %d at 0x%" PRIx64
+                             ": model %s+0x%" PRIx64 ", view %s+0x%" PRIx64,
+                             tree, step, x, memory_region_name(hit.mr),
+                             hit.offset, memory_region_name(s[k].mr), off);
             }
         }
     }
@@ -390,7 +396,8 @@ static void compare(int tree, int step)
         guint j = g_rand_int_range(rng, 0, i);
         hwaddr t = g_array_index(points, hwaddr, i - 1);
 
-        g_array_index(points, hwaddr, i - 1) = g_array_index(points, hwaddr, j);
+        g_array_index(points, hwaddr, i - 1) = g_array_index(points, hwaddr,
+                                                             j);
         g_array_index(points, hwaddr, j) = t;
     }
     for (i = 0; i < points->len; i++) {
@@ -404,11 +411,11 @@ static void compare(int tree, int step)
     /* The view must also be minimal: mergeable neighbours are merged. */
     for (k = 1; k < n; k++) {
         bool contiguous = (Int128)s[k - 1].offset_within_address_space +
-                          s[k - 1].size ==
+                              s[k - 1].size ==
                           (Int128)s[k].offset_within_address_space;
         bool same = s[k - 1].mr == s[k].mr &&
                     (Int128)s[k - 1].offset_within_region + s[k - 1].size ==
-                    (Int128)s[k].offset_within_region &&
+                        (Int128)s[k].offset_within_region &&
                     s[k - 1].readonly == s[k].readonly;
 
         if (contiguous && same) {
@@ -432,8 +439,13 @@ START_TEST(test_random_trees)
      * pages, so pieces start and end anywhere across page boundaries;
      * 2: page-granular pieces over many pages (the radix table).
      */
-    static const struct { uint64_t space, gran; int div; } scales[] = {
-        { 0x400, 1, 1 }, { 0x2000, 1, 16 }, { 0x40000, 0x1000, 8 },
+    static const struct {
+        uint64_t space, gran;
+        int div;
+    } scales[] = {
+        { 0x400, 1, 1 },
+        { 0x2000, 1, 16 },
+        { 0x40000, 0x1000, 8 },
     };
     SPACE = scales[_i].space;
     GRAN = scales[_i].gran;

@@ -29,7 +29,8 @@ static void expect(hwaddr addr, MemoryRegion *mr, hwaddr offset)
     ck_assert_msg(s.mr == mr, "0x%" PRIx64 ": expected %s, got %s", addr,
                   memory_region_name(mr), memory_region_name(s.mr));
     ck_assert_uint_eq(s.offset_within_region +
-                      (addr - s.offset_within_address_space), offset);
+                          (addr - s.offset_within_address_space),
+                      offset);
 }
 
 START_TEST(test_priority_wins)
@@ -75,7 +76,7 @@ START_TEST(test_container_gaps_show_below)
     memory_region_add_subregion(&cont, 0x1000, &inner);
     memory_region_add_subregion_overlap(&root, 0, &low, 0);
     memory_region_add_subregion_overlap(&root, 0x4000, &cont, 5);
-    expect(0x4000, &low, 0x4000);       /* container gap */
+    expect(0x4000, &low, 0x4000); /* container gap */
     expect(0x5000, &inner, 0);
     expect(0x6000, &low, 0x6000);
 }
@@ -179,7 +180,7 @@ START_TEST(test_neighbours_merge)
     g_free(s);
     memory_region_set_enabled(&hole, false);
     s = address_space_get_sections(&as, &n);
-    ck_assert_uint_eq(n, 1);            /* the two halves of a merged */
+    ck_assert_uint_eq(n, 1); /* the two halves of a merged */
     ck_assert(s[0].size == 0x3000);
     g_free(s);
 }
@@ -218,11 +219,12 @@ END_TEST
 
 static void cycle_child(void)
 {
-    MemoryRegion *cont = g_new(MemoryRegion, 1), *alias = g_new(MemoryRegion, 1);
+    MemoryRegion *cont = g_new(MemoryRegion, 1),
+                 *alias = g_new(MemoryRegion, 1);
 
     memory_region_init(cont, NULL, "cont", 0x1000);
     memory_region_init_alias(alias, NULL, "loop", cont, 0, 0x1000);
-    memory_region_add_subregion(cont, 0, alias);    /* aborts */
+    memory_region_add_subregion(cont, 0, alias); /* aborts */
 }
 
 START_TEST(test_alias_cycle_caught)
@@ -238,7 +240,7 @@ START_TEST(test_double_parent_caught)
     memory_region_init(&other, NULL, "other", 0x1000);
     memory_region_init_reservation(&a, NULL, "a", 0x100);
     memory_region_add_subregion(&root, 0, &a);
-    memory_region_add_subregion(&other, 0, &a);     /* aborts */
+    memory_region_add_subregion(&other, 0, &a); /* aborts */
 }
 END_TEST
 

@@ -15,7 +15,10 @@
 typedef struct TestIommu {
     IOMMUMemoryRegion iommu;
     AddressSpace *target;
-    struct { hwaddr out; IOMMUAccessFlags perm; } table[PAGES];
+    struct {
+        hwaddr out;
+        IOMMUAccessFlags perm;
+    } table[PAGES];
     int flag_changes;
     bool refuse_map_notifiers;
 } TestIommu;
@@ -26,8 +29,10 @@ static IOMMUTLBEntry ti_translate(void *opaque, hwaddr addr,
     TestIommu *t = opaque;
     unsigned page = addr >> 12;
     IOMMUTLBEntry e = {
-        .target_as = t->target, .iova = addr & ~0xfffULL,
-        .addr_mask = 0xfff, .perm = IOMMU_NONE,
+        .target_as = t->target,
+        .iova = addr & ~0xfffULL,
+        .addr_mask = 0xfff,
+        .perm = IOMMU_NONE,
     };
 
     if (page < PAGES) {
@@ -43,7 +48,7 @@ static int ti_flag_changed(void *opaque, IOMMUNotifierFlag old,
     TestIommu *t = opaque;
 
     t->flag_changes++;
-    if (t->refuse_map_notifiers && (new & IOMMU_NOTIFIER_MAP)) {
+    if (t->refuse_map_notifiers && (new &IOMMU_NOTIFIER_MAP)) {
         g_set_error(errp, G_FILE_ERROR, G_FILE_ERROR_NOSYS,
                     "no MAP notifications here");
         return -1;
@@ -82,8 +87,8 @@ START_TEST(test_translate_and_permissions)
 {
     MemTxResult r;
 
-    ti.table[1] = (typeof(ti.table[1])) { 0x50000, IOMMU_RW };
-    ti.table[2] = (typeof(ti.table[2])) { 0x70000, IOMMU_RO };
+    ti.table[1] = (typeof(ti.table[1])){ 0x50000, IOMMU_RW };
+    ti.table[2] = (typeof(ti.table[2])){ 0x70000, IOMMU_RO };
     ram_ptr[0x50010] = 0x11;
     ck_assert_uint_eq(address_space_ldub(&dma_as, 0x1010, ATTRS, &r), 0x11);
     ck_assert_uint_eq(r, MEMTX_OK);
@@ -102,8 +107,8 @@ START_TEST(test_access_split_at_iommu_pages)
     uint8_t buf[0x20];
 
     /* Input pages 1 and 2 are contiguous, their outputs are not. */
-    ti.table[1] = (typeof(ti.table[1])) { 0x90000, IOMMU_RW };
-    ti.table[2] = (typeof(ti.table[2])) { 0x30000, IOMMU_RW };
+    ti.table[1] = (typeof(ti.table[1])){ 0x90000, IOMMU_RW };
+    ti.table[2] = (typeof(ti.table[2])){ 0x30000, IOMMU_RW };
     memset(buf, 0x77, sizeof(buf));
     ck_assert_uint_eq(address_space_write(&dma_as, 0x1ff0, ATTRS, buf, 0x20),
                       MEMTX_OK);
@@ -119,10 +124,10 @@ START_TEST(test_map_through_iommu_clamped)
     uint8_t *p;
     AddressSpaceStats st;
 
-    ti.table[0] = (typeof(ti.table[0])) { 0x10000, IOMMU_RW };
+    ti.table[0] = (typeof(ti.table[0])){ 0x10000, IOMMU_RW };
     p = address_space_map(&dma_as, 0x800, &len, true, ATTRS);
     ck_assert_ptr_eq(p, ram_ptr + 0x10800);
-    ck_assert_uint_eq(len, 0x800);      /* up to the IOMMU page end */
+    ck_assert_uint_eq(len, 0x800); /* up to the IOMMU page end */
     address_space_get_stats(&sys_as, &st);
     ck_assert_uint_eq(st.outstanding, 1);
     address_space_unmap(&dma_as, p, len, true, len);
@@ -140,21 +145,21 @@ START_TEST(test_map_through_iommu_says_why)
     MemTxResult r = 0xff;
     hwaddr len = 16;
 
-    ti.table[2] = (typeof(ti.table[2])) { 0x70000, IOMMU_RO };
-    ck_assert_ptr_null(address_space_map_result(&dma_as, 0x2000, &len, true,
-                                                ATTRS, &r));
+    ti.table[2] = (typeof(ti.table[2])){ 0x70000, IOMMU_RO };
+    ck_assert_ptr_null(
+        address_space_map_result(&dma_as, 0x2000, &len, true, ATTRS, &r));
     ck_assert_uint_eq(r, MEMTX_ACCESS_ERROR);
     ck_assert_int_eq(address_space_cache_init(&c, &dma_as, 0x2000, 16, true),
                      -EACCES);
     len = 16;
-    ck_assert_ptr_null(address_space_map_result(&dma_as, 0x3000, &len, false,
-                                                ATTRS, &r));
+    ck_assert_ptr_null(
+        address_space_map_result(&dma_as, 0x3000, &len, false, ATTRS, &r));
     ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
     ck_assert_int_eq(address_space_cache_init(&c, &dma_as, 0x3000, 16, false),
                      -EFAULT);
     len = 16;
-    ck_assert_ptr_nonnull(address_space_map_result(&dma_as, 0x2000, &len,
-                                                   false, ATTRS, &r));
+    ck_assert_ptr_nonnull(
+        address_space_map_result(&dma_as, 0x2000, &len, false, ATTRS, &r));
     ck_assert_uint_eq(r, MEMTX_OK);
     address_space_unmap(&dma_as, ram_ptr + 0x70000, len, false, 0);
 }
@@ -165,9 +170,10 @@ START_TEST(test_cache_through_iommu)
     MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
     MemTxResult r;
 
-    ti.table[3] = (typeof(ti.table[3])) { 0x20000, IOMMU_RW };
+    ti.table[3] = (typeof(ti.table[3])){ 0x20000, IOMMU_RW };
     ck_assert_int_eq(address_space_cache_init(&c, &dma_as, 0x3100, 0x100,
-                                              true), 0x100);
+                                              true),
+                     0x100);
     address_space_stl_le_cached(&c, 0, 0xabcd, ATTRS, &r);
     ck_assert_uint_eq(ram_ptr[0x20100], 0xcd);
     address_space_cache_destroy(&c);
@@ -189,8 +195,8 @@ START_TEST(test_nested_iommus)
     memory_region_init(&outer_root, NULL, "outer-root", UINT64_MAX);
     memory_region_add_subregion(&outer_root, 0, &outer.iommu.parent_obj);
     address_space_init(&outer_as, &outer_root, "nested");
-    outer.table[5] = (typeof(outer.table[5])) { 0x2000, IOMMU_RW };
-    ti.table[2] = (typeof(ti.table[2])) { 0x44000, IOMMU_RW };
+    outer.table[5] = (typeof(outer.table[5])){ 0x2000, IOMMU_RW };
+    ti.table[2] = (typeof(ti.table[2])){ 0x44000, IOMMU_RW };
     ram_ptr[0x44123] = 0x5e;
     ck_assert_uint_eq(address_space_ldub(&outer_as, 0x5123, ATTRS, &r), 0x5e);
     /* An IOMMU that translates into its own space is stopped, not looped. */
@@ -205,7 +211,7 @@ START_TEST(test_write_cache_needs_read_permission)
     MemoryRegionCache c = MEMORY_REGION_CACHE_INVALID;
 
     /* Write-only page: a cache for writing is also read, so refuse it. */
-    ti.table[1] = (typeof(ti.table[1])) { 0x50000, IOMMU_WO };
+    ti.table[1] = (typeof(ti.table[1])){ 0x50000, IOMMU_WO };
     ck_assert_int_lt(address_space_cache_init(&c, &dma_as, 0x1000, 16, true),
                      0);
     ti.table[1].perm = IOMMU_RW;
@@ -222,7 +228,7 @@ START_TEST(test_readonly_iommu_region_refuses_writes)
     hwaddr len = 16;
     void *p;
 
-    ti.table[2] = (typeof(ti.table[2])) { 0x60000, IOMMU_RW };
+    ti.table[2] = (typeof(ti.table[2])){ 0x60000, IOMMU_RW };
     memory_region_set_readonly(&ti.iommu.parent_obj, true);
     address_space_stb(&dma_as, 0x2000, 0x55, ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
@@ -243,9 +249,10 @@ static GString *events;
 
 static void record(IOMMUNotifier *n, IOMMUTLBEntry *e)
 {
-    g_string_append_printf(events, "%s %" PRIx64 "+%" PRIx64 "->%" PRIx64
-                           " p%d;", e->perm ? "map" : "unmap", e->iova,
-                           e->addr_mask, e->translated_addr, e->perm);
+    g_string_append_printf(events,
+                           "%s %" PRIx64 "+%" PRIx64 "->%" PRIx64 " p%d;",
+                           e->perm ? "map" : "unmap", e->iova, e->addr_mask,
+                           e->translated_addr, e->perm);
 }
 
 START_TEST(test_notifiers_crop_and_order)
@@ -253,14 +260,18 @@ START_TEST(test_notifiers_crop_and_order)
     IOMMUNotifier n;
     IOMMUTLBEvent ev = {
         .type = IOMMU_NOTIFIER_MAP,
-        .entry = { .target_as = &sys_as, .iova = 0x0, .addr_mask = 0x3fff,
-                   .translated_addr = 0x80000, .perm = IOMMU_RW },
+        .entry = { .target_as = &sys_as,
+                   .iova = 0x0,
+                   .addr_mask = 0x3fff,
+                   .translated_addr = 0x80000,
+                   .perm = IOMMU_RW },
     };
 
     events = g_string_new(NULL);
     iommu_notifier_init(&n, record, IOMMU_NOTIFIER_ALL, 0x1000, 0x2fff, 0);
-    ck_assert_int_eq(memory_region_register_iommu_notifier(
-                         &ti.iommu.parent_obj, &n, NULL), 0);
+    ck_assert_int_eq(
+        memory_region_register_iommu_notifier(&ti.iommu.parent_obj, &n, NULL),
+        0);
     memory_region_notify_iommu(&ti.iommu, 0, ev);
     /* Changing a mapping: UNMAP (with IOMMU_NONE), then MAP. */
     ev.type = IOMMU_NOTIFIER_UNMAP;
@@ -271,15 +282,14 @@ START_TEST(test_notifiers_crop_and_order)
     /* Outside the notifier's range: nothing. */
     ev.entry.iova = 0x8000;
     memory_region_notify_iommu(&ti.iommu, 0, ev);
-    ck_assert_str_eq(events->str,
-                     "map 1000+1fff->81000 p3;"
-                     "unmap 1000+1fff->81000 p0;"
-                     "map 1000+1fff->91000 p3;");
+    ck_assert_str_eq(events->str, "map 1000+1fff->81000 p3;"
+                                  "unmap 1000+1fff->81000 p0;"
+                                  "map 1000+1fff->91000 p3;");
     memory_region_unregister_iommu_notifier(&ti.iommu.parent_obj, &n);
     g_string_truncate(events, 0);
     ev.entry.iova = 0x1000;
     memory_region_notify_iommu(&ti.iommu, 0, ev);
-    ck_assert_str_eq(events->str, "");      /* unregistered: not called */
+    ck_assert_str_eq(events->str, ""); /* unregistered: not called */
 }
 END_TEST
 
@@ -290,12 +300,14 @@ START_TEST(test_notifier_refused)
 
     ti.refuse_map_notifiers = true;
     iommu_notifier_init(&n, record, IOMMU_NOTIFIER_MAP, 0, UINT64_MAX, 0);
-    ck_assert_int_lt(memory_region_register_iommu_notifier(
-                         &ti.iommu.parent_obj, &n, &err), 0);
+    ck_assert_int_lt(
+        memory_region_register_iommu_notifier(&ti.iommu.parent_obj, &n, &err),
+        0);
     ck_assert_ptr_nonnull(err);
     iommu_notifier_init(&n, record, IOMMU_NOTIFIER_UNMAP, 0, UINT64_MAX, 0);
-    ck_assert_int_eq(memory_region_register_iommu_notifier(
-                         &ti.iommu.parent_obj, &n, NULL), 0);
+    ck_assert_int_eq(
+        memory_region_register_iommu_notifier(&ti.iommu.parent_obj, &n, NULL),
+        0);
 }
 END_TEST
 
@@ -304,8 +316,8 @@ START_TEST(test_replay_default)
     IOMMUNotifier n;
 
     events = g_string_new(NULL);
-    ti.table[1] = (typeof(ti.table[1])) { 0x50000, IOMMU_RO };
-    ti.table[7] = (typeof(ti.table[7])) { 0x60000, IOMMU_RW };
+    ti.table[1] = (typeof(ti.table[1])){ 0x50000, IOMMU_RO };
+    ti.table[7] = (typeof(ti.table[7])){ 0x60000, IOMMU_RW };
     iommu_notifier_init(&n, record, IOMMU_NOTIFIER_MAP, 0, 0x5fff, 0);
     memory_region_register_iommu_notifier(&ti.iommu.parent_obj, &n, NULL);
     memory_region_iommu_replay(&ti.iommu, &n);

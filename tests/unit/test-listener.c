@@ -16,8 +16,7 @@ static void rec_note(Rec *r, const char *what, MemoryRegionSection *s)
 {
     g_string_append_printf(r->log, "%s %s@%" PRIx64 "+%" PRIx64 ";", what,
                            memory_region_name(s->mr),
-                           s->offset_within_address_space,
-                           (uint64_t)s->size);
+                           s->offset_within_address_space, (uint64_t)s->size);
     g_string_append_printf(order_log, "%s:%s;", r->ml.name, what);
 }
 
@@ -41,14 +40,14 @@ static void rec_commit(MemoryListener *ml)
     g_string_append(((Rec *)ml)->log, "commit;");
 }
 
-static void rec_log_start(MemoryListener *ml, MemoryRegionSection *s,
-                          int old, int new)
+static void rec_log_start(MemoryListener *ml, MemoryRegionSection *s, int old,
+                          int new)
 {
     rec_note((Rec *)ml, "log_start", s);
 }
 
-static void rec_log_stop(MemoryListener *ml, MemoryRegionSection *s,
-                         int old, int new)
+static void rec_log_stop(MemoryListener *ml, MemoryRegionSection *s, int old,
+                         int new)
 {
     rec_note((Rec *)ml, "log_stop", s);
 }
@@ -152,7 +151,9 @@ END_TEST
 
 START_TEST(test_calls_count_changes_not_total)
 {
-    enum { N = 1000 };
+    enum {
+        N = 1000
+    };
     MemoryRegion *pieces = g_new(MemoryRegion, N), extra;
     MemoryStats before, after;
     Rec r;

@@ -55,7 +55,7 @@ START_TEST(test_shortened_plen_honoured)
     make(&odd_ops_map_only);
     dev.page_limit = 1;
     p = address_space_map(&as, BASE + 0x1800, &len, false, ATTRS);
-    ck_assert_uint_eq(len, 0x800);      /* cut at the page end */
+    ck_assert_uint_eq(len, 0x800); /* cut at the page end */
     address_space_unmap(&as, p, len, false, 0);
     ck_assert_uint_eq(dev.last_len, 0x800);
 }
@@ -87,8 +87,7 @@ START_TEST(test_zero_length_map_is_given_back)
     make(&odd_ops_map_only);
     dev.empty = true;
     ck_assert_ptr_null(address_space_map(&as, BASE, &len, false, ATTRS));
-    ck_assert_uint_ne(address_space_read(&as, BASE, ATTRS, buf, 8),
-                      MEMTX_OK);
+    ck_assert_uint_ne(address_space_read(&as, BASE, ATTRS, buf, 8), MEMTX_OK);
     ck_assert_int_lt(address_space_cache_init(&c, &as, BASE, 8, false), 0);
     ck_assert_int_eq(dev.maps, 3);
     ck_assert_int_eq(dev.live, 0);
@@ -127,11 +126,13 @@ START_TEST(test_rw_through_copy_ops)
         buf[i] = i * 7;
     }
     ck_assert_uint_eq(address_space_write(&as, BASE + 0x800, ATTRS, buf,
-                                          sizeof(buf)), MEMTX_OK);
+                                          sizeof(buf)),
+                      MEMTX_OK);
     ck_assert_uint_eq(address_space_read(&as, BASE + 0x800, ATTRS, back,
-                                         sizeof(back)), MEMTX_OK);
+                                         sizeof(back)),
+                      MEMTX_OK);
     ck_assert_mem_eq(buf, back, sizeof(buf));
-    ck_assert_int_eq(dev.copies_in, 1);     /* no access-size limit */
+    ck_assert_int_eq(dev.copies_in, 1); /* no access-size limit */
     ck_assert_int_eq(dev.copies_out, 1);
     ck_assert_int_eq(dev.maps, 0);
     ck_assert_uint_eq(address_space_ldl_le(&as, BASE + 0x800, ATTRS, NULL),
@@ -145,17 +146,19 @@ START_TEST(test_rw_through_map_copy_unmap)
     size_t i;
 
     make(&odd_ops_map_only);
-    dev.page_limit = 1;         /* forces page-sized pieces */
+    dev.page_limit = 1; /* forces page-sized pieces */
     for (i = 0; i < sizeof(buf); i++) {
         buf[i] = i * 13;
     }
     ck_assert_uint_eq(address_space_write(&as, BASE + 0x400, ATTRS, buf,
-                                          sizeof(buf)), MEMTX_OK);
-    ck_assert_int_eq(dev.maps, 3);      /* 0x400-0x1000, one page, rest */
+                                          sizeof(buf)),
+                      MEMTX_OK);
+    ck_assert_int_eq(dev.maps, 3); /* 0x400-0x1000, one page, rest */
     ck_assert_int_eq(dev.live, 0);
     ck_assert_mem_eq(dev.mem + 0x400, buf, sizeof(buf));
     ck_assert_uint_eq(address_space_read(&as, BASE + 0x400, ATTRS, back,
-                                         sizeof(back)), MEMTX_OK);
+                                         sizeof(back)),
+                      MEMTX_OK);
     ck_assert_mem_eq(buf, back, sizeof(buf));
     ck_assert_int_eq(dev.live, 0);
 }
@@ -220,8 +223,10 @@ static MemTxResult odd_access_check(void *opaque, hwaddr addr, hwaddr len,
 }
 
 static const MemoryRegionOps odd_ops_checked = {
-    .map = odd_map, .unmap = odd_unmap,
-    .read_buf = odd_read_buf, .write_buf = odd_write_buf,
+    .map = odd_map,
+    .unmap = odd_unmap,
+    .read_buf = odd_read_buf,
+    .write_buf = odd_write_buf,
     .access_check = odd_access_check,
 };
 
@@ -240,24 +245,25 @@ START_TEST(test_access_check_asks_the_region)
     ck_assert_uint_eq(check_addr, 0);
     ck_assert_uint_eq(check_len, 0x10000);
     /* The region's answer is the answer, with its result. */
-    ck_assert(!address_space_access_valid(&as, BASE + 0x1800, 0x1000, true,
-                                          ATTRS));
+    ck_assert(
+        !address_space_access_valid(&as, BASE + 0x1800, 0x1000, true, ATTRS));
     ck_assert_uint_eq(address_space_access_check(&as, BASE + 0x1800, 0x1000,
                                                  true, ATTRS),
                       MEMTX_ACCESS_ERROR);
     ck_assert_uint_eq(check_addr, 0x1800);
     ck_assert_uint_eq(check_len, 0x1000);
-    ck_assert(address_space_access_valid(&as, BASE + 0x3000, 0x100, true,
-                                         ATTRS));
+    ck_assert(
+        address_space_access_valid(&as, BASE + 0x3000, 0x100, true, ATTRS));
     /* From RAM into the region: it is asked about its own part only. */
     ck_assert_uint_eq(address_space_access_check(&as, BASE - 0x10, 0x20, true,
-                                                 ATTRS), MEMTX_OK);
+                                                 ATTRS),
+                      MEMTX_OK);
     ck_assert_uint_eq(check_addr, 0);
     ck_assert_uint_eq(check_len, 0x10);
     /* Past the region's end there is nothing: decided by the core. */
     checks = 0;
-    ck_assert_uint_eq(address_space_access_check(&as, BASE + 0x10000, 1,
-                                                 false, ATTRS),
+    ck_assert_uint_eq(address_space_access_check(&as, BASE + 0x10000, 1, false,
+                                                 ATTRS),
                       MEMTX_DECODE_ERROR);
     ck_assert_int_eq(checks, 0);
     /* Asking maps and copies nothing. */
@@ -273,7 +279,8 @@ START_TEST(test_no_access_check_means_valid)
     dev.fail = true;
     ck_assert(address_space_access_valid(&as, BASE, 0x100, true, ATTRS));
     ck_assert_uint_eq(address_space_access_check(&as, BASE, 0x100, false,
-                                                 ATTRS), MEMTX_OK);
+                                                 ATTRS),
+                      MEMTX_OK);
     ck_assert_int_eq(dev.maps, 0);
 }
 END_TEST
@@ -292,7 +299,7 @@ START_TEST(test_map_says_why)
         { MEMTX_ACCESS_ERROR, -EACCES },
         { MEMTX_DECODE_ERROR, -EFAULT },
         { MEMTX_ERROR, -EIO },
-        { MEMTX_OK, -EIO },     /* a failure that claims success */
+        { MEMTX_OK, -EIO }, /* a failure that claims success */
     };
 
     make(&odd_ops_map_result);
@@ -305,8 +312,8 @@ START_TEST(test_map_says_why)
         MemTxResult r = 0xff;
 
         dev.fail_result = cases[i].why;
-        ck_assert_ptr_null(address_space_map_result(&as, BASE + 0x10, &len,
-                                                    true, ATTRS, &r));
+        ck_assert_ptr_null(
+            address_space_map_result(&as, BASE + 0x10, &len, true, ATTRS, &r));
         ck_assert_uint_eq(len, 0);
         ck_assert_uint_eq(r, want);
         ck_assert_int_eq(address_space_cache_init(&c, &as, BASE, 16, false),
@@ -314,10 +321,12 @@ START_TEST(test_map_says_why)
         address_space_cache_destroy(&c);
         memset(buf, 0xaa, sizeof(buf));
         ck_assert_uint_eq(address_space_read(&as, BASE, ATTRS, buf,
-                                             sizeof(buf)), want);
+                                             sizeof(buf)),
+                          want);
         ck_assert_uint_eq(buf[0], 0);
         ck_assert_uint_eq(address_space_write(&as, BASE, ATTRS, buf,
-                                              sizeof(buf)), want);
+                                              sizeof(buf)),
+                          want);
     }
     ck_assert_int_eq(dev.live, 0);
 
@@ -345,11 +354,10 @@ START_TEST(test_plain_map_failure_is_an_error)
 
     make(&odd_ops_map_only);
     dev.fail = true;
-    ck_assert_ptr_null(address_space_map_result(&as, BASE, &len, false,
-                                                ATTRS, &r));
+    ck_assert_ptr_null(
+        address_space_map_result(&as, BASE, &len, false, ATTRS, &r));
     ck_assert_uint_eq(r, MEMTX_ERROR);
-    ck_assert_int_eq(address_space_cache_init(&c, &as, BASE, 16, false),
-                     -EIO);
+    ck_assert_int_eq(address_space_cache_init(&c, &as, BASE, 16, false), -EIO);
     ck_assert_uint_eq(address_space_read(&as, BASE, ATTRS, buf, sizeof(buf)),
                       MEMTX_ERROR);
 }
@@ -411,16 +419,16 @@ END_TEST
  */
 typedef struct Relay {
     MemoryRegion mr;
-    hwaddr to;                  /* where in @as its offset 0 goes */
+    hwaddr to; /* where in @as its offset 0 goes */
 } Relay;
 
-static void *relay_map(void *opaque, hwaddr addr, hwaddr *plen,
-                       bool is_write, MemTxAttrs attrs, MemTxResult *result)
+static void *relay_map(void *opaque, hwaddr addr, hwaddr *plen, bool is_write,
+                       MemTxAttrs attrs, MemTxResult *result)
 {
     Relay *r = opaque;
 
-    return address_space_map_result(&as, r->to + addr, plen, is_write,
-                                    attrs, result);
+    return address_space_map_result(&as, r->to + addr, plen, is_write, attrs,
+                                    result);
 }
 
 static void relay_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
@@ -438,7 +446,8 @@ static MemTxResult relay_read_buf(void *opaque, hwaddr addr, void *buf,
 }
 
 static const MemoryRegionOps relay_ops = {
-    .map_with_result = relay_map, .unmap = relay_unmap,
+    .map_with_result = relay_map,
+    .unmap = relay_unmap,
     .read_buf = relay_read_buf,
 };
 
@@ -488,21 +497,26 @@ START_TEST(test_map_recursion_is_bounded)
     address_space_unmap(&as, p, len, false, 0);
     ck_assert_int_eq(dev.live, 0);
     ck_assert_uint_eq(address_space_read(&as, RELAY_A + 0x10, ATTRS, buf,
-                                         sizeof(buf)), MEMTX_OK);
+                                         sizeof(buf)),
+                      MEMTX_OK);
     ck_assert_uint_eq(buf[0], 0x77);
 
     /* Onto itself, and through another region back to itself. */
     relay_a.to = RELAY_A;
-    unit_expect_misuse(map_relay_a, NULL, "map() of 'relay-a' nested 9 "
+    unit_expect_misuse(map_relay_a, NULL,
+                       "map() of 'relay-a' nested 9 "
                        "deep on one thread: a map-on-demand callback "
                        "reaches its own region again");
-    unit_expect_misuse(read_relay_a, NULL, "read_buf() of 'relay-a' nested "
+    unit_expect_misuse(read_relay_a, NULL,
+                       "read_buf() of 'relay-a' nested "
                        "9 deep on one thread");
     relay_a.to = RELAY_B;
     relay_b.to = RELAY_A;
-    unit_expect_misuse(map_relay_a, NULL, "map() of 'relay-a' nested 9 "
+    unit_expect_misuse(map_relay_a, NULL,
+                       "map() of 'relay-a' nested 9 "
                        "deep");
-    unit_expect_misuse(read_relay_a, NULL, "read_buf() of 'relay-a' nested "
+    unit_expect_misuse(read_relay_a, NULL,
+                       "read_buf() of 'relay-a' nested "
                        "9 deep");
 }
 END_TEST
@@ -530,13 +544,16 @@ START_TEST(test_mtree_shows_counters)
     mtree_format_tree(out, &as);
     /* Any region's describe() shows, not only map-on-demand ones'. */
     ck_assert_msg(strstr(out->str, "(prio 0, i/o): scratch [scratch: 3 "
-                         "writes]"), "tree: %s", out->str);
-    ck_assert_msg(strstr(out->str, "(prio 0, map-on-demand): on-demand "
+                                   "writes]"),
+                  "tree: %s", out->str);
+    ck_assert_msg(strstr(out->str,
+                         "(prio 0, map-on-demand): on-demand "
                          "[outstanding 1, maps 1, unmaps 0, copies 1"),
                   "tree: %s", out->str);
     g_string_truncate(out, 0);
     mtree_format_flatview(out, &as);
-    ck_assert_msg(strstr(out->str, "map path: maps 1, unmaps 0, "
+    ck_assert_msg(strstr(out->str,
+                         "map path: maps 1, unmaps 0, "
                          "outstanding 1, failures 0, copies 1, bounce 0/4096"),
                   "flat view: %s", out->str);
     address_space_unmap(&as, p, len, false, 0);

@@ -27,8 +27,11 @@ static void io_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 }
 
 static const MemoryRegionOps io_ops = {
-    .read = io_read, .write = io_write, .endianness = DEVICE_NATIVE_ENDIAN,
-    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+    .read = io_read,
+    .write = io_write,
+    .endianness = DEVICE_NATIVE_ENDIAN,
+    .valid = { .max_access_size = 8 },
+    .impl = { .max_access_size = 8 },
 };
 
 static void setup(void)
@@ -39,7 +42,7 @@ static void setup(void)
     memory_region_init_alias(&alias, NULL, "alias", &ram, 0x2000, 0x3000);
     memory_region_init_io(&io, NULL, &io_ops, NULL, "io", sizeof(io_mem));
     memory_region_add_subregion(&root, 0, &ram);
-    memory_region_add_subregion(&root, 0x10000, &ram2);    /* adjacent */
+    memory_region_add_subregion(&root, 0x10000, &ram2); /* adjacent */
     memory_region_add_subregion(&root, 0x100000, &alias);
     memory_region_add_subregion(&root, 0x200000, &io);
     address_space_init(&as, &root, "map");
@@ -122,7 +125,7 @@ START_TEST(test_bounce_prefill_and_writeback)
     p = address_space_map(&as, 0x200100, &len, false, ATTRS);
     ck_assert_ptr_nonnull(p);
     ck_assert_uint_eq(len, 64);
-    ck_assert_mem_eq(p, io_mem + 0x100, 64);    /* pre-filled */
+    ck_assert_mem_eq(p, io_mem + 0x100, 64); /* pre-filled */
     ck_assert_int_gt(io_reads, 0);
     address_space_unmap(&as, p, len, false, 0);
     ck_assert_int_eq(io_writes, 0);
@@ -130,7 +133,7 @@ START_TEST(test_bounce_prefill_and_writeback)
     len = 64;
     p = address_space_map(&as, 0x200200, &len, true, ATTRS);
     memset(p, 0xee, 64);
-    address_space_unmap(&as, p, len, true, 24);     /* only 24 touched */
+    address_space_unmap(&as, p, len, true, 24); /* only 24 touched */
     for (i = 0; i < 64; i++) {
         ck_assert_uint_eq(io_mem[0x200 + i], i < 24 ? 0xee : 0);
     }
@@ -153,7 +156,7 @@ START_TEST(test_bounce_budget_and_map_clients)
     int mine = 0, other = 0;
 
     p = address_space_map(&as, 0x200000, &len, true, ATTRS);
-    ck_assert_uint_eq(len, 4096);       /* the default budget */
+    ck_assert_uint_eq(len, 4096); /* the default budget */
     len = 16;
     q = address_space_map(&as, 0x201000, &len, true, ATTRS);
     ck_assert_ptr_null(q);
@@ -167,8 +170,8 @@ START_TEST(test_bounce_budget_and_map_clients)
     address_space_unregister_map_client(&as, client_cb, &other);
     ck_assert_int_eq(mine, 0);
     address_space_unmap(&as, p, 4096, true, 0);
-    ck_assert_int_eq(mine, 1);          /* told once */
-    ck_assert_int_eq(other, 0);         /* never after unregister */
+    ck_assert_int_eq(mine, 1); /* told once */
+    ck_assert_int_eq(other, 0); /* never after unregister */
     address_space_get_stats(&as, &st);
     ck_assert_uint_eq(st.bounce_in_use, 0);
 
@@ -178,7 +181,7 @@ START_TEST(test_bounce_budget_and_map_clients)
     p = address_space_map(&as, 0x200000, &len, false, ATTRS);
     ck_assert_uint_eq(len, 0x4000);
     address_space_unmap(&as, p, len, false, 0);
-    ck_assert_int_eq(mine, 1);          /* not called again */
+    ck_assert_int_eq(mine, 1); /* not called again */
 }
 END_TEST
 
@@ -262,7 +265,8 @@ static MemTxResult refusing_read(void *opaque, hwaddr addr, uint64_t *v,
 
 static const MemoryRegionOps refusing_ops = {
     .read_with_attrs = refusing_read,
-    .valid = { .max_access_size = 8 }, .impl = { .max_access_size = 8 },
+    .valid = { .max_access_size = 8 },
+    .impl = { .max_access_size = 8 },
 };
 
 /* address_space_map_result() says why, as a read would have. */
@@ -274,13 +278,13 @@ START_TEST(test_map_result_says_why)
     void *p, *q;
 
     /* Nothing asked for: nothing wrong. */
-    ck_assert_ptr_null(address_space_map_result(&as, 0x1000, &len, false,
-                                                ATTRS, &r));
+    ck_assert_ptr_null(
+        address_space_map_result(&as, 0x1000, &len, false, ATTRS, &r));
     ck_assert_uint_eq(r, MEMTX_OK);
     /* Nothing there. */
     len = 16;
-    ck_assert_ptr_null(address_space_map_result(&as, 0x900000, &len, false,
-                                                ATTRS, &r));
+    ck_assert_ptr_null(
+        address_space_map_result(&as, 0x900000, &len, false, ATTRS, &r));
     ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
     /* RAM. */
     len = 16;
@@ -293,8 +297,8 @@ START_TEST(test_map_result_says_why)
                           0x1000);
     memory_region_add_subregion(&root, 0x400000, &refusing);
     len = 16;
-    ck_assert_ptr_null(address_space_map_result(&as, 0x400000, &len, false,
-                                                ATTRS, &r));
+    ck_assert_ptr_null(
+        address_space_map_result(&as, 0x400000, &len, false, ATTRS, &r));
     ck_assert_uint_eq(r, MEMTX_ACCESS_ERROR);
     /* No bounce memory left: nothing wrong, try later. */
     len = 4096;
@@ -308,8 +312,8 @@ START_TEST(test_map_result_says_why)
     /* Private memory refuses devices, as a read does. */
     memory_region_set_private(&ram, true);
     len = 16;
-    ck_assert_ptr_null(address_space_map_result(&as, 0x1000, &len, false,
-                                                ATTRS, &r));
+    ck_assert_ptr_null(
+        address_space_map_result(&as, 0x1000, &len, false, ATTRS, &r));
     ck_assert_uint_eq(r, MEMTX_ACCESS_ERROR);
     memory_region_set_private(&ram, false);
 }
@@ -354,7 +358,8 @@ int main(void)
 
     tc = tcase_create("misuse");
     tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_add_test_raise_signal(tc, test_unmap_unknown_pointer_aborts, SIGABRT);
+    tcase_add_test_raise_signal(tc, test_unmap_unknown_pointer_aborts,
+                                SIGABRT);
     tcase_add_test_raise_signal(tc, test_double_unmap_aborts, SIGABRT);
     suite_add_tcase(s, tc);
     return unit_run(s);

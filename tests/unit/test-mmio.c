@@ -9,7 +9,12 @@
 #define LOG_MAX 16
 
 typedef struct Dev {
-    struct { hwaddr addr; unsigned size; uint64_t val; bool write; } log[LOG_MAX];
+    struct {
+        hwaddr addr;
+        unsigned size;
+        uint64_t val;
+        bool write;
+    } log[LOG_MAX];
     int n;
     uint64_t reg;
 } Dev;
@@ -71,7 +76,8 @@ static void make(const MemoryRegionOps *ops)
 START_TEST(test_little_endian_value)
 {
     static const MemoryRegionOps ops = {
-        .read = dev_read, .write = dev_write,
+        .read = dev_read,
+        .write = dev_write,
         .endianness = DEVICE_LITTLE_ENDIAN,
     };
     uint8_t bytes[4] = { 0x11, 0x22, 0x33, 0x44 };
@@ -89,7 +95,8 @@ END_TEST
 START_TEST(test_big_endian_value)
 {
     static const MemoryRegionOps ops = {
-        .read = dev_read, .write = dev_write,
+        .read = dev_read,
+        .write = dev_write,
         .endianness = DEVICE_BIG_ENDIAN,
     };
     uint8_t bytes[4] = { 0x11, 0x22, 0x33, 0x44 };
@@ -106,7 +113,8 @@ END_TEST
 START_TEST(test_valid_rules_refuse)
 {
     static const MemoryRegionOps ops = {
-        .read = dev_read, .write = dev_write,
+        .read = dev_read,
+        .write = dev_write,
         .endianness = DEVICE_LITTLE_ENDIAN,
         .valid = { .min_access_size = 4, .max_access_size = 4 },
     };
@@ -115,9 +123,9 @@ START_TEST(test_valid_rules_refuse)
     make(&ops);
     address_space_ldub(&as, 0x1000, ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
-    address_space_ldl_le(&as, 0x1002, ATTRS, &r);     /* unaligned */
+    address_space_ldl_le(&as, 0x1002, ATTRS, &r); /* unaligned */
     ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
-    ck_assert_uint_eq(dev.n, 0);        /* the device never saw them */
+    ck_assert_uint_eq(dev.n, 0); /* the device never saw them */
     address_space_ldl_le(&as, 0x1004, ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_OK);
 }
@@ -132,7 +140,8 @@ static bool accept_even(void *opaque, hwaddr addr, unsigned size,
 START_TEST(test_accepts_callback)
 {
     static const MemoryRegionOps ops = {
-        .read = dev_read, .endianness = DEVICE_LITTLE_ENDIAN,
+        .read = dev_read,
+        .endianness = DEVICE_LITTLE_ENDIAN,
         .valid = { .accepts = accept_even },
     };
     MemTxResult r;
@@ -150,7 +159,8 @@ END_TEST
 START_TEST(test_impl_splits_wide_access)
 {
     static const MemoryRegionOps ops = {
-        .read = dev_read, .write = dev_write,
+        .read = dev_read,
+        .write = dev_write,
         .endianness = DEVICE_LITTLE_ENDIAN,
         .valid = { .max_access_size = 8 },
         .impl = { .max_access_size = 2 },
@@ -176,7 +186,8 @@ END_TEST
 START_TEST(test_impl_widens_narrow_access)
 {
     static const MemoryRegionOps ops = {
-        .read = dev_read, .write = dev_write,
+        .read = dev_read,
+        .write = dev_write,
         .endianness = DEVICE_LITTLE_ENDIAN,
         .impl = { .min_access_size = 4 },
     };
@@ -195,7 +206,8 @@ END_TEST
 START_TEST(test_long_access_split_by_valid_max)
 {
     static const MemoryRegionOps ops = {
-        .read = dev_read, .endianness = DEVICE_LITTLE_ENDIAN,
+        .read = dev_read,
+        .endianness = DEVICE_LITTLE_ENDIAN,
     };
     uint8_t buf[12];
     int i;
@@ -203,7 +215,7 @@ START_TEST(test_long_access_split_by_valid_max)
     make(&ops);
     ck_assert_uint_eq(address_space_read(&as, 0x1020, ATTRS, buf, 12),
                       MEMTX_OK);
-    ck_assert_uint_eq(dev.n, 3);        /* default max is 4 bytes */
+    ck_assert_uint_eq(dev.n, 3); /* default max is 4 bytes */
     for (i = 0; i < 12; i++) {
         ck_assert_uint_eq(buf[i], 0x20 + i);
     }
@@ -220,7 +232,8 @@ static MemTxResult err_read(void *opaque, hwaddr addr, uint64_t *data,
 START_TEST(test_results_are_ored)
 {
     static const MemoryRegionOps ops = {
-        .read_with_attrs = err_read, .endianness = DEVICE_LITTLE_ENDIAN,
+        .read_with_attrs = err_read,
+        .endianness = DEVICE_LITTLE_ENDIAN,
     };
     uint8_t buf[16];
 
@@ -291,7 +304,7 @@ START_TEST(test_ram_device_map_bounces)
     ck_assert_ptr_nonnull(p);
     ck_assert_ptr_ne(p, bar + 0x10);
     ck_assert_uint_eq(len, 64);
-    ck_assert_mem_eq(p, bar + 0x10, 64);        /* pre-filled */
+    ck_assert_mem_eq(p, bar + 0x10, 64); /* pre-filled */
     address_space_get_stats(&as, &st);
     ck_assert_uint_eq(st.bounce_in_use, 64);
     address_space_unmap(&as, p, len, false, 0);
@@ -300,7 +313,7 @@ START_TEST(test_ram_device_map_bounces)
     p = address_space_map(&as, RAMD_BASE + 0x101, &len, true, ATTRS);
     ck_assert_ptr_ne(p, bar + 0x101);
     memset(p, 0xee, len);
-    ck_assert_uint_ne(bar[0x101], 0xee);        /* not yet */
+    ck_assert_uint_ne(bar[0x101], 0xee); /* not yet */
     address_space_unmap(&as, p, len, true, len);
     for (unsigned i = 0; i < 32; i++) {
         ck_assert_uint_eq(bar[0x101 + i], 0xee);
@@ -322,36 +335,39 @@ START_TEST(test_ram_device_sized_accesses)
             unsigned n = sizes[i];
 
             ck_assert_uint_eq(address_space_read(&as, RAMD_BASE + off, ATTRS,
-                                                 buf, n), MEMTX_OK);
+                                                 buf, n),
+                              MEMTX_OK);
             ck_assert_mem_eq(buf, bar + off, n);
             for (unsigned k = 0; k < n; k++) {
                 want[k] = (uint8_t)(n * 31 + off + k);
             }
             ck_assert_uint_eq(address_space_write(&as, RAMD_BASE + off, ATTRS,
-                                                  want, n), MEMTX_OK);
+                                                  want, n),
+                              MEMTX_OK);
             ck_assert_mem_eq(bar + off, want, n);
         }
     }
     /* ld/st see the bytes the device memory holds. */
-    ck_assert_uint_eq(address_space_ldl_le(&as, RAMD_BASE + 0x400, ATTRS,
-                                           &r), le32_at(bar + 0x400));
+    ck_assert_uint_eq(address_space_ldl_le(&as, RAMD_BASE + 0x400, ATTRS, &r),
+                      le32_at(bar + 0x400));
     ck_assert_uint_eq(r, MEMTX_OK);
     /* Running on into the RAM that follows. */
     memset(want, 0x5c, sizeof(want));
     ck_assert_uint_eq(address_space_write(&as, RAMD_BASE + RAMD_SIZE - 8,
-                                          ATTRS, want, 16), MEMTX_OK);
+                                          ATTRS, want, 16),
+                      MEMTX_OK);
     ck_assert_uint_eq(bar[RAMD_SIZE - 1], 0x5c);
     ck_assert_uint_eq(((uint8_t *)memory_region_get_ram_ptr(&ram_after))[7],
                       0x5c);
     /* A cache does not keep a pointer to it either. */
-    ck_assert_int_eq(address_space_cache_init(&c, &as, RAMD_BASE, 0x100,
-                                              true), 0x100);
+    ck_assert_int_eq(address_space_cache_init(&c, &as, RAMD_BASE, 0x100, true),
+                     0x100);
     ck_assert_int_eq(c.kind, MRC_DISPATCH);
     ck_assert_uint_eq(address_space_read_cached(&c, 0x20, buf, 8), MEMTX_OK);
     ck_assert_mem_eq(buf, bar + 0x20, 8);
     address_space_cache_destroy(&c);
-    ck_assert(address_space_access_valid(&as, RAMD_BASE + 3, 0x100, true,
-                                         ATTRS));
+    ck_assert(
+        address_space_access_valid(&as, RAMD_BASE + 3, 0x100, true, ATTRS));
 }
 END_TEST
 
@@ -379,24 +395,30 @@ static void compare_logs(const Dev *a, const Dev *b)
 START_TEST(test_direct_matches_general)
 {
     static const MemoryRegionOps configs[] = {
-        { .read = dev_read, .write = dev_write,
+        { .read = dev_read,
+          .write = dev_write,
           .endianness = DEVICE_LITTLE_ENDIAN,
           .valid = { .min_access_size = 1, .max_access_size = 8 },
           .impl = { .min_access_size = 1, .max_access_size = 8 } },
-        { .read = dev_read, .write = dev_write,
+        { .read = dev_read,
+          .write = dev_write,
           .endianness = DEVICE_BIG_ENDIAN,
           .valid = { .min_access_size = 1, .max_access_size = 8 },
           .impl = { .min_access_size = 1, .max_access_size = 8 } },
-        { .read = dev_read, .write = dev_write,
+        { .read = dev_read,
+          .write = dev_write,
           .endianness = DEVICE_LITTLE_ENDIAN },
-        { .read = dev_read, .write = dev_write,
+        { .read = dev_read,
+          .write = dev_write,
           .endianness = DEVICE_BIG_ENDIAN,
           .valid = { .min_access_size = 1, .max_access_size = 8 },
           .impl = { .min_access_size = 4, .max_access_size = 4 } },
-        { .read = dev_read, .write = dev_write,
+        { .read = dev_read,
+          .write = dev_write,
           .endianness = DEVICE_LITTLE_ENDIAN,
           .valid = { .min_access_size = 2, .max_access_size = 4 } },
-        { .read = dev_read, .endianness = DEVICE_LITTLE_ENDIAN,
+        { .read = dev_read,
+          .endianness = DEVICE_LITTLE_ENDIAN,
           .valid = { .min_access_size = 1, .max_access_size = 8 } },
     };
     static MemoryRegion alias, ram;
@@ -423,8 +445,7 @@ START_TEST(test_direct_matches_general)
                 d = dev;
                 dev.n = 0;
                 memset(general, 0xee, sizeof(general));
-                rg = address_space_read(&as, 0x8ff8, ATTRS, general,
-                                        8 + size);
+                rg = address_space_read(&as, 0x8ff8, ATTRS, general, 8 + size);
                 ck_assert_uint_eq(rd, rg);
                 ck_assert_mem_eq(direct, general + 8, size);
                 compare_logs(&d, &dev);

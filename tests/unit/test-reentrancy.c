@@ -30,8 +30,8 @@ static void loop_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
     }
     if (d->depth < 100) {
         /* "DMA" the value to wherever the guest pointed us. */
-        d->dma_result = address_space_write(d->as, d->dma_target, ATTRS,
-                                            &val, 4);
+        d->dma_result = address_space_write(d->as, d->dma_target, ATTRS, &val,
+                                            4);
     }
     d->depth--;
 }
@@ -42,7 +42,8 @@ static uint64_t loop_read(void *opaque, hwaddr addr, unsigned size)
 }
 
 static const MemoryRegionOps loop_ops = {
-    .read = loop_read, .write = loop_write,
+    .read = loop_read,
+    .write = loop_write,
     .endianness = DEVICE_LITTLE_ENDIAN,
 };
 
@@ -73,10 +74,10 @@ START_TEST(test_dma_to_own_mmio_refused)
     MemTxResult r;
 
     loop_dev_init(&d, DEV_BASE, "loopy");
-    d.dma_target = DEV_BASE;            /* its own register */
+    d.dma_target = DEV_BASE; /* its own register */
     address_space_stl_le(&as, DEV_BASE, 1, ATTRS, &r);
-    ck_assert_uint_eq(r, MEMTX_OK);     /* the guest's own access is fine */
-    ck_assert_int_eq(d.calls, 1);       /* no recursion */
+    ck_assert_uint_eq(r, MEMTX_OK); /* the guest's own access is fine */
+    ck_assert_int_eq(d.calls, 1); /* no recursion */
     ck_assert_int_eq(d.max_depth, 1);
     ck_assert_uint_eq(d.dma_result, MEMTX_ACCESS_ERROR);
     ck_assert_uint_eq(d.guard.refused, 1);
@@ -114,7 +115,7 @@ START_TEST(test_ping_pong_between_devices_bounded)
     loop_dev_init(&a, DEV_BASE, "ping");
     loop_dev_init(&b, DEV_BASE + 0x1000, "pong");
     a.dma_target = DEV_BASE + 0x1000;
-    b.dma_target = DEV_BASE;            /* back to a: a is already active */
+    b.dma_target = DEV_BASE; /* back to a: a is already active */
     address_space_stl_le(&as, DEV_BASE, 1, ATTRS, &r);
     ck_assert_int_eq(a.calls, 1);
     ck_assert_int_eq(b.calls, 1);
@@ -136,7 +137,7 @@ START_TEST(test_dma_through_bounce_into_own_mmio)
     ck_assert_ptr_nonnull(p);
     *p = 9;
     address_space_unmap(&as, p, len, true, 4);
-    ck_assert_int_eq(d.calls, 1);       /* not inside a callback: allowed */
+    ck_assert_int_eq(d.calls, 1); /* not inside a callback: allowed */
 }
 END_TEST
 

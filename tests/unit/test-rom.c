@@ -75,7 +75,8 @@ static void romdev_write(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 START_TEST(test_rom_device_romd_mode)
 {
     static const MemoryRegionOps ops = {
-        .read = romdev_read, .write = romdev_write,
+        .read = romdev_read,
+        .write = romdev_write,
         .endianness = DEVICE_LITTLE_ENDIAN,
     };
     static MemoryRegion rd;

@@ -14,7 +14,9 @@ static void setup(void)
 
 START_TEST(test_one_render_per_commit)
 {
-    enum { N = 5000 };
+    enum {
+        N = 5000
+    };
     MemoryRegion *r = g_new(MemoryRegion, N);
     static AddressSpace as;
     MemoryStats before, after;
@@ -23,14 +25,14 @@ START_TEST(test_one_render_per_commit)
     address_space_init(&as, &root, "t");
     memory_get_stats(&before);
     memory_region_transaction_begin();
-    memory_region_transaction_begin();      /* nested */
+    memory_region_transaction_begin(); /* nested */
     for (i = 0; i < N; i++) {
         memory_region_init_reservation(&r[i], NULL, "r", 0x10);
         memory_region_add_subregion(&root, i * 0x100, &r[i]);
     }
     memory_region_transaction_commit();
     memory_get_stats(&after);
-    ck_assert_uint_eq(after.renders, before.renders);    /* still inside */
+    ck_assert_uint_eq(after.renders, before.renders); /* still inside */
     memory_region_transaction_commit();
     memory_get_stats(&after);
     ck_assert_uint_eq(after.renders - before.renders, 1);

@@ -78,7 +78,7 @@ static inline void unit_expect_misuse(void (*fn)(void *), void *opaque,
         dup2(fds[1], STDERR_FILENO);
         close(fds[0]);
         fn(opaque);
-        _exit(0);       /* not reported: the parent sees a clean exit */
+        _exit(0); /* not reported: the parent sees a clean exit */
     }
     close(fds[1]);
     while (got < sizeof(buf) - 1 &&

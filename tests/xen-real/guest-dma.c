@@ -40,8 +40,8 @@
 
 #define PAGE 4096u
 #define GRANT(ref, off) ((1ULL << 63) | ((uint64_t)(ref) << 12) | (off))
-#define CMD_MAP     DMA_TEST_CMD_COPY
-#define CMD_COPY    (DMA_TEST_CMD_COPY | DMA_TEST_CMD_NO_MAP)
+#define CMD_MAP DMA_TEST_CMD_COPY
+#define CMD_COPY (DMA_TEST_CMD_COPY | DMA_TEST_CMD_NO_MAP)
 
 static int checks, failures;
 static volatile uint64_t *regs;
@@ -168,10 +168,9 @@ static void expect_copy(const char *what, uint64_t cmd, uint64_t src,
     st = dma(cmd, src, dst, len);
     bad = count_diff(dst_view, expect, dst_len);
     check((st & DMA_TEST_STATUS_DONE) && !(st & DMA_TEST_STATUS_ERROR) &&
-          reg_read(DMA_TEST_REG_DONE) == len && bad == 0,
+              reg_read(DMA_TEST_REG_DONE) == len && bad == 0,
           "%s (%s): %zu bytes, status %#" PRIx64 ", %zu of %zu bytes wrong",
-          what, cmd == CMD_MAP ? "map" : "grant copy", len, st, bad,
-          dst_len);
+          what, cmd == CMD_MAP ? "map" : "grant copy", len, st, bad, dst_len);
 }
 
 /*
@@ -194,8 +193,8 @@ static void expect_refused(const char *what, uint64_t cmd, uint64_t src,
     }
     check((st & DMA_TEST_STATUS_ERROR) && status_err(st) == err && bad == 0,
           "%s (%s) refused: status %#" PRIx64 " (want error %u), "
-          "%zu bytes changed", what, cmd == CMD_MAP ? "map" : "grant copy",
-          st, err, bad);
+          "%zu bytes changed",
+          what, cmd == CMD_MAP ? "map" : "grant copy", st, err, bad);
 }
 
 /* ---- MMIO sizes and string instructions on the scratch buffer -------- */
@@ -206,10 +205,14 @@ static void rep_movsb(void *dst, const void *src, size_t n, bool down)
         dst = (uint8_t *)dst + n - 1;
         src = (const uint8_t *)src + n - 1;
         __asm__ volatile("std; rep movsb; cld"
-                         : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+                         : "+D"(dst), "+S"(src), "+c"(n)
+                         :
+                         : "memory");
     } else {
         __asm__ volatile("rep movsb"
-                         : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+                         : "+D"(dst), "+S"(src), "+c"(n)
+                         :
+                         : "memory");
     }
 }
 
@@ -244,15 +247,18 @@ static void test_scratch(volatile uint8_t *scr, uint8_t *ram)
             bad += *(volatile uint32_t *)(scr + i) != w;
         }
     }
-    check(bad == 0, "mmio: 8-byte writes read back by 1-, 2-, 4- and 8-byte "
-          "reads (%zu mismatches)", bad);
+    check(bad == 0,
+          "mmio: 8-byte writes read back by 1-, 2-, 4- and 8-byte "
+          "reads (%zu mismatches)",
+          bad);
 
     fill(ram, PAGE, 2);
     memcpy(expect, ram, PAGE);
     rep_movsb((void *)scr, ram, PAGE, false);
     memset(ram, 0, PAGE);
     rep_movsb(ram, (void *)scr, PAGE, false);
-    check(count_diff(ram, expect, PAGE) == 0, "mmio: rep movsb RAM -> MMIO "
+    check(count_diff(ram, expect, PAGE) == 0,
+          "mmio: rep movsb RAM -> MMIO "
           "-> RAM, 4096 bytes (data-is-pointer requests)");
 
     fill(ram, PAGE, 3);
@@ -261,7 +267,7 @@ static void test_scratch(volatile uint8_t *scr, uint8_t *ram)
     memset(ram, 0, PAGE);
     rep_movsb(ram, (void *)(scr + PAGE), PAGE, true);
     check(count_diff(ram, expect, PAGE) == 0, "mmio: rep movsb with the "
-          "direction flag set, both ways");
+                                              "direction flag set, both ways");
 
     rep_stosl((void *)(scr + 2 * PAGE), 0xa5c3e1f0u, PAGE / 4);
     rep_movsb(ram, (void *)(scr + 2 * PAGE), PAGE, false);
@@ -290,7 +296,8 @@ static bool share(xengntshr_handle *xgs, Share *s, unsigned n, bool rw,
     if (!check(s->p != NULL, "share %s: %u page(s) %s to domain 0, ref %u%s",
                what, n, rw ? "read-write" : "read-only", s->p ? s->refs[0] : 0,
                n == 2 && s->p && s->refs[1] == s->refs[0] + 1 ?
-               " (consecutive)" : "")) {
+                   " (consecutive)" :
+                   "")) {
         return false;
     }
     return n < 2 || check(s->refs[1] == s->refs[0] + 1,
@@ -305,15 +312,17 @@ static void test_grants(xengntshr_handle *xgs)
     uint8_t *ram1 = ram_page(&ram1_gpa), *ram2 = ram_page(&ram2_gpa);
     uint32_t never;
 
-    if (!check(ram1 && ram2, "two locked RAM pages at guest-physical "
-               "%#" PRIx64 " and %#" PRIx64, ram1_gpa, ram2_gpa) ||
+    if (!check(ram1 && ram2,
+               "two locked RAM pages at guest-physical "
+               "%#" PRIx64 " and %#" PRIx64,
+               ram1_gpa, ram2_gpa) ||
         !share(xgs, &rw, 2, true, "rw") || !share(xgs, &rw2, 2, true, "rw2") ||
         !share(xgs, &ro, 1, false, "ro")) {
         return;
     }
 
-    expect_copy("RAM -> grant", CMD_MAP, ram1_gpa, GRANT(rw.refs[0], 0),
-                PAGE, ram1, rw.p, 0, 2 * PAGE, 10);
+    expect_copy("RAM -> grant", CMD_MAP, ram1_gpa, GRANT(rw.refs[0], 0), PAGE,
+                ram1, rw.p, 0, 2 * PAGE, 10);
     expect_copy("RAM -> grant", CMD_COPY, ram1_gpa + 100,
                 GRANT(rw.refs[1], 50), 3000, ram1 + 100, rw.p, PAGE + 50,
                 2 * PAGE, 11);
@@ -325,8 +334,8 @@ static void test_grants(xengntshr_handle *xgs)
                 rw.p + 1000, rw2.p, 3000, 2 * PAGE, 13);
     expect_copy("read-only grant -> RAM", CMD_MAP, GRANT(ro.refs[0], 0),
                 ram2_gpa, PAGE, ro.p, ram2, 0, PAGE, 14);
-    expect_copy("grant -> RAM", CMD_COPY, GRANT(rw2.refs[1], 8),
-                ram2_gpa + 16, 2000, rw2.p + PAGE + 8, ram2, 16, PAGE, 15);
+    expect_copy("grant -> RAM", CMD_COPY, GRANT(rw2.refs[1], 8), ram2_gpa + 16,
+                2000, rw2.p + PAGE + 8, ram2, 16, PAGE, 15);
 
     /* Refusals: nothing may move. */
     expect_refused("write to a read-only grant", CMD_MAP, ram1_gpa,
@@ -335,31 +344,31 @@ static void test_grants(xengntshr_handle *xgs)
                    GRANT(ro.refs[0], 64), 128, DMA_TEST_ERR_DST, ro.p, PAGE);
 
     if (share(xgs, &gone, 1, true, "to-end")) {
-        check(xengntshr_unshare(xgs, gone.p, 1) == 0, "end the grant of "
-              "ref %u", gone.refs[0]);
+        check(xengntshr_unshare(xgs, gone.p, 1) == 0,
+              "end the grant of "
+              "ref %u",
+              gone.refs[0]);
         expect_refused("read from an ended grant", CMD_MAP,
                        GRANT(gone.refs[0], 0), ram2_gpa, PAGE,
                        DMA_TEST_ERR_SRC, ram2, PAGE);
         expect_refused("read from an ended grant", CMD_COPY,
-                       GRANT(gone.refs[0], 0), ram2_gpa, 512,
-                       DMA_TEST_ERR_SRC, ram2, PAGE);
+                       GRANT(gone.refs[0], 0), ram2_gpa, 512, DMA_TEST_ERR_SRC,
+                       ram2, PAGE);
         expect_refused("write to an ended grant", CMD_COPY, ram1_gpa,
-                       GRANT(gone.refs[0], 0), 512, DMA_TEST_ERR_DST, NULL,
-                       0);
+                       GRANT(gone.refs[0], 0), 512, DMA_TEST_ERR_DST, NULL, 0);
     }
     /* Ref 7 is reserved and never granted; refs past ours were not. */
     never = rw2.refs[1] + 200;
-    expect_refused("read from reserved ref 7", CMD_MAP, GRANT(7, 0),
-                   ram2_gpa, PAGE, DMA_TEST_ERR_SRC, ram2, PAGE);
-    expect_refused("read from a never-granted ref", CMD_COPY,
-                   GRANT(never, 0), ram2_gpa, 256, DMA_TEST_ERR_SRC, ram2,
-                   PAGE);
+    expect_refused("read from reserved ref 7", CMD_MAP, GRANT(7, 0), ram2_gpa,
+                   PAGE, DMA_TEST_ERR_SRC, ram2, PAGE);
+    expect_refused("read from a never-granted ref", CMD_COPY, GRANT(never, 0),
+                   ram2_gpa, 256, DMA_TEST_ERR_SRC, ram2, PAGE);
     expect_refused("write to a never-granted ref", CMD_MAP, ram1_gpa,
                    GRANT(never, 0), PAGE, DMA_TEST_ERR_DST, NULL, 0);
 
     check(xengntshr_unshare(xgs, rw.p, 2) == 0 &&
-          xengntshr_unshare(xgs, rw2.p, 2) == 0 &&
-          xengntshr_unshare(xgs, ro.p, 1) == 0,
+              xengntshr_unshare(xgs, rw2.p, 2) == 0 &&
+              xengntshr_unshare(xgs, ro.p, 1) == 0,
           "unshare every page (the device model holds no mapping)");
 }
 
@@ -370,8 +379,8 @@ static void test_grants(xengntshr_handle *xgs)
  * No irq handler for vector" when it arrives, which is how the guest can
  * tell memcore-dm's MSI (xendevicemodel_inject_msi) reached its LAPIC.
  */
-#define MSI_VECTOR  0xd7u
-#define MSI_ADDR    0xfee00000u     /* fixed delivery to APIC ID 0 */
+#define MSI_VECTOR 0xd7u
+#define MSI_ADDR 0xfee00000u /* fixed delivery to APIC ID 0 */
 
 static bool kmsg_has(int fd, const char *what)
 {
@@ -379,7 +388,8 @@ static bool kmsg_has(int fd, const char *what)
     ssize_t n;
     bool seen = false;
 
-    while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+    while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 ||
+           (n < 0 && errno == EPIPE)) {
         if (n > 0) {
             rec[n] = '\0';
             seen |= strstr(rec, what) != NULL;
@@ -417,7 +427,8 @@ static void test_msi(void)
     check(st == DMA_TEST_STATUS_DONE && msis == 1 && seen,
           "MSI: the device's completion MSI (vector %#x) was injected by "
           "memcore-dm and taken by this guest's kernel (MSIS %" PRIu64
-          ", kernel log %s)", MSI_VECTOR, msis, seen ? "has it" : "silent");
+          ", kernel log %s)",
+          MSI_VECTOR, msis, seen ? "has it" : "silent");
 }
 
 int main(void)
@@ -432,13 +443,16 @@ int main(void)
     fd = open("/dev/mem", O_RDWR | O_SYNC);
     regs = fd >= 0 ? map_phys(fd, DM_DMA_TEST_BASE, DMA_TEST_MMIO_SIZE) : NULL;
     scr = fd >= 0 ? map_phys(fd, DM_SCRATCH_BASE, 0x10000) : NULL;
-    if (!check(regs && scr, "map the DMA device and the scratch buffer "
-               "through /dev/mem: %s", regs && scr ? "ok" : strerror(errno))) {
+    if (!check(regs && scr,
+               "map the DMA device and the scratch buffer "
+               "through /dev/mem: %s",
+               regs && scr ? "ok" : strerror(errno))) {
         printf("XEN-DOMU: FAIL guest-dma: no device access\n");
         return 1;
     }
     id = reg_read(DMA_TEST_REG_ID);
-    if (!check(id == DMA_TEST_ID, "mmio: the DMA device's ID register at "
+    if (!check(id == DMA_TEST_ID,
+               "mmio: the DMA device's ID register at "
                "%#llx reads %#" PRIx64 " (trapped to memcore-dm)",
                (unsigned long long)DM_DMA_TEST_BASE, id)) {
         printf("XEN-DOMU: FAIL guest-dma: MMIO does not reach the device "
@@ -456,11 +470,12 @@ int main(void)
     }
     test_msi();
     if (failures) {
-        printf("XEN-DOMU: FAIL guest-dma: %d of %d checks failed\n",
-               failures, checks);
+        printf("XEN-DOMU: FAIL guest-dma: %d of %d checks failed\n", failures,
+               checks);
         return 1;
     }
     printf("XEN-DOMU: PASS guest-dma (%d checks through memcore-dm's ioreq "
-           "server)\n", checks);
+           "server)\n",
+           checks);
     return 0;
 }

@@ -49,7 +49,7 @@ static MemoryRegion ram;
 static MemoryRegion *grants;
 static XenBackend *backend;
 static xengntshr_handle *xgs;
-static xengnttab_handle *xgt;   /* our own, to ask Xen directly */
+static xengnttab_handle *xgt; /* our own, to ask Xen directly */
 
 static void check(int ok, const char *fmt, ...)
 {
@@ -207,18 +207,18 @@ static int setup(void)
     GError *err = NULL;
 
     xgs = xengntshr_open(NULL, 0);
-    check(xgs != NULL, "open gntalloc (the guest side)%s%s",
-          xgs ? "" : ": ", xgs ? "" : strerror(errno));
+    check(xgs != NULL, "open gntalloc (the guest side)%s%s", xgs ? "" : ": ",
+          xgs ? "" : strerror(errno));
     xgt = xengnttab_open(NULL, 0);
-    check(xgt != NULL, "open gntdev for direct checks%s%s",
-          xgt ? "" : ": ", xgt ? "" : strerror(errno));
+    check(xgt != NULL, "open gntdev for direct checks%s%s", xgt ? "" : ": ",
+          xgt ? "" : strerror(errno));
     if (!xgs || !xgt) {
         return -1;
     }
 
     backend = xen_backend_open_libxen(&err);
-    check(backend != NULL, "xen_backend_open_libxen%s%s",
-          backend ? "" : ": ", backend ? "" : err->message);
+    check(backend != NULL, "xen_backend_open_libxen%s%s", backend ? "" : ": ",
+          backend ? "" : err->message);
     if (!backend) {
         g_clear_error(&err);
         return -1;
@@ -295,8 +295,7 @@ static void test_map_single(void)
     }
     check(outstanding() == 0, "no mapping outstanding after unmap");
 
-    check(xengntshr_unshare(xgs, g, 1) == 0, "gntalloc unshares ref %u",
-          ref);
+    check(xengntshr_unshare(xgs, g, 1) == 0, "gntalloc unshares ref %u", ref);
     check(raw_copy_status(ref) != GNTST_okay,
           "ref %u really revoked after unshare (Xen says %d)", ref,
           raw_copy_status(ref));
@@ -342,7 +341,7 @@ static void test_multi(void)
 
         len = 600;
         p = address_space_map(&as, gaddr(refs[0], PAGE - 300), &len, false,
-                               MEMTXATTRS_UNSPECIFIED);
+                              MEMTXATTRS_UNSPECIFIED);
         check(p != NULL && len == 600 && memcmp(p, g + PAGE - 300, 600) == 0,
               "map across a page boundary (ref %u offset %d, 600 bytes)",
               refs[0], PAGE - 300);
@@ -359,13 +358,13 @@ static void test_multi(void)
         r = address_space_write(&as, gaddr(refs[0], 50),
                                 MEMTXATTRS_UNSPECIFIED, buf, total - 100);
         check(r == MEMTX_OK && matches(g + 50, total - 100, 0x55) &&
-              g[49] == 0 && g[total - 50] == 0,
+                  g[49] == 0 && g[total - 50] == 0,
               "address_space_write of %llu bytes over %d refs (result %#x)",
               (unsigned long long)(total - 100), NPAGES, r);
         fill(g, total, 0x66);
         memset(buf, 0, total);
-        r = address_space_read(&as, gaddr(refs[0], 0),
-                               MEMTXATTRS_UNSPECIFIED, buf, total);
+        r = address_space_read(&as, gaddr(refs[0], 0), MEMTXATTRS_UNSPECIFIED,
+                               buf, total);
         check(r == MEMTX_OK && matches(buf, total, 0x66),
               "address_space_read of %llu bytes over %d refs (result %#x)",
               (unsigned long long)total, NPAGES, r);
@@ -442,8 +441,8 @@ static void test_read_only(void)
                           MEMTXATTRS_UNSPECIFIED);
     st = new_failure(&before);
     check(p == NULL && len == 0 && st == GNTST_general_error,
-          "read-only ref %u refuses a writable map (len %llu, GNTST %d)",
-          ref, (unsigned long long)len, st);
+          "read-only ref %u refuses a writable map (len %llu, GNTST %d)", ref,
+          (unsigned long long)len, st);
     if (p) {
         address_space_unmap(&as, p, len, true, 0);
     }
@@ -455,7 +454,8 @@ static void test_read_only(void)
     st = new_failure(&before);
     check(r == MEMTX_ACCESS_ERROR && st == GNTST_general_error,
           "address_space_write to read-only ref %u refused (result %#x, "
-          "GNTST %d)", ref, r, st);
+          "GNTST %d)",
+          ref, r, st);
     check(matches(g, PAGE, 0x77), "read-only page unchanged");
 
     memset(buf, 0, sizeof(buf));
@@ -465,8 +465,7 @@ static void test_read_only(void)
           "address_space_read of read-only ref %u (result %#x)", ref, r);
 
     check(outstanding() == 0, "no mapping outstanding");
-    check(xengntshr_unshare(xgs, g, 1) == 0, "gntalloc unshares ref %u",
-          ref);
+    check(xengntshr_unshare(xgs, g, 1) == 0, "gntalloc unshares ref %u", ref);
     check(raw_copy_status(ref) != GNTST_okay,
           "read-only ref %u revoked after unshare", ref);
 }
@@ -494,8 +493,7 @@ static void test_never_shared(void)
                           MEMTXATTRS_UNSPECIFIED);
     st = new_failure(&before);
     check(p == NULL && len == 0 && st == GNTST_general_error,
-          "map of never-shared ref %d fails (GNTST %d)", NEVER_SHARED_REF,
-          st);
+          "map of never-shared ref %d fails (GNTST %d)", NEVER_SHARED_REF, st);
     if (p) {
         address_space_unmap(&as, p, len, false, 0);
     }
@@ -567,8 +565,7 @@ static void test_cache(void)
     }
     check(grant_outstanding() == 0 && outstanding() == 0,
           "cache destroy released its mapping");
-    check(xengntshr_unshare(xgs, g, 1) == 0, "gntalloc unshares ref %u",
-          ref);
+    check(xengntshr_unshare(xgs, g, 1) == 0, "gntalloc unshares ref %u", ref);
     check(raw_copy_status(ref) != GNTST_okay,
           "ref %u revoked after the cache was destroyed", ref);
 }
@@ -608,8 +605,10 @@ static void test_release_control(void)
         }
         usleep(100 * 1000);
     }
-    check(st != GNTST_okay, "ref %u released after memcore unmapped it "
-          "(%.1f s, then Xen says %d)", ref, tries / 10.0, st);
+    check(st != GNTST_okay,
+          "ref %u released after memcore unmapped it "
+          "(%.1f s, then Xen says %d)",
+          ref, tries / 10.0, st);
 }
 
 int main(void)

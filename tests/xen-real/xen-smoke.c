@@ -109,8 +109,8 @@ static void test_single_page(xengntshr_handle *xgs, xengnttab_handle *xgt)
 
     map = xengnttab_map_grant_ref(xgt, SELF_DOMID, ref,
                                   PROT_READ | PROT_WRITE);
-    check(map != NULL, "map ref %u read-write%s%s", ref,
-          map ? "" : ": ", map ? "" : strerror(errno));
+    check(map != NULL, "map ref %u read-write%s%s", ref, map ? "" : ": ",
+          map ? "" : strerror(errno));
     if (map) {
         fill(share, PAGE, 0x11);
         check(matches(map, PAGE, 0x11), "guest write visible in mapping");
@@ -124,8 +124,8 @@ static void test_single_page(xengntshr_handle *xgs, xengnttab_handle *xgt)
     fill(buf, 100, 0x33);
     st = copy_one(xgt, ref, 4000, buf, 96, 1, &rc);
     check(rc == 0 && st == GNTST_okay && matches(share + 4000, 96, 0x33),
-          "grant copy to ref %u offset 4000 len 96: rc %d status %d",
-          ref, rc, st);
+          "grant copy to ref %u offset 4000 len 96: rc %d status %d", ref, rc,
+          st);
     fill(share, PAGE, 0x44);
     memset(buf, 0, sizeof(buf));
     st = copy_one(xgt, ref, 0, buf, PAGE, 0, &rc);
@@ -143,8 +143,8 @@ static void test_multi_page(xengntshr_handle *xgs, xengnttab_handle *xgt)
 
     memset(refs, 0, sizeof(refs));
     share = xengntshr_share_pages(xgs, SELF_DOMID, NPAGES, refs, 1);
-    check(share != NULL, "share %d pages: refs %u %u %u %u", NPAGES,
-          refs[0], refs[1], refs[2], refs[3]);
+    check(share != NULL, "share %d pages: refs %u %u %u %u", NPAGES, refs[0],
+          refs[1], refs[2], refs[3]);
     if (!share) {
         return;
     }
@@ -157,8 +157,8 @@ static void test_multi_page(xengntshr_handle *xgs, xengnttab_handle *xgt)
 
     map = xengnttab_map_domain_grant_refs(xgt, NPAGES, SELF_DOMID, refs,
                                           PROT_READ | PROT_WRITE);
-    check(map != NULL, "map %d refs in one call%s%s", NPAGES,
-          map ? "" : ": ", map ? "" : strerror(errno));
+    check(map != NULL, "map %d refs in one call%s%s", NPAGES, map ? "" : ": ",
+          map ? "" : strerror(errno));
     if (map) {
         fill(share, NPAGES * PAGE, 0x55);
         check(matches(map, NPAGES * PAGE, 0x55),
@@ -206,8 +206,8 @@ static void test_read_only(xengntshr_handle *xgs, xengnttab_handle *xgt)
     fill(buf, sizeof(buf), 0x88);
     st = copy_one(xgt, ref, 0, buf, sizeof(buf), 1, &rc);
     check(rc == 0 && st != GNTST_okay && st != 1,
-          "grant copy into read-only ref %u refused: rc %d status %d",
-          ref, rc, st);
+          "grant copy into read-only ref %u refused: rc %d status %d", ref, rc,
+          st);
     check(matches(share, PAGE, 0x77), "read-only page unchanged");
 
     memset(buf, 0, sizeof(buf));
@@ -237,8 +237,8 @@ static void test_bad_refs(xengnttab_handle *xgt)
         }
         st = copy_one(xgt, bad[i], 0, buf, sizeof(buf), 0, &rc);
         check(rc == 0 && st != GNTST_okay && st != 1,
-              "grant copy from never-shared ref %#x: rc %d status %d",
-              bad[i], rc, st);
+              "grant copy from never-shared ref %#x: rc %d status %d", bad[i],
+              rc, st);
     }
 }
 
@@ -316,8 +316,7 @@ int main(void)
     }
 
     if (failures) {
-        printf("XEN-SMOKE: FAIL (%d of %d checks failed)\n", failures,
-               checks);
+        printf("XEN-SMOKE: FAIL (%d of %d checks failed)\n", failures, checks);
         return 1;
     }
     printf("XEN-SMOKE: PASS (%d checks)\n", checks);

@@ -104,7 +104,7 @@ int pv_iommu_balloon_in(PVIOMMU *p, uint16_t domid, uint64_t gfn)
     } else if (d->present[gfn]) {
         ret = -EEXIST;
     } else if (d->refs[gfn]) {
-        ret = -EBUSY;       /* an emulator has not unmapped it yet */
+        ret = -EBUSY; /* an emulator has not unmapped it yet */
     } else {
         d->present[gfn] = true;
     }

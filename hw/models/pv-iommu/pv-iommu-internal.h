@@ -8,10 +8,10 @@
 
 #include "hw/models/pv-iommu.h"
 
-#define PV_PAGE_SHIFT   12
-#define PV_PAGE_SIZE    (1ULL << PV_PAGE_SHIFT)
-#define PV_SCRATCH_MFN  0x10ULL     /* where swapped BFNs point */
-#define PV_FIRST_MFN    0x100ULL    /* domains' RAM starts here */
+#define PV_PAGE_SHIFT 12
+#define PV_PAGE_SIZE (1ULL << PV_PAGE_SHIFT)
+#define PV_SCRATCH_MFN 0x10ULL /* where swapped BFNs point */
+#define PV_FIRST_MFN 0x100ULL /* domains' RAM starts here */
 
 typedef struct PVDomain {
     uint16_t domid;
@@ -19,15 +19,15 @@ typedef struct PVDomain {
     uint64_t nr_pages;
     MemoryRegion ram;
     uint8_t *host;
-    bool *present;              /* P2M: false once ballooned out */
-    unsigned *refs;             /* M2B references per frame */
-    bool allowed;               /* an unprivileged caller may use it */
+    bool *present; /* P2M: false once ballooned out */
+    unsigned *refs; /* M2B references per frame */
+    bool allowed; /* an unprivileged caller may use it */
 } PVDomain;
 
 /* One BFN mapping, and the M2B entry it carries (while @holds_ref). */
 typedef struct PVBfn {
     uint64_t bfn;
-    uint64_t mfn;               /* the scratch page once swapped */
+    uint64_t mfn; /* the scratch page once swapped */
     PVDomain *dom;
     uint64_t gfn;
     uint32_t ioserver;
@@ -42,12 +42,12 @@ typedef struct PVIoserver {
 
 struct PVIOMMU {
     PVIOMMUConfig cfg;
-    GMutex op_lock;             /* serializes operations */
-    GMutex lock;                /* the tables below; a leaf */
-    GHashTable *domains;        /* domid -> PVDomain * */
-    GHashTable *ioservers;      /* id -> PVIoserver * */
-    GHashTable *bfns;           /* bfn -> PVBfn * */
-    GArray *reserved;           /* pairs of (first, nr) */
+    GMutex op_lock; /* serializes operations */
+    GMutex lock; /* the tables below; a leaf */
+    GHashTable *domains; /* domid -> PVDomain * */
+    GHashTable *ioservers; /* id -> PVIoserver * */
+    GHashTable *bfns; /* bfn -> PVBfn * */
+    GArray *reserved; /* pairs of (first, nr) */
     uint64_t next_mfn;
     PVIOMMUStats stats;
 

@@ -93,12 +93,17 @@ static int bfn_install(PVIOMMU *p, PVDomain *d, uint64_t gfn, uint64_t bfn,
                     pv_iommu_perm(b->flags) == pv_iommu_perm(flags);
 
         g_mutex_unlock(&p->lock);
-        return same ? 0 : -EIO;     /* an identical entry adds nothing */
+        return same ? 0 : -EIO; /* an identical entry adds nothing */
     }
     b = g_new0(PVBfn, 1);
-    *b = (PVBfn) {
-        .bfn = bfn, .mfn = d->mfn_base + gfn, .dom = d, .gfn = gfn,
-        .ioserver = ioserver, .flags = flags, .holds_ref = true,
+    *b = (PVBfn){
+        .bfn = bfn,
+        .mfn = d->mfn_base + gfn,
+        .dom = d,
+        .gfn = gfn,
+        .ioserver = ioserver,
+        .flags = flags,
+        .holds_ref = true,
     };
     g_hash_table_insert(p->bfns, &b->bfn, b);
     d->refs[gfn]++;
@@ -172,8 +177,8 @@ int pv_iommu_lookup_foreign_page(PVIOMMU *p, uint16_t domid, uint64_t gfn,
             /* The hardware domain's 1:1 map: BFN == MFN. */
             bfn = d->mfn_base + gfn;
             ret = bfn_install(p, d, gfn, bfn,
-                              PV_IOMMU_READABLE | PV_IOMMU_WRITEABLE,
-                              ioserver, &made);
+                              PV_IOMMU_READABLE | PV_IOMMU_WRITEABLE, ioserver,
+                              &made);
         }
     }
     if (made) {

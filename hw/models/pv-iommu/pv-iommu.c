@@ -98,20 +98,18 @@ PVIOMMU *pv_iommu_new(const PVIOMMUConfig *cfg, GError **errp)
         g_free(p);
         return NULL;
     }
-    p->cfg = cfg ? *cfg : (PVIOMMUConfig) { 0 };
+    p->cfg = cfg ? *cfg : (PVIOMMUConfig){ 0 };
     p->cfg.nr_bfns = p->cfg.nr_bfns ?: DEFAULT_NR_BFNS;
     g_mutex_init(&p->op_lock);
     g_mutex_init(&p->lock);
     p->domains = g_hash_table_new_full(NULL, NULL, NULL, domain_free);
     p->ioservers = g_hash_table_new_full(NULL, NULL, NULL, g_free);
-    p->bfns = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
-                                    g_free);
+    p->bfns = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     p->reserved = g_array_new(false, false, sizeof(uint64_t));
     p->next_mfn = PV_FIRST_MFN;
 
     memory_region_init(&p->machine, p, "machine", UINT64_MAX);
-    memory_region_add_subregion(&p->machine,
-                                PV_SCRATCH_MFN << PV_PAGE_SHIFT,
+    memory_region_add_subregion(&p->machine, PV_SCRATCH_MFN << PV_PAGE_SHIFT,
                                 &p->scratch);
     address_space_init(&p->machine_as, &p->machine, "machine");
     memory_region_init_iommu(&p->iommu, &pv_iommu_ops, p, p, "bfn-space",

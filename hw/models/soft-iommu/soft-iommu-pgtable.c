@@ -61,8 +61,8 @@ hwaddr soft_iommu_pt_alloc_table(SoftIOMMUPageTable *pt)
     hwaddr t = pt->pool_next;
 
     if (pt->pool_end - pt->pool_next < PG ||
-        address_space_write(pt->as, t, MEMTXATTRS_UNSPECIFIED, zeroes,
-                            PG) != MEMTX_OK) {
+        address_space_write(pt->as, t, MEMTXATTRS_UNSPECIFIED, zeroes, PG) !=
+            MEMTX_OK) {
         return 0;
     }
     pt->pool_next += PG;
@@ -76,9 +76,12 @@ int soft_iommu_pt_init(SoftIOMMUPageTable *pt, AddressSpace *as, hwaddr pool,
         pool_size > UINT64_MAX - pool) {
         return -EINVAL;
     }
-    *pt = (SoftIOMMUPageTable) {
-        .as = as, .levels = levels, .max_page = 1ULL << 30,
-        .pool_next = pool, .pool_end = pool + (pool_size & ~(PG - 1)),
+    *pt = (SoftIOMMUPageTable){
+        .as = as,
+        .levels = levels,
+        .max_page = 1ULL << 30,
+        .pool_next = pool,
+        .pool_end = pool + (pool_size & ~(PG - 1)),
     };
     pt->root = soft_iommu_pt_alloc_table(pt);
     return pt->root ? 0 : -ENOMEM;
@@ -199,13 +202,12 @@ int soft_iommu_pt_map(SoftIOMMUPageTable *pt, hwaddr iova, hwaddr pa,
 }
 
 /* Unmap from @iova, at most @size bytes; return how many were handled. */
-static int64_t pt_unmap_one(SoftIOMMUPageTable *pt, hwaddr iova,
-                            uint64_t size)
+static int64_t pt_unmap_one(SoftIOMMUPageTable *pt, hwaddr iova, uint64_t size)
 {
     hwaddr table = pt->root;
     unsigned level;
 
-    for (level = pt->levels; ; level--) {
+    for (level = pt->levels;; level--) {
         uint64_t span = SOFT_IOMMU_LEVEL_SIZE(level);
         hwaddr s = slot_of(table, iova, level);
         uint64_t pte;

@@ -75,8 +75,8 @@ static uint64_t reg_value(SoftIOMMU *s, hwaddr reg, bool pop)
     switch (reg) {
     case SOFT_IOMMU_REG_CAP:
         return SOFT_IOMMU_CAP_VERSION |
-               ((uint64_t)SOFT_IOMMU_MAX_LEVELS <<
-                SOFT_IOMMU_CAP_LEVELS_SHIFT) |
+               ((uint64_t)SOFT_IOMMU_MAX_LEVELS
+                << SOFT_IOMMU_CAP_LEVELS_SHIFT) |
                (s->cfg.no_caching_mode ? 0 : SOFT_IOMMU_CAP_CM) |
                ((uint64_t)s->cfg.nr_domains << SOFT_IOMMU_CAP_DOMS_SHIFT);
     case SOFT_IOMMU_REG_DEV_SEL:
@@ -87,7 +87,8 @@ static uint64_t reg_value(SoftIOMMU *s, hwaddr reg, bool pop)
         return s->reg_dom_sel;
     case SOFT_IOMMU_REG_DOM_ROOT:
         return s->reg_dom_sel < s->cfg.nr_domains ?
-               qatomic_read(&s->domains[s->reg_dom_sel].root_word) : 0;
+                   qatomic_read(&s->domains[s->reg_dom_sel].root_word) :
+                   0;
     case SOFT_IOMMU_REG_INV_ADDR:
         return s->reg_inv_addr;
     case SOFT_IOMMU_REG_INV_SIZE:
@@ -101,8 +102,8 @@ static uint64_t reg_value(SoftIOMMU *s, hwaddr reg, bool pop)
         return v;
     case SOFT_IOMMU_REG_FAULT_POP:
         if (pop) {
-            s->reg_fault_pop = soft_iommu_fault_pop(s, &f) ? encode_fault(&f)
-                                                           : 0;
+            s->reg_fault_pop = soft_iommu_fault_pop(s, &f) ? encode_fault(&f) :
+                                                             0;
             s->reg_fault_addr = s->reg_fault_pop ? f.iova : 0;
         }
         return s->reg_fault_pop;
@@ -132,8 +133,7 @@ static int reg_command(SoftIOMMU *s, hwaddr reg)
         if (s->reg_dev_sel > UINT16_MAX) {
             return ENODEV;
         }
-        return -soft_iommu_set_device(s, s->reg_dev_sel,
-                                      s->reg_dev_ctx & 3,
+        return -soft_iommu_set_device(s, s->reg_dev_sel, s->reg_dev_ctx & 3,
                                       (s->reg_dev_ctx >> 16) & 0xffffffffULL);
     case SOFT_IOMMU_REG_DOM_ROOT:
         if (s->reg_dom_sel > UINT32_MAX) {
@@ -142,7 +142,7 @@ static int reg_command(SoftIOMMU *s, hwaddr reg)
         return -soft_iommu_set_domain(s, s->reg_dom_sel,
                                       s->reg_dom_root & SOFT_IOMMU_PTE_ADDR,
                                       s->reg_dom_root &
-                                      SOFT_IOMMU_ROOT_LEVELS);
+                                          SOFT_IOMMU_ROOT_LEVELS);
     case SOFT_IOMMU_REG_INV_CMD:
         if (s->reg_inv_cmd > UINT32_MAX) {
             return ERANGE;
@@ -172,7 +172,7 @@ static uint64_t *reg_latch(SoftIOMMU *s, hwaddr reg)
     case SOFT_IOMMU_REG_INV_CMD:
         return &s->reg_inv_cmd;
     default:
-        return NULL;        /* read-only or unassigned: writes ignored */
+        return NULL; /* read-only or unassigned: writes ignored */
     }
 }
 
@@ -187,9 +187,9 @@ static void soft_iommu_reg_write(void *opaque, hwaddr addr, uint64_t val,
     latch = reg_latch(s, reg);
     if (latch) {
         put_half(latch, addr, size, val);
-        if (!(addr & 4) && (reg == SOFT_IOMMU_REG_DEV_CTX ||
-                            reg == SOFT_IOMMU_REG_DOM_ROOT ||
-                            reg == SOFT_IOMMU_REG_INV_CMD)) {
+        if (!(addr & 4) &&
+            (reg == SOFT_IOMMU_REG_DEV_CTX || reg == SOFT_IOMMU_REG_DOM_ROOT ||
+             reg == SOFT_IOMMU_REG_INV_CMD)) {
             s->reg_status = reg_command(s, reg);
         }
     }

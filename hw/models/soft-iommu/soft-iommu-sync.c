@@ -60,15 +60,15 @@ static guint shadow_end(GArray *sh, hwaddr last)
 }
 
 /* Widen [*start, *last] to whole shadow mappings it touches. */
-static void widen_to_shadow(GArray *sh, hwaddr *start, hwaddr *last,
-                            guint *i0, guint *i1)
+static void widen_to_shadow(GArray *sh, hwaddr *start, hwaddr *last, guint *i0,
+                            guint *i1)
 {
     *i0 = shadow_first(sh, *start);
     *i1 = shadow_end(sh, *last);
     if (*i0 < *i1) {
         *start = MIN(*start, g_array_index(sh, SoftIOMMUMapping, *i0).iova);
-        *last = MAX(*last, map_last(&g_array_index(sh, SoftIOMMUMapping,
-                                                   *i1 - 1)));
+        *last = MAX(*last,
+                    map_last(&g_array_index(sh, SoftIOMMUMapping, *i1 - 1)));
     }
 }
 
@@ -164,8 +164,12 @@ static GArray *walk_domain(SoftIOMMU *s, uint32_t domid, hwaddr start,
 {
     SoftIOMMUDomain *d = &s->domains[domid];
     SoftIOMMUWalk w = {
-        .s = s, .domid = domid, .start = start, .last = last,
-        .budget = s->cfg.walk_budget, .max_leaves = max_leaves,
+        .s = s,
+        .domid = domid,
+        .start = start,
+        .last = last,
+        .budget = s->cfg.walk_budget,
+        .max_leaves = max_leaves,
         .out = g_array_new(false, false, sizeof(SoftIOMMUMapping)),
     };
 
@@ -217,15 +221,15 @@ void soft_iommu_sync(SoftIOMMU *s, uint32_t domid, hwaddr start, hwaddr last)
     s->stats.syncs++;
 }
 
-void soft_iommu_send_domain(SoftIOMMU *s, SoftIOMMUDevice *dev,
-                            uint32_t domid, IOMMUNotifierFlag type)
+void soft_iommu_send_domain(SoftIOMMU *s, SoftIOMMUDevice *dev, uint32_t domid,
+                            IOMMUNotifierFlag type)
 {
     GArray *sh = s->domains[domid].shadow;
     guint i;
 
     for (i = 0; i < sh->len; i++) {
-        IOMMUTLBEvent ev = make_event(s, &g_array_index(sh, SoftIOMMUMapping,
-                                                        i), type);
+        IOMMUTLBEvent ev =
+            make_event(s, &g_array_index(sh, SoftIOMMUMapping, i), type);
 
         memory_region_notify_iommu(&dev->iommu, 0, ev);
     }
@@ -244,9 +248,9 @@ void soft_iommu_replay(void *opaque, IOMMUNotifier *n)
     if (CTX_MODE(ctx) == SOFT_IOMMU_TRANSLATE) {
         sh = s->domains[CTX_DOMID(ctx)].shadow;
         for (i = 0; i < sh->len; i++) {
-            IOMMUTLBEvent ev = make_event(s, &g_array_index(
-                                              sh, SoftIOMMUMapping, i),
-                                          IOMMU_NOTIFIER_MAP);
+            IOMMUTLBEvent ev =
+                make_event(s, &g_array_index(sh, SoftIOMMUMapping, i),
+                           IOMMU_NOTIFIER_MAP);
 
             memory_region_notify_iommu_one(n, &ev);
         }

@@ -42,8 +42,7 @@ static IOMMUAccessFlags pte_perm(uint64_t pte)
  * Check a present entry at @level. Return SOFT_IOMMU_FAULT_NONE and say
  * whether it is a leaf, or the fault it deserves.
  */
-static SoftIOMMUFaultReason pte_check(uint64_t pte, unsigned level,
-                                      bool *leaf)
+static SoftIOMMUFaultReason pte_check(uint64_t pte, unsigned level, bool *leaf)
 {
     bool ps = pte & SOFT_IOMMU_PTE_PS;
 
@@ -56,14 +55,13 @@ static SoftIOMMUFaultReason pte_check(uint64_t pte, unsigned level,
     *leaf = level == 1 || ps;
     if (*leaf &&
         (pte & SOFT_IOMMU_PTE_ADDR & (SOFT_IOMMU_LEVEL_SIZE(level) - 1))) {
-        return SOFT_IOMMU_FAULT_RSVD;      /* large page not aligned */
+        return SOFT_IOMMU_FAULT_RSVD; /* large page not aligned */
     }
     return SOFT_IOMMU_FAULT_NONE;
 }
 
-SoftIOMMUFaultReason soft_iommu_walk_one(AddressSpace *as,
-                                         uint64_t root_word, hwaddr iova,
-                                         SoftIOMMUMapping *m)
+SoftIOMMUFaultReason soft_iommu_walk_one(AddressSpace *as, uint64_t root_word,
+                                         hwaddr iova, SoftIOMMUMapping *m)
 {
     unsigned level = root_levels(root_word);
     hwaddr table = root_table(root_word);
@@ -83,8 +81,8 @@ SoftIOMMUFaultReason soft_iommu_walk_one(AddressSpace *as,
         uint64_t pte;
         bool leaf;
 
-        pte = address_space_ldq_le(as, table + idx * 8,
-                                   MEMTXATTRS_UNSPECIFIED, &r);
+        pte = address_space_ldq_le(as, table + idx * 8, MEMTXATTRS_UNSPECIFIED,
+                                   &r);
         if (r != MEMTX_OK) {
             return SOFT_IOMMU_FAULT_PT_READ;
         }
@@ -122,8 +120,8 @@ static bool walk_table(SoftIOMMUWalk *w, hwaddr table, unsigned level,
     }
     w->budget--;
     w->tables_read++;
-    if (address_space_read(&w->s->sys_as, table, MEMTXATTRS_UNSPECIFIED,
-                           ents, sizeof(ents)) != MEMTX_OK) {
+    if (address_space_read(&w->s->sys_as, table, MEMTXATTRS_UNSPECIFIED, ents,
+                           sizeof(ents)) != MEMTX_OK) {
         soft_iommu_fault(w->s, SOFT_IOMMU_FAULT_PT_READ, -1, w->domid,
                          MAX(base, w->start), false);
         return true;
@@ -154,11 +152,12 @@ static bool walk_table(SoftIOMMUWalk *w, hwaddr table, unsigned level,
             w->stopped = SOFT_IOMMU_FAULT_TOO_MANY;
             return false;
         }
-        g_array_append_val(w->out, ((SoftIOMMUMapping) {
-            .iova = iova, .size = span,
-            .out = pte & SOFT_IOMMU_PTE_ADDR,
-            .perm = perm & pte_perm(pte),
-        }));
+        g_array_append_val(w->out, ((SoftIOMMUMapping){
+                                       .iova = iova,
+                                       .size = span,
+                                       .out = pte & SOFT_IOMMU_PTE_ADDR,
+                                       .perm = perm & pte_perm(pte),
+                                   }));
     }
     return true;
 }

@@ -15,9 +15,9 @@
 #include "exec/memcore-error.h"
 #include "soft-iommu-internal.h"
 
-#define DEFAULT_NR_DOMAINS      256
-#define DEFAULT_MAX_MAPPINGS    65536
-#define DEFAULT_WALK_BUDGET     16384
+#define DEFAULT_NR_DOMAINS 256
+#define DEFAULT_MAX_MAPPINGS 65536
+#define DEFAULT_WALK_BUDGET 16384
 
 /* ---- faults ------------------------------------------------------------ */
 
@@ -32,8 +32,11 @@ void soft_iommu_fault(SoftIOMMU *s, SoftIOMMUFaultReason reason, int devid,
         s->stats.faults_dropped++;
     }
     s->log[(s->log_head + s->log_len) % SOFT_IOMMU_FAULT_LOG] =
-        (SoftIOMMUFault) {
-            .reason = reason, .devid = devid, .domid = domid, .iova = iova,
+        (SoftIOMMUFault){
+            .reason = reason,
+            .devid = devid,
+            .domid = domid,
+            .iova = iova,
             .is_write = is_write,
         };
     s->log_len++;
@@ -69,7 +72,7 @@ void soft_iommu_get_stats(SoftIOMMU *s, SoftIOMMUStats *stats)
 /* ---- translation -------------------------------------------------------- */
 
 static IOMMUTLBEntry soft_iommu_translate(void *opaque, hwaddr addr,
-                                         IOMMUAccessFlags flag, int idx)
+                                          IOMMUAccessFlags flag, int idx)
 {
     SoftIOMMUDevice *dev = opaque;
     SoftIOMMU *s = dev->s;
@@ -160,7 +163,7 @@ static bool config_check(SoftIOMMUConfig *c, GError **errp)
 SoftIOMMU *soft_iommu_new(MemoryRegion *sys_mem, const SoftIOMMUConfig *cfg,
                           GError **errp)
 {
-    SoftIOMMUConfig c = cfg ? *cfg : (SoftIOMMUConfig) { 0 };
+    SoftIOMMUConfig c = cfg ? *cfg : (SoftIOMMUConfig){ 0 };
     SoftIOMMU *s;
     unsigned i;
 
@@ -241,13 +244,13 @@ SoftIOMMUDevice *soft_iommu_device_new(SoftIOMMU *s, uint16_t devid,
     dev->s = s;
     dev->devid = devid;
     dev->name = g_strdup(name);
-    dev->ctx = CTX_MAKE(s->cfg.start_blocked ? SOFT_IOMMU_BLOCKED
-                                             : SOFT_IOMMU_PASSTHROUGH, 0);
+    dev->ctx = CTX_MAKE(s->cfg.start_blocked ? SOFT_IOMMU_BLOCKED :
+                                               SOFT_IOMMU_PASSTHROUGH,
+                        0);
     memory_region_init_iommu(&dev->iommu, &soft_iommu_ops, dev, dev,
                              iommu_name, UINT64_MAX);
-    iommu_device_space_init(&dev->space, dev, name,
-                            s->sys_mem, &dev->iommu.parent_obj,
-                            !s->cfg.start_blocked);
+    iommu_device_space_init(&dev->space, dev, name, s->sys_mem,
+                            &dev->iommu.parent_obj, !s->cfg.start_blocked);
 
     g_mutex_lock(&s->lock);
     g_hash_table_insert(s->devices, GUINT_TO_POINTER(devid), dev);
@@ -308,7 +311,8 @@ int soft_iommu_set_device(SoftIOMMU *s, uint32_t devid, SoftIOMMUMode mode,
     g_mutex_lock(&s->cfg_lock);
     g_mutex_lock(&s->lock);
     dev = devid <= UINT16_MAX ?
-          g_hash_table_lookup(s->devices, GUINT_TO_POINTER(devid)) : NULL;
+              g_hash_table_lookup(s->devices, GUINT_TO_POINTER(devid)) :
+              NULL;
     if (!dev) {
         g_mutex_unlock(&s->lock);
         g_mutex_unlock(&s->cfg_lock);
@@ -332,8 +336,7 @@ int soft_iommu_set_device(SoftIOMMU *s, uint32_t devid, SoftIOMMUMode mode,
      * Outside s->lock: the switch commits, and listeners that register
      * IOMMU notifiers replay them, which takes s->lock.
      */
-    iommu_device_space_set_bypass(&dev->space,
-                                  mode == SOFT_IOMMU_PASSTHROUGH);
+    iommu_device_space_set_bypass(&dev->space, mode == SOFT_IOMMU_PASSTHROUGH);
     g_mutex_unlock(&s->cfg_lock);
     return 0;
 }

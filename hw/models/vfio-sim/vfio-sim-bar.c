@@ -138,8 +138,7 @@ bool vfio_sim_bar_init(VFIOSimBar *bar, void *owner, const char *name,
     memory_region_init(&bar->mem, owner, name, size);
     memory_region_init_ram_device_ptr(&bar->mmap_mem, owner, mmap_name, size,
                                       bar->mmap);
-    memory_region_init_io(&bar->msix_table, owner, &msix_ops, bar,
-                          table_name,
+    memory_region_init_io(&bar->msix_table, owner, &msix_ops, bar, table_name,
                           (uint64_t)msix_vectors * VFIO_SIM_MSIX_ENTRY_SIZE);
     memory_region_add_subregion(&bar->mem, 0, &bar->mmap_mem);
     vfio_sim_bar_set_msix_overlay(bar, true);

@@ -16,19 +16,19 @@ struct VFIOSimContainer {
     GMutex lock;
     uint64_t pgsize;
     unsigned max_entries;
-    GArray *maps;               /* VFIOSimMapping, sorted by iova */
+    GArray *maps; /* VFIOSimMapping, sorted by iova */
     VFIOSimStats stats;
 };
 
-VFIOSimContainer *vfio_sim_container_new(uint64_t pgsize,
-                                         unsigned max_entries)
+VFIOSimContainer *vfio_sim_container_new(uint64_t pgsize, unsigned max_entries)
 {
     VFIOSimContainer *c;
 
     pgsize = pgsize ?: 4096;
     if (pgsize < 4096 || (pgsize & (pgsize - 1))) {
         g_error("vfio_sim_container_new: page size %#" PRIx64
-                " is not a power of 2 >= 4096", pgsize);
+                " is not a power of 2 >= 4096",
+                pgsize);
     }
     c = g_new0(VFIOSimContainer, 1);
     g_mutex_init(&c->lock);
@@ -93,8 +93,7 @@ int vfio_sim_dma_map(VFIOSimContainer *c, uint64_t iova, uint64_t size,
     if (!range_ok(c, iova, size) || !prot ||
         (prot & ~(VFIO_SIM_PROT_READ | VFIO_SIM_PROT_WRITE))) {
         ret = -EINVAL;
-    } else if (i < c->maps->len &&
-               map_at(c, i)->iova <= iova + (size - 1)) {
+    } else if (i < c->maps->len && map_at(c, i)->iova <= iova + (size - 1)) {
         ret = -EEXIST;
     } else if (c->maps->len >= c->max_entries) {
         ret = -ENOSPC;
@@ -128,7 +127,7 @@ int vfio_sim_dma_unmap(VFIOSimContainer *c, uint64_t iova, uint64_t size,
         VFIOSimMapping *m = map_at(c, j);
 
         if (m->iova < iova || m->iova + (m->size - 1) > last) {
-            ret = -EINVAL;      /* type1 v2: no partial unmaps */
+            ret = -EINVAL; /* type1 v2: no partial unmaps */
             break;
         }
         bytes += m->size;
@@ -195,8 +194,7 @@ int vfio_sim_device_dma(VFIOSimContainer *c, uint64_t iova, void *buf,
     return ret;
 }
 
-VFIOSimMapping *vfio_sim_container_get_mappings(VFIOSimContainer *c,
-                                                size_t *n)
+VFIOSimMapping *vfio_sim_container_get_mappings(VFIOSimContainer *c, size_t *n)
 {
     VFIOSimMapping *out;
 

@@ -53,14 +53,17 @@ static void giommu_map(VFIOSimGuestIOMMU *g, uint64_t iova, uint64_t size,
     VFIOSimListener *l = g->l;
     uint64_t pg = vfio_sim_container_pgsize(l->c);
     VFIOSimPin p = {
-        .iova = iova, .size = size, .target = e->target_as,
-        .len = size, .is_write = e->perm & IOMMU_WO,
+        .iova = iova,
+        .size = size,
+        .target = e->target_as,
+        .len = size,
+        .is_write = e->perm & IOMMU_WO,
     };
     unsigned prot = ((e->perm & IOMMU_RO) ? VFIO_SIM_PROT_READ : 0) |
                     ((e->perm & IOMMU_WO) ? VFIO_SIM_PROT_WRITE : 0);
 
-    if (((iova | size) & (pg - 1)) || !dma_target_ok(p.target,
-                                                     e->translated_addr)) {
+    if (((iova | size) & (pg - 1)) ||
+        !dma_target_ok(p.target, e->translated_addr)) {
         vfio_sim_container_count_error(l->c);
         return;
     }

@@ -12,7 +12,7 @@
 
 #ifndef container_of
 #define container_of(ptr, type, member) \
-    ((type *)((char *)(ptr) - offsetof(type, member)))
+    ((type *)((char *)(ptr)-offsetof(type, member)))
 #endif
 
 /* A failure the listener found itself (no map call was made). */
@@ -27,7 +27,7 @@ typedef struct VFIOSimRamMap {
 
 /* Translated memory held for one IOMMU mapping. */
 typedef struct VFIOSimPin {
-    uint64_t iova;              /* in the listener's address space */
+    uint64_t iova; /* in the listener's address space */
     uint64_t size;
     AddressSpace *target;
     void *host;
@@ -39,9 +39,9 @@ typedef struct VFIOSimGuestIOMMU {
     IOMMUNotifier n;
     struct VFIOSimListener *l;
     MemoryRegion *iommu_mr;
-    hwaddr as_start;            /* the section, in the address space */
-    hwaddr region_start;        /* the section, in the IOMMU region */
-    GArray *pins;               /* VFIOSimPin, under l->lock */
+    hwaddr as_start; /* the section, in the address space */
+    hwaddr region_start; /* the section, in the IOMMU region */
+    GArray *pins; /* VFIOSimPin, under l->lock */
     bool registered;
 } VFIOSimGuestIOMMU;
 
@@ -50,8 +50,8 @@ struct VFIOSimListener {
     VFIOSimContainer *c;
     AddressSpace *as;
     GMutex lock;
-    GArray *ram;                /* VFIOSimRamMap */
-    GList *giommus;             /* VFIOSimGuestIOMMU * */
+    GArray *ram; /* VFIOSimRamMap */
+    GList *giommus; /* VFIOSimGuestIOMMU * */
 };
 
 /* vfio-sim-giommu.c: following IOMMU sections. Call without l->lock. */

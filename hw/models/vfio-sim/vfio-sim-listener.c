@@ -71,7 +71,7 @@ static void vfio_sim_region_add(MemoryListener *ml, MemoryRegionSection *s)
     if (vfio_sim_dma_map(l->c, iova, size, host, prot) == 0) {
         VFIOSimRamMap r = { iova, size, s->mr };
 
-        memory_region_ref(s->mr);       /* pinned while mapped */
+        memory_region_ref(s->mr); /* pinned while mapped */
         g_array_append_val(l->ram, r);
     }
     g_mutex_unlock(&l->lock);
@@ -111,8 +111,7 @@ static void vfio_sim_region_del(MemoryListener *ml, MemoryRegionSection *s)
     g_mutex_unlock(&l->lock);
 }
 
-VFIOSimListener *vfio_sim_listener_new(VFIOSimContainer *c,
-                                       AddressSpace *as)
+VFIOSimListener *vfio_sim_listener_new(VFIOSimContainer *c, AddressSpace *as)
 {
     VFIOSimListener *l = g_new0(VFIOSimListener, 1);
 

@@ -48,14 +48,14 @@
 #include "exec/memory.h"
 
 /* Flags of map_foreign_page (bits 3-9 reserved). */
-#define PV_IOMMU_READABLE       (1u << 0)
-#define PV_IOMMU_WRITEABLE      (1u << 1)
-#define PV_IOMMU_SWAP_MFN       (1u << 2)
-#define PV_IOMMU_ORDER_SHIFT    10
-#define PV_IOMMU_ORDER_MASK     (0x3fu << PV_IOMMU_ORDER_SHIFT)
-#define PV_IOMMU_RSVD_FLAGS     (0x7fu << 3)
+#define PV_IOMMU_READABLE (1u << 0)
+#define PV_IOMMU_WRITEABLE (1u << 1)
+#define PV_IOMMU_SWAP_MFN (1u << 2)
+#define PV_IOMMU_ORDER_SHIFT 10
+#define PV_IOMMU_ORDER_MASK (0x3fu << PV_IOMMU_ORDER_SHIFT)
+#define PV_IOMMU_RSVD_FLAGS (0x7fu << 3)
 
-#define PV_IOMMU_DOMID_SELF     0x7ff0
+#define PV_IOMMU_DOMID_SELF 0x7ff0
 
 typedef struct PVIOMMU PVIOMMU;
 

@@ -61,20 +61,21 @@
 
 #include "exec/memory.h"
 
-#define SOFT_IOMMU_PAGE_SHIFT   12
-#define SOFT_IOMMU_PAGE_SIZE    (1ULL << SOFT_IOMMU_PAGE_SHIFT)
-#define SOFT_IOMMU_MAX_LEVELS   4
+#define SOFT_IOMMU_PAGE_SHIFT 12
+#define SOFT_IOMMU_PAGE_SIZE (1ULL << SOFT_IOMMU_PAGE_SHIFT)
+#define SOFT_IOMMU_MAX_LEVELS 4
 
-#define SOFT_IOMMU_PTE_R        (1ULL << 0)
-#define SOFT_IOMMU_PTE_W        (1ULL << 1)
-#define SOFT_IOMMU_PTE_PS       (1ULL << 7)
-#define SOFT_IOMMU_PTE_ADDR     0x000ffffffffff000ULL
-#define SOFT_IOMMU_PTE_RSVD     (~(SOFT_IOMMU_PTE_R | SOFT_IOMMU_PTE_W | \
-                                   SOFT_IOMMU_PTE_PS | SOFT_IOMMU_PTE_ADDR))
+#define SOFT_IOMMU_PTE_R (1ULL << 0)
+#define SOFT_IOMMU_PTE_W (1ULL << 1)
+#define SOFT_IOMMU_PTE_PS (1ULL << 7)
+#define SOFT_IOMMU_PTE_ADDR 0x000ffffffffff000ULL
+#define SOFT_IOMMU_PTE_RSVD                                      \
+    (~(SOFT_IOMMU_PTE_R | SOFT_IOMMU_PTE_W | SOFT_IOMMU_PTE_PS | \
+       SOFT_IOMMU_PTE_ADDR))
 
 /* Bytes one entry at @level (1..4) covers. */
 #define SOFT_IOMMU_LEVEL_SIZE(level) \
-    (1ULL << (SOFT_IOMMU_PAGE_SHIFT + 9 * ((level) - 1)))
+    (1ULL << (SOFT_IOMMU_PAGE_SHIFT + 9 * ((level)-1)))
 
 /**
  * enum SoftIOMMUMode - what a device's DMA goes through.
@@ -330,28 +331,28 @@ void soft_iommu_get_stats(SoftIOMMU *s, SoftIOMMUStats *stats);
  * DOM_ROOT or INV_CMD runs the command at once and leaves its result
  * (0, or a positive errno) in STATUS.
  */
-#define SOFT_IOMMU_REG_CAP          0x00 /* RO: see SOFT_IOMMU_CAP_* */
-#define SOFT_IOMMU_REG_DEV_SEL      0x08 /* RW: devid for DEV_CTX */
-#define SOFT_IOMMU_REG_DEV_CTX      0x10 /* RW: mode [1:0], domid [47:16] */
-#define SOFT_IOMMU_REG_DOM_SEL      0x18 /* RW: domid for DOM_ROOT */
-#define SOFT_IOMMU_REG_DOM_ROOT     0x20 /* RW: root [51:12], levels [2:0] */
-#define SOFT_IOMMU_REG_INV_ADDR     0x28 /* RW: start of INV_CMD's range */
-#define SOFT_IOMMU_REG_INV_SIZE     0x30 /* RW: bytes, 0 = whole domain */
-#define SOFT_IOMMU_REG_INV_CMD      0x38 /* WO: write a domid: invalidate */
-#define SOFT_IOMMU_REG_STATUS       0x40 /* RO: last command's result */
-#define SOFT_IOMMU_REG_FAULT_COUNT  0x48 /* RO: faults recorded so far */
-#define SOFT_IOMMU_REG_FAULT_POP    0x50 /* RO, pops: see below; 0 = none */
-#define SOFT_IOMMU_REG_FAULT_ADDR   0x58 /* RO: iova of the popped fault */
-#define SOFT_IOMMU_REG_SIZE         0x1000
+#define SOFT_IOMMU_REG_CAP 0x00 /* RO: see SOFT_IOMMU_CAP_* */
+#define SOFT_IOMMU_REG_DEV_SEL 0x08 /* RW: devid for DEV_CTX */
+#define SOFT_IOMMU_REG_DEV_CTX 0x10 /* RW: mode [1:0], domid [47:16] */
+#define SOFT_IOMMU_REG_DOM_SEL 0x18 /* RW: domid for DOM_ROOT */
+#define SOFT_IOMMU_REG_DOM_ROOT 0x20 /* RW: root [51:12], levels [2:0] */
+#define SOFT_IOMMU_REG_INV_ADDR 0x28 /* RW: start of INV_CMD's range */
+#define SOFT_IOMMU_REG_INV_SIZE 0x30 /* RW: bytes, 0 = whole domain */
+#define SOFT_IOMMU_REG_INV_CMD 0x38 /* WO: write a domid: invalidate */
+#define SOFT_IOMMU_REG_STATUS 0x40 /* RO: last command's result */
+#define SOFT_IOMMU_REG_FAULT_COUNT 0x48 /* RO: faults recorded so far */
+#define SOFT_IOMMU_REG_FAULT_POP 0x50 /* RO, pops: see below; 0 = none */
+#define SOFT_IOMMU_REG_FAULT_ADDR 0x58 /* RO: iova of the popped fault */
+#define SOFT_IOMMU_REG_SIZE 0x1000
 
 /*
  * FAULT_POP: reason [7:0], write [8], has devid [9], has domid [10],
  * devid [31:16], domid [47:32].
  */
-#define SOFT_IOMMU_CAP_VERSION      1       /* [7:0] */
-#define SOFT_IOMMU_CAP_LEVELS_SHIFT 8       /* [11:8] most levels */
-#define SOFT_IOMMU_CAP_CM           (1ULL << 12) /* caching mode */
-#define SOFT_IOMMU_CAP_DOMS_SHIFT   32      /* [63:32] nr_domains */
+#define SOFT_IOMMU_CAP_VERSION 1 /* [7:0] */
+#define SOFT_IOMMU_CAP_LEVELS_SHIFT 8 /* [11:8] most levels */
+#define SOFT_IOMMU_CAP_CM (1ULL << 12) /* caching mode */
+#define SOFT_IOMMU_CAP_DOMS_SHIFT 32 /* [63:32] nr_domains */
 
 /**
  * soft_iommu_regs() - the register block.

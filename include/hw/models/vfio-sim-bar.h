@@ -32,8 +32,8 @@
 
 #include "exec/memory.h"
 
-#define VFIO_SIM_MSIX_ENTRY_SIZE    16
-#define VFIO_SIM_MSIX_CTRL_MASKED   1
+#define VFIO_SIM_MSIX_ENTRY_SIZE 16
+#define VFIO_SIM_MSIX_CTRL_MASKED 1
 
 /**
  * struct VFIOSimMSIXEntry - one vector of the emulated table.

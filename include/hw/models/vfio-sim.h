@@ -43,7 +43,7 @@
 
 #include "exec/memory.h"
 
-#define VFIO_SIM_PROT_READ  1
+#define VFIO_SIM_PROT_READ 1
 #define VFIO_SIM_PROT_WRITE 2
 
 /* Type1's default limit on DMA mappings per container. */
@@ -176,8 +176,7 @@ typedef struct VFIOSimListener VFIOSimListener;
  *
  * Lock rules: takes the topology lock; not from a listener callback.
  */
-VFIOSimListener *vfio_sim_listener_new(VFIOSimContainer *c,
-                                       AddressSpace *as);
+VFIOSimListener *vfio_sim_listener_new(VFIOSimContainer *c, AddressSpace *as);
 
 /**
  * vfio_sim_listener_free() - stop mirroring and unmap what it mapped.

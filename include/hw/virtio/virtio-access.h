@@ -28,9 +28,9 @@
 
 /* Feature bits (virtio 1.x). */
 #define VIRTIO_RING_F_INDIRECT_DESC 28
-#define VIRTIO_RING_F_EVENT_IDX     29
-#define VIRTIO_F_VERSION_1          32
-#define VIRTIO_F_ACCESS_PLATFORM    33
+#define VIRTIO_RING_F_EVENT_IDX 29
+#define VIRTIO_F_VERSION_1 32
+#define VIRTIO_F_ACCESS_PLATFORM 33
 
 #define VIRTIO_BIT(b) (1ULL << (b))
 

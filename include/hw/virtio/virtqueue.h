@@ -49,16 +49,16 @@
 #include "exec/memory.h"
 #include "hw/virtio/virtio-access.h"
 
-#define VIRTQ_DESC_F_NEXT           1
-#define VIRTQ_DESC_F_WRITE          2
-#define VIRTQ_DESC_F_INDIRECT       4
-#define VIRTQ_AVAIL_F_NO_INTERRUPT  1
-#define VIRTQ_USED_F_NO_NOTIFY      1
+#define VIRTQ_DESC_F_NEXT 1
+#define VIRTQ_DESC_F_WRITE 2
+#define VIRTQ_DESC_F_INDIRECT 4
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTQ_USED_F_NO_NOTIFY 1
 
 /* Largest split queue the spec allows. */
-#define VIRTQUEUE_MAX_SIZE          32768
+#define VIRTQUEUE_MAX_SIZE 32768
 /* Default bound on non-empty buffers per chain (QEMU's, too). */
-#define VIRTQUEUE_MAX_SG            1024
+#define VIRTQUEUE_MAX_SG 1024
 
 typedef struct VirtQueue VirtQueue;
 
@@ -140,8 +140,7 @@ void virtqueue_free(VirtQueue *vq);
  * Return: 0; -EINVAL for a misaligned ring; -EFAULT when a ring cannot be
  * reached (then the queue has no rings).
  */
-int virtqueue_set_rings(VirtQueue *vq, hwaddr desc, hwaddr avail,
-                        hwaddr used);
+int virtqueue_set_rings(VirtQueue *vq, hwaddr desc, hwaddr avail, hwaddr used);
 
 /**
  * virtqueue_refresh_rings() - resolve the rings again.
@@ -256,8 +255,7 @@ size_t virtqueue_elem_to_buf(VirtQueueElement *elem, uint64_t offset,
  * Return: bytes copied, as for virtqueue_elem_to_buf().
  */
 size_t virtqueue_elem_from_buf(VirtQueueElement *elem, uint64_t offset,
-                               const void *buf, size_t len,
-                               MemTxResult *res);
+                               const void *buf, size_t len, MemTxResult *res);
 
 /**
  * virtqueue_elem_free() - release an element without using the ring.

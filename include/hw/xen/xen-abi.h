@@ -14,50 +14,50 @@
 #include <stdint.h>
 
 /* Xen pages are 4 KiB on every architecture memcore supports. */
-#define XEN_PAGE_SHIFT  12
-#define XEN_PAGE_SIZE   (1U << XEN_PAGE_SHIFT)
-#define XEN_PAGE_MASK   (~(uint64_t)(XEN_PAGE_SIZE - 1))
+#define XEN_PAGE_SHIFT 12
+#define XEN_PAGE_SIZE (1U << XEN_PAGE_SHIFT)
+#define XEN_PAGE_MASK (~(uint64_t)(XEN_PAGE_SIZE - 1))
 
 /* Refs below this are reserved for the toolstack and never handed out. */
 #define XEN_GRANT_FIRST_FREE_REF 8
 
 /* Grant entry type (flags & GTF_type_mask) and subflags. */
 #ifndef GTF_permit_access
-#define GTF_invalid             (0U << 0)
-#define GTF_permit_access       (1U << 0)
-#define GTF_accept_transfer     (2U << 0)
-#define GTF_transitive          (3U << 0)
-#define GTF_type_mask           (3U << 0)
-#define GTF_readonly            (1U << 2)
-#define GTF_reading             (1U << 3)
-#define GTF_writing             (1U << 4)
-#define GTF_sub_page            (1U << 8)
+#define GTF_invalid (0U << 0)
+#define GTF_permit_access (1U << 0)
+#define GTF_accept_transfer (2U << 0)
+#define GTF_transitive (3U << 0)
+#define GTF_type_mask (3U << 0)
+#define GTF_readonly (1U << 2)
+#define GTF_reading (1U << 3)
+#define GTF_writing (1U << 4)
+#define GTF_sub_page (1U << 8)
 #endif
 
 /* Grant-copy segment flags: which side names a grant ref. */
 #ifndef GNTCOPY_source_gref
-#define GNTCOPY_source_gref     (1 << 0)
-#define GNTCOPY_dest_gref       (1 << 1)
+#define GNTCOPY_source_gref (1 << 0)
+#define GNTCOPY_dest_gref (1 << 1)
 #endif
 
 /*
  * Grant operation status codes. Spelled exactly as Xen spells them, so
  * that including both headers in either order is a valid redefinition.
  */
-#define GNTST_okay             (0)
-#define GNTST_general_error    (-1)
-#define GNTST_bad_domain       (-2)
-#define GNTST_bad_gntref       (-3)
-#define GNTST_bad_handle       (-4)
-#define GNTST_bad_virt_addr    (-5)
-#define GNTST_bad_dev_addr     (-6)
-#define GNTST_no_device_space  (-7)
+#define GNTST_okay (0)
+#define GNTST_general_error (-1)
+#define GNTST_bad_domain (-2)
+#define GNTST_bad_gntref (-3)
+#define GNTST_bad_handle (-4)
+#define GNTST_bad_virt_addr (-5)
+#define GNTST_bad_dev_addr (-6)
+#define GNTST_no_device_space (-7)
 #define GNTST_permission_denied (-8)
-#define GNTST_bad_page         (-9)
-#define GNTST_bad_copy_arg    (-10)
+#define GNTST_bad_page (-9)
+#define GNTST_bad_copy_arg (-10)
 #define GNTST_address_too_big (-11)
-#define GNTST_eagain          (-12)
-#define GNTST_no_space        (-13)
+#define GNTST_eagain (-12)
+#define GNTST_no_space (-13)
 
 /* Number of GNTST codes, GNTST_okay included: -code indexes 0..N-1. */
 #define XEN_GNTST_NR 14

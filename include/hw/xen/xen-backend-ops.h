@@ -33,8 +33,8 @@ typedef struct XenBackend XenBackend;
  * 65536 pages per request; staying well below it keeps the status arrays
  * small enough for the stack.
  */
-#define XEN_BACKEND_MAX_MAP_REFS   1024
-#define XEN_BACKEND_MAX_COPY_SEGS  1024
+#define XEN_BACKEND_MAX_MAP_REFS 1024
+#define XEN_BACKEND_MAX_COPY_SEGS 1024
 
 /**
  * union XenGrantCopyPtr - one side of a grant-copy segment.
@@ -100,8 +100,7 @@ typedef struct XenBackendOps {
                        const uint32_t *refs, bool writable, int16_t *status);
     int (*grant_unmap)(XenBackend *be, void *addr, uint32_t count);
     void (*grant_check)(XenBackend *be, uint16_t domid, uint32_t count,
-                        const uint32_t *refs, bool writable,
-                        int16_t *status);
+                        const uint32_t *refs, bool writable, int16_t *status);
     int (*grant_copy)(XenBackend *be, uint32_t count,
                       XenGrantCopySegment *segs);
     void *(*foreign_map)(XenBackend *be, uint16_t domid, bool writable,

@@ -228,8 +228,7 @@ void xen_emu_add_invalidate_notifier(XenEmu *emu, uint16_t domid,
  * @opaque: as registered.
  */
 void xen_emu_remove_invalidate_notifier(XenEmu *emu, uint16_t domid,
-                                        XenEmuInvalidateFn *fn,
-                                        void *opaque);
+                                        XenEmuInvalidateFn *fn, void *opaque);
 
 /**
  * xen_emu_poll_invalidate() - deliver invalidations from other processes.

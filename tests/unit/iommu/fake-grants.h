@@ -11,8 +11,8 @@
 
 #include "exec/memory.h"
 
-#define GRANT_BASE  (1ULL << 63)
-#define NR_REFS     64
+#define GRANT_BASE (1ULL << 63)
+#define NR_REFS 64
 
 typedef struct FakeGrants {
     MemoryRegion mr;
@@ -54,7 +54,8 @@ static void fg_unmap(void *opaque, void *host, hwaddr addr, hwaddr len,
 }
 
 static const MemoryRegionOps fg_ops = {
-    .map_with_result = fg_map, .unmap = fg_unmap,
+    .map_with_result = fg_map,
+    .unmap = fg_unmap,
 };
 
 /* A grant region over @ram, nothing granted yet; add it at GRANT_BASE. */

@@ -17,11 +17,11 @@
 #include "hw/models/soft-iommu-pgtable.h"
 #include "tests/unit/unit-helpers.h"
 
-#define RAM_SIZE        (64ULL << 20)
-#define PT_POOL         (48ULL << 20)   /* guest pages for page tables */
-#define PT_POOL_SIZE    (16ULL << 20)
-#define DEVID           0x0810
-#define DOMID           1
+#define RAM_SIZE (64ULL << 20)
+#define PT_POOL (48ULL << 20) /* guest pages for page tables */
+#define PT_POOL_SIZE (16ULL << 20)
+#define DEVID 0x0810
+#define DOMID 1
 
 /* Little-endian loads from host memory, for checking guest RAM. */
 static inline uint32_t ldl_le_p(const void *p)
@@ -42,7 +42,7 @@ static inline uint64_t ldq_le_p(const void *p)
 
 typedef struct IommuMachine {
     MemoryRegion sys, ram;
-    AddressSpace cpu_as;        /* the guest CPUs' view */
+    AddressSpace cpu_as; /* the guest CPUs' view */
     uint8_t *ram_ptr;
     SoftIOMMU *iommu;
     SoftIOMMUDevice *dev;
@@ -68,7 +68,8 @@ static inline void machine_setup_cfg(const SoftIOMMUConfig *cfg)
     ck_assert_msg(m.dev, "%s", err ? err->message : "?");
     m.dev_as = soft_iommu_device_as(m.dev);
     ck_assert_int_eq(soft_iommu_pt_init(&m.pt, &m.cpu_as, PT_POOL,
-                                        PT_POOL_SIZE, 4), 0);
+                                        PT_POOL_SIZE, 4),
+                     0);
 }
 
 static inline void machine_setup(void)
@@ -80,9 +81,11 @@ static inline void machine_setup(void)
 static inline void machine_translate(void)
 {
     ck_assert_int_eq(soft_iommu_set_domain(m.iommu, DOMID, m.pt.root,
-                                           m.pt.levels), 0);
+                                           m.pt.levels),
+                     0);
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID,
-                                           SOFT_IOMMU_TRANSLATE, DOMID), 0);
+                                           SOFT_IOMMU_TRANSLATE, DOMID),
+                     0);
 }
 
 /* Map in the guest tables and invalidate, as a guest driver does. */
@@ -104,8 +107,8 @@ static inline SoftIOMMUFaultReason fault_pop_reason(void)
 {
     SoftIOMMUFault f;
 
-    return soft_iommu_fault_pop(m.iommu, &f) ? f.reason
-                                             : SOFT_IOMMU_FAULT_NONE;
+    return soft_iommu_fault_pop(m.iommu, &f) ? f.reason :
+                                               SOFT_IOMMU_FAULT_NONE;
 }
 
 /* A one-byte DMA at @iova must fail with @want and log @reason. */
@@ -115,7 +118,8 @@ static inline void expect_fault(hwaddr iova, bool is_write, MemTxResult want,
     uint8_t b = 0;
 
     ck_assert_uint_eq(address_space_rw(m.dev_as, iova, MEMTXATTRS_UNSPECIFIED,
-                                       &b, 1, is_write), want);
+                                       &b, 1, is_write),
+                      want);
     ck_assert_uint_eq(fault_pop_reason(), reason);
 }
 
@@ -131,7 +135,7 @@ static inline void fault_drain(void)
 
 typedef struct EventLog {
     IOMMUNotifier n;
-    GArray *ev;                 /* IOMMUTLBEntry */
+    GArray *ev; /* IOMMUTLBEntry */
 } EventLog;
 
 static void event_log_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
@@ -147,8 +151,8 @@ static inline void event_log_register(EventLog *log, MemoryRegion *mr,
     log->ev = g_array_new(false, false, sizeof(IOMMUTLBEntry));
     iommu_notifier_init(&log->n, event_log_notify, IOMMU_NOTIFIER_ALL, start,
                         end, 0);
-    ck_assert_int_eq(memory_region_register_iommu_notifier(mr, &log->n,
-                                                           NULL), 0);
+    ck_assert_int_eq(memory_region_register_iommu_notifier(mr, &log->n, NULL),
+                     0);
 }
 
 static inline IOMMUTLBEntry *event_at(EventLog *log, guint i)
@@ -158,17 +162,18 @@ static inline IOMMUTLBEntry *event_at(EventLog *log, guint i)
 }
 
 /* Check event @i: MAP (@perm != NONE) or UNMAP of [iova, iova+size) -> out. */
-static inline void event_is(EventLog *log, guint i, hwaddr iova,
-                            uint64_t size, hwaddr out, IOMMUAccessFlags perm)
+static inline void event_is(EventLog *log, guint i, hwaddr iova, uint64_t size,
+                            hwaddr out, IOMMUAccessFlags perm)
 {
     IOMMUTLBEntry *e = event_at(log, i);
 
     ck_assert_msg(e->iova == iova && e->addr_mask == size - 1 &&
-                  e->translated_addr == out && e->perm == perm,
+                      e->translated_addr == out && e->perm == perm,
                   "event %u: got iova %#" PRIx64 " mask %#" PRIx64
                   " out %#" PRIx64 " perm %d; want %#" PRIx64 " %#" PRIx64
-                  " %#" PRIx64 " %d", i, e->iova, e->addr_mask,
-                  e->translated_addr, e->perm, iova, size - 1, out, perm);
+                  " %#" PRIx64 " %d",
+                  i, e->iova, e->addr_mask, e->translated_addr, e->perm, iova,
+                  size - 1, out, perm);
 }
 
 #endif /* TESTS_UNIT_IOMMU_IOMMU_TEST_H */

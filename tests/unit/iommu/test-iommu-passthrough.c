@@ -18,8 +18,7 @@ static uint64_t mmio_read(void *opaque, hwaddr addr, unsigned size)
     return 0x5050505050505050ULL;
 }
 
-static void mmio_write(void *opaque, hwaddr addr, uint64_t data,
-                       unsigned size)
+static void mmio_write(void *opaque, hwaddr addr, uint64_t data, unsigned size)
 {
     mmio_last_addr = addr;
     mmio_last_data = data;
@@ -81,7 +80,8 @@ START_TEST(test_inflight_ram_mapping_survives_switch)
 
     /* The guest asks for iommu=pt while the DMA is running. */
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID,
-                                           SOFT_IOMMU_PASSTHROUGH, 0), 0);
+                                           SOFT_IOMMU_PASSTHROUGH, 0),
+                     0);
     memset(p, 0xee, len);
     address_space_unmap(m.dev_as, p, len, true, len);
     ck_assert_uint_eq(m.ram_ptr[0x200fff], 0xee);
@@ -89,8 +89,7 @@ START_TEST(test_inflight_ram_mapping_survives_switch)
 
     /* New DMA sees guest-physical addresses. */
     m.ram_ptr[0x1000] = 0x44;
-    ck_assert_uint_eq(address_space_ldub(m.dev_as, 0x1000, ATTRS, NULL),
-                      0x44);
+    ck_assert_uint_eq(address_space_ldub(m.dev_as, 0x1000, ATTRS, NULL), 0x44);
 
     /* And the other way: a passthrough mapping outlives translation. */
     len = 0x2000;
@@ -118,7 +117,8 @@ START_TEST(test_inflight_bounce_writes_back_to_translated_address)
     ck_assert(p < m.ram_ptr || p >= m.ram_ptr + RAM_SIZE);
 
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID,
-                                           SOFT_IOMMU_PASSTHROUGH, 0), 0);
+                                           SOFT_IOMMU_PASSTHROUGH, 0),
+                     0);
     memcpy(p, "\x78\x56\x34\x12", 4);
     address_space_unmap(m.dev_as, p, len, true, 4);
     /* Written where the DMA was translated to when it started. */
@@ -139,9 +139,11 @@ START_TEST(test_inflight_cache_survives_switch)
     guest_map(0x9000, 0x400000, 0x1000, IOMMU_RW);
     machine_translate();
     ck_assert_int_eq(address_space_cache_init(&c, m.dev_as, 0x9000, 0x100,
-                                              true), 0x100);
+                                              true),
+                     0x100);
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID,
-                                           SOFT_IOMMU_PASSTHROUGH, 0), 0);
+                                           SOFT_IOMMU_PASSTHROUGH, 0),
+                     0);
     /* Like QEMU's, a cache does not follow: it keeps its memory valid. */
     address_space_stl_le_cached(&c, 0, 0xabcd, ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_OK);
@@ -187,13 +189,15 @@ static void cl_del(MemoryListener *l, MemoryRegionSection *s)
 START_TEST(test_switch_is_one_commit)
 {
     CountingListener cl = {
-        .ml = { .begin = cl_begin, .commit = cl_commit,
-                .region_add = cl_add, .region_del = cl_del,
+        .ml = { .begin = cl_begin,
+                .commit = cl_commit,
+                .region_add = cl_add,
+                .region_del = cl_del,
                 .name = "count" },
     };
 
     memory_listener_register(&cl.ml, m.dev_as);
-    ck_assert_uint_eq(cl.adds, 2);          /* RAM and MMIO */
+    ck_assert_uint_eq(cl.adds, 2); /* RAM and MMIO */
     memset(&cl.begins, 0, sizeof(cl) - offsetof(CountingListener, begins));
 
     machine_translate();
@@ -204,11 +208,13 @@ START_TEST(test_switch_is_one_commit)
 
     memset(&cl.begins, 0, sizeof(cl) - offsetof(CountingListener, begins));
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID, SOFT_IOMMU_BLOCKED,
-                                           0), 0);
+                                           0),
+                     0);
     /* Blocked keeps the IOMMU region: nothing changes in the view. */
     ck_assert_uint_eq(cl.commits, 0);
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID,
-                                           SOFT_IOMMU_PASSTHROUGH, 0), 0);
+                                           SOFT_IOMMU_PASSTHROUGH, 0),
+                     0);
     ck_assert_uint_eq(cl.commits, 1);
     ck_assert_uint_eq(cl.iommu_dels, 1);
     ck_assert_uint_eq(cl.adds, 2);
@@ -219,14 +225,14 @@ END_TEST
 /* ---- readers on another thread while the mode flips ---------------------- */
 
 typedef struct Hammer {
-    bool stop;                  /* atomic: set by the main thread */
+    bool stop; /* atomic: set by the main thread */
     unsigned reads, bad;
     uint64_t last_bad;
     MemTxResult last_r;
 } Hammer;
 
-#define PT_TAG   0x1111111111111111ULL
-#define XL_TAG   0x2222222222222222ULL
+#define PT_TAG 0x1111111111111111ULL
+#define XL_TAG 0x2222222222222222ULL
 
 static gpointer hammer_thread(gpointer opaque)
 {
@@ -256,21 +262,23 @@ START_TEST(test_switch_atomic_for_readers)
     memcpy(m.ram_ptr + 0x5000, &(uint64_t){ GUINT64_TO_LE(PT_TAG) }, 8);
     memcpy(m.ram_ptr + 0x600000, &(uint64_t){ GUINT64_TO_LE(XL_TAG) }, 8);
     ck_assert_int_eq(soft_iommu_pt_map(&m.pt, 0x5000, 0x600000, 0x1000,
-                                       IOMMU_RW), 0);
+                                       IOMMU_RW),
+                     0);
     ck_assert_int_eq(soft_iommu_set_domain(m.iommu, DOMID, m.pt.root, 4), 0);
 
     t = g_thread_new("hammer", hammer_thread, &h);
     for (i = 0; i < 400; i++) {
         ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID,
-                                               i & 1 ? SOFT_IOMMU_PASSTHROUGH
-                                                     : SOFT_IOMMU_TRANSLATE,
-                                               DOMID), 0);
+                                               i & 1 ? SOFT_IOMMU_PASSTHROUGH :
+                                                       SOFT_IOMMU_TRANSLATE,
+                                               DOMID),
+                         0);
         g_usleep(50);
     }
     qatomic_store_release(&h.stop, true);
     g_thread_join(t);
-    ck_assert_msg(h.bad == 0, "%u of %u reads saw %#" PRIx64 " (r=%u)",
-                  h.bad, h.reads, h.last_bad, h.last_r);
+    ck_assert_msg(h.bad == 0, "%u of %u reads saw %#" PRIx64 " (r=%u)", h.bad,
+                  h.reads, h.last_bad, h.last_r);
     ck_assert_uint_gt(h.reads, 400);
 }
 END_TEST
@@ -291,7 +299,8 @@ START_TEST(test_device_free_and_replug)
     ck_assert_ptr_nonnull(m.dev);
     m.ram_ptr[0x10] = 0x10;
     ck_assert_uint_eq(address_space_ldub(soft_iommu_device_as(m.dev), 0x10,
-                                         ATTRS, NULL), 0x10);
+                                         ATTRS, NULL),
+                      0x10);
     soft_iommu_device_free(m.dev);
     soft_iommu_free(m.iommu);
 }

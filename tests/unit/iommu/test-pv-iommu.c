@@ -12,16 +12,16 @@
 #include "hw/models/vfio-sim.h"
 #include "tests/unit/unit-helpers.h"
 
-#define GUEST   5
-#define OTHER   6
-#define SELF    0
-#define IOSRV   1
-#define IOSRV2  2
-#define RW      (PV_IOMMU_READABLE | PV_IOMMU_WRITEABLE)
+#define GUEST 5
+#define OTHER 6
+#define SELF 0
+#define IOSRV 1
+#define IOSRV2 2
+#define RW (PV_IOMMU_READABLE | PV_IOMMU_WRITEABLE)
 
 static PVIOMMU *p;
 static MemoryRegion dev_root;
-static AddressSpace dev_as;         /* a device of the emulator: BFN space */
+static AddressSpace dev_as; /* a device of the emulator: BFN space */
 static uint8_t *gram;
 
 typedef struct Invalidation {
@@ -48,8 +48,7 @@ static void setup_cfg(const PVIOMMUConfig *cfg)
     ck_assert_int_eq(pv_iommu_add_domain(p, OTHER, 16, &err), 0);
     invals = g_array_new(false, false, sizeof(Invalidation));
     ck_assert_int_eq(pv_iommu_add_ioserver(p, IOSRV, on_invalidate, NULL), 0);
-    ck_assert_int_eq(pv_iommu_add_ioserver(p, IOSRV2, on_invalidate, NULL),
-                     0);
+    ck_assert_int_eq(pv_iommu_add_ioserver(p, IOSRV2, on_invalidate, NULL), 0);
     gram = pv_iommu_domain_ram(p, GUEST);
     memory_region_init(&dev_root, NULL, "dev", UINT64_MAX);
     memory_region_add_subregion(&dev_root, 0,
@@ -94,16 +93,17 @@ START_TEST(test_map_and_dma)
     uint64_t bfn;
     MemTxResult r;
 
-    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 3, 0x1000, RW,
-                                               IOSRV, &bfn), 0);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 3, 0x1000, RW, IOSRV,
+                                               &bfn),
+                     0);
     ck_assert_uint_eq(bfn, 0x1000);
     ck_assert_uint_eq(dev_wr(0x1000, 0xabcd), MEMTX_OK);
     ck_assert_uint_eq(ram_at(3), 0xabcd);
 
     /* Read-only: the device may read, not write. */
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 4, 0x1001,
-                                               PV_IOMMU_READABLE, IOSRV,
-                                               NULL), 0);
+                                               PV_IOMMU_READABLE, IOSRV, NULL),
+                     0);
     ck_assert_uint_eq(dev_wr(0x1001, 1), MEMTX_ACCESS_ERROR);
     address_space_ldl_le(&dev_as, 0x1001000, ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_OK);
@@ -124,36 +124,46 @@ START_TEST(test_errors)
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 1, RW, 99, NULL),
                      -ENODEV);
     /* -EPERM: ourselves, by domid or DOMID_SELF. */
-    ck_assert_int_eq(pv_iommu_map_foreign_page(p, SELF, 1, 1, RW, IOSRV,
-                                               NULL), -EPERM);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(p, SELF, 1, 1, RW, IOSRV, NULL),
+                     -EPERM);
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, PV_IOMMU_DOMID_SELF, 1, 1,
-                                               RW, IOSRV, NULL), -EPERM);
+                                               RW, IOSRV, NULL),
+                     -EPERM);
     /* -ENXIO: no such domain, no such frame. */
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, 77, 1, 1, RW, IOSRV, NULL),
                      -ENXIO);
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 64, 1, RW, IOSRV,
-                                               NULL), -ENXIO);
+                                               NULL),
+                     -ENXIO);
     /* -EACCES: an RMRR range. */
-    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 0x8008, RW,
-                                               IOSRV, NULL), -EACCES);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 0x8008, RW, IOSRV,
+                                               NULL),
+                     -EACCES);
     /* -ENOSPC: a page order the IOMMU does not do. */
-    ck_assert_int_eq(pv_iommu_map_foreign_page(
-                         p, GUEST, 0, 0x200, RW | (9u << PV_IOMMU_ORDER_SHIFT),
-                         IOSRV, NULL), -ENOSPC);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 0, 0x200,
+                                               RW | (9u
+                                                     << PV_IOMMU_ORDER_SHIFT),
+                                               IOSRV, NULL),
+                     -ENOSPC);
     /* -EINVAL: reserved flag bits, or no access at all. */
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 1, RW | (1u << 5),
-                                               IOSRV, NULL), -EINVAL);
-    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 1, 0, IOSRV,
-                                               NULL), -EINVAL);
+                                               IOSRV, NULL),
+                     -EINVAL);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 1, 0, IOSRV, NULL),
+                     -EINVAL);
     /* -EIO: past the IOMMU's width, or a BFN that maps something else. */
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 1ULL << 20, RW,
-                                               IOSRV, NULL), -EIO);
+                                               IOSRV, NULL),
+                     -EIO);
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 0x50, RW, IOSRV,
-                                               NULL), 0);
+                                               NULL),
+                     0);
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 2, 0x50, RW, IOSRV,
-                                               NULL), -EIO);
+                                               NULL),
+                     -EIO);
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 0x50, RW, IOSRV2,
-                                               NULL), -EIO);
+                                               NULL),
+                     -EIO);
     /* Unmap: someone else's, nothing there, unknown ioserver. */
     ck_assert_int_eq(pv_iommu_unmap_foreign_page(p, 0x50, IOSRV2), -EPERM);
     ck_assert_int_eq(pv_iommu_unmap_foreign_page(p, 0x51, IOSRV), -ENXIO);
@@ -163,12 +173,15 @@ START_TEST(test_errors)
     teardown();
     setup_cfg(&cfg);
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 1, RW, IOSRV,
-                                               NULL), -EPERM);
+                                               NULL),
+                     -EPERM);
     pv_iommu_allow_domain(p, GUEST);
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 1, 1, RW, IOSRV,
-                                               NULL), 0);
+                                               NULL),
+                     0);
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, OTHER, 1, 2, RW, IOSRV,
-                                               NULL), -EPERM);
+                                               NULL),
+                     -EPERM);
 }
 END_TEST
 
@@ -178,14 +191,17 @@ START_TEST(test_m2b_references)
     uint64_t bfn;
 
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 7, 0x100, RW, IOSRV,
-                                               NULL), 0);
+                                               NULL),
+                     0);
     /* The identical request adds no entry and no reference. */
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 7, 0x100, RW, IOSRV,
-                                               NULL), 0);
+                                               NULL),
+                     0);
     ck_assert_uint_eq(pv_iommu_frame_refs(p, GUEST, 7), 1);
     /* The same frame at another BFN, for another ioserver: a new entry. */
-    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 7, 0x101, RW,
-                                               IOSRV2, NULL), 0);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 7, 0x101, RW, IOSRV2,
+                                               NULL),
+                     0);
     ck_assert_uint_eq(pv_iommu_frame_refs(p, GUEST, 7), 2);
     /* A lookup of a frame the ioserver mapped returns its BFN, no ref. */
     ck_assert_int_eq(pv_iommu_lookup_foreign_page(p, GUEST, 7, IOSRV, &bfn),
@@ -219,8 +235,9 @@ START_TEST(test_no_iommu_bfn_is_mfn)
 
     teardown();
     setup_cfg(&cfg);
-    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 2, 0x1234, RW,
-                                               IOSRV, &bfn), 0);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 2, 0x1234, RW, IOSRV,
+                                               &bfn),
+                     0);
     ck_assert_uint_eq(bfn, pv_iommu_domain_mfn(p, GUEST, 2));
     ck_assert_uint_eq(dev_wr(bfn, 0x77), MEMTX_OK);
     ck_assert_uint_eq(ram_at(2), 0x77);
@@ -232,10 +249,12 @@ START_TEST(test_balloon_out_while_mapped)
     PVIOMMUStats st;
     Invalidation *inv;
 
-    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 10, 0x200, RW,
-                                               IOSRV, NULL), 0);
-    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 10, 0x300, RW,
-                                               IOSRV2, NULL), 0);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 10, 0x200, RW, IOSRV,
+                                               NULL),
+                     0);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 10, 0x300, RW, IOSRV2,
+                                               NULL),
+                     0);
     ck_assert_uint_eq(dev_wr(0x200, 0x1111), MEMTX_OK);
 
     ck_assert_int_eq(pv_iommu_balloon_out(p, GUEST, 10), 0);
@@ -248,8 +267,9 @@ START_TEST(test_balloon_out_while_mapped)
     ck_assert_uint_eq(dev_wr(0x200, 0x2222), MEMTX_OK);
     ck_assert_uint_eq(ram_at(10), 0x2222);
     ck_assert_int_eq(pv_iommu_balloon_in(p, GUEST, 10), -EBUSY);
-    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 10, 0x201, RW,
-                                               IOSRV, NULL), -ENXIO);
+    ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 10, 0x201, RW, IOSRV,
+                                               NULL),
+                     -ENXIO);
     ck_assert_int_eq(pv_iommu_balloon_out(p, GUEST, 10), -EBUSY);
 
     /* The emulators unmap; the last one frees (and scrubs) the frame. */
@@ -276,10 +296,10 @@ START_TEST(test_balloon_out_swap_mfn)
     /* A VFIO-style mirror follows the BFN space through its notifier. */
     ck_assert_int_eq(pv_iommu_map_foreign_page(p, GUEST, 12, 0x400,
                                                RW | PV_IOMMU_SWAP_MFN, IOSRV,
-                                               NULL), 0);
-    v = 0x5150;
-    ck_assert_int_eq(vfio_sim_device_dma(c, 0x400000 + 0x10, &v, 4, true),
+                                               NULL),
                      0);
+    v = 0x5150;
+    ck_assert_int_eq(vfio_sim_device_dma(c, 0x400000 + 0x10, &v, 4, true), 0);
     ck_assert_uint_eq(ram_at(12), 0x5150);
 
     ck_assert_int_eq(pv_iommu_balloon_out(p, GUEST, 12), 0);
@@ -293,12 +313,10 @@ START_TEST(test_balloon_out_swap_mfn)
     /* Late DMA, emulated or physical, lands in the scratch page. */
     ck_assert_uint_eq(dev_wr(0x400, 0xdead), MEMTX_OK);
     v = 0xbeef;
-    ck_assert_int_eq(vfio_sim_device_dma(c, 0x400000 + 0x10, &v, 4, true),
-                     0);
+    ck_assert_int_eq(vfio_sim_device_dma(c, 0x400000 + 0x10, &v, 4, true), 0);
     ck_assert_uint_eq(ram_at(12), 0);
     ck_assert_int_eq(pv_iommu_unmap_foreign_page(p, 0x400, IOSRV), 0);
-    ck_assert_int_eq(vfio_sim_device_dma(c, 0x400000, &v, 4, true),
-                     -EFAULT);
+    ck_assert_int_eq(vfio_sim_device_dma(c, 0x400000, &v, 4, true), -EFAULT);
     vfio_sim_listener_free(l);
     vfio_sim_container_free(c);
 }

@@ -56,7 +56,8 @@ START_TEST(test_all_unmaps_before_maps)
     g_array_set_size(all.ev, 0);
     /* Shift four mappings by one page in one invalidation. */
     ck_assert_int_eq(soft_iommu_pt_map(&m.pt, 0x10000, 0x101000, 0x4000,
-                                       IOMMU_RW), 0);
+                                       IOMMU_RW),
+                     0);
     ck_assert_int_eq(soft_iommu_invalidate(m.iommu, DOMID, 0x10000, 0x4000),
                      0);
     ck_assert_uint_eq(all.ev->len, 8);
@@ -75,7 +76,7 @@ START_TEST(test_cropping)
 
     event_log_register(&part, MR_OF(m.dev), 0x201800, 0x2027ff);
     event_log_register(&outside, MR_OF(m.dev), 0x800000, 0x8fffff);
-    guest_map(0x200000, 0x400000, 0x200000, IOMMU_RW);  /* one 2 MiB page */
+    guest_map(0x200000, 0x400000, 0x200000, IOMMU_RW); /* one 2 MiB page */
 
     event_is(&all, 0, 0x200000, 0x200000, 0x400000, IOMMU_RW);
     ck_assert_uint_eq(part.ev->len, 1);
@@ -124,7 +125,7 @@ START_TEST(test_small_pages_merged_into_large)
     hwaddr l2;
 
     m.pt.max_page = 0x1000;
-    guest_map(0x200000, 0x400000, 0x200000, IOMMU_RW);     /* 512 x 4 KiB */
+    guest_map(0x200000, 0x400000, 0x200000, IOMMU_RW); /* 512 x 4 KiB */
     ck_assert_uint_eq(all.ev->len, 512);
     g_array_set_size(all.ev, 0);
     /*
@@ -132,8 +133,8 @@ START_TEST(test_small_pages_merged_into_large)
      * invalidates only the first page: everything under the new page
      * must still be unmapped before it is announced.
      */
-    l2 = ldq_le_p(m.ram_ptr + m.pt.root) & SOFT_IOMMU_PTE_ADDR;    /* L3 */
-    l2 = ldq_le_p(m.ram_ptr + l2) & SOFT_IOMMU_PTE_ADDR;           /* L2 */
+    l2 = ldq_le_p(m.ram_ptr + m.pt.root) & SOFT_IOMMU_PTE_ADDR; /* L3 */
+    l2 = ldq_le_p(m.ram_ptr + l2) & SOFT_IOMMU_PTE_ADDR; /* L2 */
     address_space_stq_le(&m.cpu_as, l2 + 8, 0x600000 | 3 | SOFT_IOMMU_PTE_PS,
                          ATTRS, NULL);
     ck_assert_int_eq(soft_iommu_invalidate(m.iommu, DOMID, 0x200000, 0x1000),
@@ -153,7 +154,8 @@ START_TEST(test_replay_sends_shadow)
     guest_map(0x1000, 0x100000, 0x2000, IOMMU_RW);
     /* Changed, not yet invalidated: consumers do not know yet. */
     ck_assert_int_eq(soft_iommu_pt_map(&m.pt, 0x1000, 0x300000, 0x1000,
-                                       IOMMU_RW), 0);
+                                       IOMMU_RW),
+                     0);
     event_log_register(&late, MR_OF(m.dev), 0, UINT64_MAX);
     memory_region_iommu_replay(iommu, &late.n);
     ck_assert_uint_eq(late.ev->len, 2);
@@ -161,8 +163,7 @@ START_TEST(test_replay_sends_shadow)
     event_is(&late, 1, 0x2000, 0x1000, 0x101000, IOMMU_RW);
 
     /* The invalidation then tells both the same story. */
-    ck_assert_int_eq(soft_iommu_invalidate(m.iommu, DOMID, 0x1000, 0x1000),
-                     0);
+    ck_assert_int_eq(soft_iommu_invalidate(m.iommu, DOMID, 0x1000, 0x1000), 0);
     event_is(&late, 2, 0x1000, 0x1000, 0x100000, IOMMU_NONE);
     event_is(&late, 3, 0x1000, 0x1000, 0x300000, IOMMU_RW);
     event_is(&all, 3, 0x1000, 0x1000, 0x300000, IOMMU_RW);
@@ -184,20 +185,24 @@ START_TEST(test_device_moves_between_domains)
 
     guest_map(0x1000, 0x100000, 0x1000, IOMMU_RW);
     ck_assert_int_eq(soft_iommu_pt_init(&pt2, &m.cpu_as, PT_POOL + (8 << 20),
-                                        1 << 20, 3), 0);
+                                        1 << 20, 3),
+                     0);
     ck_assert_int_eq(soft_iommu_pt_map(&pt2, 0x5000, 0x200000, 0x1000,
-                                       IOMMU_RO), 0);
+                                       IOMMU_RO),
+                     0);
     ck_assert_int_eq(soft_iommu_set_domain(m.iommu, 2, pt2.root, 3), 0);
-    ck_assert_uint_eq(all.ev->len, 1);      /* not attached to domain 2 */
+    ck_assert_uint_eq(all.ev->len, 1); /* not attached to domain 2 */
 
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID,
-                                           SOFT_IOMMU_TRANSLATE, 2), 0);
+                                           SOFT_IOMMU_TRANSLATE, 2),
+                     0);
     ck_assert_uint_eq(all.ev->len, 3);
     event_is(&all, 1, 0x1000, 0x1000, 0x100000, IOMMU_NONE);
     event_is(&all, 2, 0x5000, 0x1000, 0x200000, IOMMU_RO);
 
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID, SOFT_IOMMU_BLOCKED,
-                                           0), 0);
+                                           0),
+                     0);
     ck_assert_uint_eq(all.ev->len, 4);
     event_is(&all, 3, 0x5000, 0x1000, 0x200000, IOMMU_NONE);
     /* Changes to a domain nobody is in reach nobody. */
@@ -213,9 +218,11 @@ START_TEST(test_root_change_resyncs)
     guest_map(0x1000, 0x100000, 0x1000, IOMMU_RW);
     guest_map(0x2000, 0x101000, 0x1000, IOMMU_RW);
     ck_assert_int_eq(soft_iommu_pt_init(&pt2, &m.cpu_as, PT_POOL + (8 << 20),
-                                        1 << 20, 4), 0);
+                                        1 << 20, 4),
+                     0);
     ck_assert_int_eq(soft_iommu_pt_map(&pt2, 0x2000, 0x101000, 0x1000,
-                                       IOMMU_RW), 0);
+                                       IOMMU_RW),
+                     0);
     ck_assert_int_eq(soft_iommu_set_domain(m.iommu, DOMID, pt2.root, 4), 0);
     /* What both tables share stays; only the difference is announced. */
     ck_assert_uint_eq(all.ev->len, 3);
@@ -233,25 +240,27 @@ START_TEST(test_no_caching_mode_refuses_map)
     iommu_notifier_init(&n, event_log_notify, IOMMU_NOTIFIER_ALL, 0,
                         UINT64_MAX, 0);
     ck_assert_int_eq(memory_region_register_iommu_notifier(MR_OF(m.dev), &n,
-                                                           &err), -ENOTSUP);
+                                                           &err),
+                     -ENOTSUP);
     ck_assert(err && strstr(err->message, "caching mode"));
     g_clear_error(&err);
     /* Consumers that only need to hear of unmaps (vhost IOTLB) may. */
     iommu_notifier_init(&n, event_log_notify, IOMMU_NOTIFIER_UNMAP, 0,
                         UINT64_MAX, 0);
     ck_assert_int_eq(memory_region_register_iommu_notifier(MR_OF(m.dev), &n,
-                                                           &err), 0);
+                                                           &err),
+                     0);
     memory_region_unregister_iommu_notifier(MR_OF(m.dev), &n);
 }
 END_TEST
 
 /* ---- a consumer that mirrors what it hears, page by page ----------------- */
 
-#define WINDOW_PAGES 2048               /* IOVAs [0, 8 MiB) */
+#define WINDOW_PAGES 2048 /* IOVAs [0, 8 MiB) */
 
 typedef struct MirrorPage {
     hwaddr out;
-    IOMMUAccessFlags perm;              /* IOMMU_NONE: not mapped */
+    IOMMUAccessFlags perm; /* IOMMU_NONE: not mapped */
 } MirrorPage;
 
 typedef struct Mirror {
@@ -265,8 +274,8 @@ static void mirror_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
     Mirror *mi = (Mirror *)n;
     hwaddr p;
 
-    for (p = e->iova; p <= e->iova + e->addr_mask &&
-                      p / 0x1000 < WINDOW_PAGES; p += 0x1000) {
+    for (p = e->iova; p <= e->iova + e->addr_mask && p / 0x1000 < WINDOW_PAGES;
+         p += 0x1000) {
         MirrorPage *mp = &mi->page[p / 0x1000];
         hwaddr out = e->translated_addr + (p - e->iova);
 
@@ -279,7 +288,7 @@ static void mirror_notify(IOMMUNotifier *n, IOMMUTLBEntry *e)
         } else {
             ck_assert_msg(mp->perm == IOMMU_NONE,
                           "MAP of %#" PRIx64 " over a live mapping", p);
-            *mp = (MirrorPage) { .out = out, .perm = e->perm };
+            *mp = (MirrorPage){ .out = out, .perm = e->perm };
             mi->live++;
         }
     }
@@ -323,12 +332,13 @@ static void mirror_check(Mirror *mi)
         MirrorPage *got = &mi->page[i];
 
         ck_assert_msg(got->perm == want.perm,
-                      "page %u: mirror perm %d, device perm %d", i,
-                      got->perm, want.perm);
+                      "page %u: mirror perm %d, device perm %d", i, got->perm,
+                      want.perm);
         /* A write-only page cannot be probed for its output. */
         if (want.perm & IOMMU_RO) {
-            ck_assert_msg(got->out == want.out, "page %u: mirror %#" PRIx64
-                          ", device %#" PRIx64, i, got->out, want.out);
+            ck_assert_msg(got->out == want.out,
+                          "page %u: mirror %#" PRIx64 ", device %#" PRIx64, i,
+                          got->out, want.out);
         }
     }
 }
@@ -338,17 +348,18 @@ static void random_change(GRand *rnd, hwaddr *lo, hwaddr *hi)
     static const IOMMUAccessFlags perms[] = { IOMMU_RO, IOMMU_WO, IOMMU_RW };
     bool big = g_rand_int_range(rnd, 0, 6) == 0;
     uint64_t size = big ? 0x200000 : g_rand_int_range(rnd, 1, 17) * 0x1000ULL;
-    hwaddr iova = big ? g_rand_int_range(rnd, 0, 4) * 0x200000ULL
-                      : g_rand_int_range(rnd, 0, WINDOW_PAGES - 16) * 0x1000ULL;
-    hwaddr pa = big ? g_rand_int_range(rnd, 0, 20) * 0x200000ULL
-                    : g_rand_int_range(rnd, 0, 8192) * 0x1000ULL;
+    hwaddr iova = big ?
+                      g_rand_int_range(rnd, 0, 4) * 0x200000ULL :
+                      g_rand_int_range(rnd, 0, WINDOW_PAGES - 16) * 0x1000ULL;
+    hwaddr pa = big ? g_rand_int_range(rnd, 0, 20) * 0x200000ULL :
+                      g_rand_int_range(rnd, 0, 8192) * 0x1000ULL;
 
     if (g_rand_int_range(rnd, 0, 3) == 0) {
         ck_assert_int_eq(soft_iommu_pt_unmap(&m.pt, iova, size), 0);
     } else {
         ck_assert_int_eq(soft_iommu_pt_map(&m.pt, iova, pa, size,
-                                           perms[g_rand_int_range(rnd, 0,
-                                                                  3)]), 0);
+                                           perms[g_rand_int_range(rnd, 0, 3)]),
+                         0);
     }
     *lo = MIN(*lo, iova);
     *hi = MAX(*hi, iova + size);
@@ -364,7 +375,8 @@ START_TEST(test_randomized_mirror)
     iommu_notifier_init(&mi->n, mirror_notify, IOMMU_NOTIFIER_ALL, 0,
                         UINT64_MAX, 0);
     ck_assert_int_eq(memory_region_register_iommu_notifier(MR_OF(m.dev),
-                                                           &mi->n, NULL), 0);
+                                                           &mi->n, NULL),
+                     0);
     for (round = 0; round < 60; round++) {
         hwaddr lo = UINT64_MAX, hi = 0;
         unsigned k, changes = g_rand_int_range(rnd, 1, 5);
@@ -420,13 +432,14 @@ START_TEST(test_shared_table_bomb_is_bounded)
                              NULL);
         address_space_stq_le(&m.cpu_as, l3 + i * 8, l2 | 3, ATTRS, NULL);
         address_space_stq_le(&m.cpu_as, l2 + i * 8, l1 | 3, ATTRS, NULL);
-        address_space_stq_le(&m.cpu_as, l1 + i * 8, (i * 0x1000ULL) | 3,
-                             ATTRS, NULL);
+        address_space_stq_le(&m.cpu_as, l1 + i * 8, (i * 0x1000ULL) | 3, ATTRS,
+                             NULL);
     }
     iommu_notifier_init(&mi->n, mirror_notify, IOMMU_NOTIFIER_ALL, 0,
                         UINT64_MAX, 0);
     ck_assert_int_eq(memory_region_register_iommu_notifier(MR_OF(m.dev),
-                                                           &mi->n, NULL), 0);
+                                                           &mi->n, NULL),
+                     0);
     t0 = g_get_monotonic_time();
     machine_translate();
     ck_assert_int_eq(soft_iommu_invalidate(m.iommu, DOMID, 0, 0), 0);
@@ -435,7 +448,8 @@ START_TEST(test_shared_table_bomb_is_bounded)
     soft_iommu_get_stats(m.iommu, &st);
     ck_assert_uint_le(st.shadow_entries, 5000);
     ck_assert_uint_gt(st.faults[SOFT_IOMMU_FAULT_TOO_MANY] +
-                      st.faults[SOFT_IOMMU_FAULT_WALK_BUDGET], 0);
+                          st.faults[SOFT_IOMMU_FAULT_WALK_BUDGET],
+                      0);
     /* Translation still works page by page: it needs no shadow. */
     ck_assert_uint_eq(address_space_ldub(m.dev_as, (1ULL << 47) + 0x5000,
                                          ATTRS, NULL),

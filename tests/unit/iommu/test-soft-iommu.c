@@ -41,17 +41,16 @@ START_TEST(test_permissions)
 
     ck_assert_uint_eq(address_space_read(m.dev_as, 0x2000, ATTRS, &b, 1),
                       MEMTX_ACCESS_ERROR);
-    ck_assert_uint_eq(b, 0);        /* a failed read returns zeroes */
+    ck_assert_uint_eq(b, 0); /* a failed read returns zeroes */
     ck_assert_uint_eq(fault_pop_reason(), SOFT_IOMMU_FAULT_PERM);
     address_space_stb(m.dev_as, 0x2000, 9, ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_OK);
     ck_assert_uint_eq(m.ram_ptr[0x301000], 9);
 
-    ck_assert(address_space_access_valid(m.dev_as, 0x1000, 0x1000, false,
-                                         ATTRS));
+    ck_assert(
+        address_space_access_valid(m.dev_as, 0x1000, 0x1000, false, ATTRS));
     ck_assert(!address_space_access_valid(m.dev_as, 0x1000, 1, true, ATTRS));
-    ck_assert(!address_space_access_valid(m.dev_as, 0x1ff8, 16, false,
-                                          ATTRS));
+    ck_assert(!address_space_access_valid(m.dev_as, 0x1ff8, 16, false, ATTRS));
 }
 END_TEST
 
@@ -87,7 +86,8 @@ END_TEST
 START_TEST(test_blocked_device)
 {
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID, SOFT_IOMMU_BLOCKED,
-                                           0), 0);
+                                           0),
+                     0);
     m.ram_ptr[0x1000] = 3;
     expect_fault(0x1000, false, MEMTX_DECODE_ERROR, SOFT_IOMMU_FAULT_BLOCKED);
 }
@@ -105,12 +105,14 @@ START_TEST(test_access_split_at_pages)
     guest_map(0x41000, 0x100000, 0x1000, IOMMU_RW);
     memset(buf, 0xab, sizeof(buf));
     ck_assert_uint_eq(address_space_write(m.dev_as, 0x40fe0, ATTRS, buf,
-                                          sizeof(buf)), MEMTX_OK);
+                                          sizeof(buf)),
+                      MEMTX_OK);
     ck_assert(m.ram_ptr[0x500fe0] == 0xab && m.ram_ptr[0x500fff] == 0xab);
     ck_assert(m.ram_ptr[0x100000] == 0xab && m.ram_ptr[0x10001f] == 0xab);
     ck_assert_uint_eq(m.ram_ptr[0x501000], 0);
     ck_assert_uint_eq(address_space_read(m.dev_as, 0x40fe0, ATTRS, back,
-                                         sizeof(back)), MEMTX_OK);
+                                         sizeof(back)),
+                      MEMTX_OK);
     ck_assert_mem_eq(buf, back, sizeof(buf));
 
     /* A write running into the hole writes the mapped part and fails. */
@@ -134,7 +136,7 @@ START_TEST(test_large_pages)
     void *p;
 
     machine_translate();
-    guest_map(0x400000, 0x1000000, 0x400000, IOMMU_RW);    /* 2 x 2 MiB */
+    guest_map(0x400000, 0x1000000, 0x400000, IOMMU_RW); /* 2 x 2 MiB */
     ck_assert(soft_iommu_pt_entry_addr(&m.pt, 0x400000, &level));
     ck_assert_uint_eq(level, 2);
     m.ram_ptr[0x1000000 + 0x3ffffc] = 0x42;
@@ -168,15 +170,16 @@ START_TEST(test_cache_through_soft_iommu)
     machine_translate();
     guest_map(0x8000, 0x600000, 0x1000, IOMMU_RW);
     ck_assert_int_eq(address_space_cache_init(&c, m.dev_as, 0x8100, 0x100,
-                                              true), 0x100);
+                                              true),
+                     0x100);
     address_space_stl_le_cached(&c, 0x10, 0x01020304, ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_OK);
     ck_assert_uint_eq(ldl_le_p(m.ram_ptr + 0x600110), 0x01020304);
     address_space_cache_destroy(&c);
 
     /* A cache cannot be made over an unmapped IOVA. */
-    ck_assert_int_lt(address_space_cache_init(&c, m.dev_as, 0x9000, 16,
-                                              false), 0);
+    ck_assert_int_lt(address_space_cache_init(&c, m.dev_as, 0x9000, 16, false),
+                     0);
 }
 END_TEST
 
@@ -241,8 +244,10 @@ START_TEST(test_self_referencing_table)
     address_space_stq_le(&m.cpu_as, m.pt.root + 0x80, 0x1122334455667788ULL,
                          ATTRS, &r);
     /* Entry 16 now holds junk with reserved bits: reading it faults. */
-    address_space_ldq_le(m.dev_as, (16ULL << 39) | (16ULL << 30) |
-                         (16ULL << 21) | (16ULL << 12), ATTRS, &r);
+    address_space_ldq_le(m.dev_as,
+                         (16ULL << 39) | (16ULL << 30) | (16ULL << 21) |
+                             (16ULL << 12),
+                         ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
     /* Through any other entry the root page reads as itself. */
     ck_assert_uint_eq(address_space_ldq_le(m.dev_as, 0x80, ATTRS, &r),
@@ -256,8 +261,7 @@ START_TEST(test_table_outside_ram)
     machine_translate();
     guest_map(0x3000, 0x3000, 0x1000, IOMMU_RW);
     /* Point the level-4 entry at nothing. */
-    address_space_stq_le(&m.cpu_as, m.pt.root, (1ULL << 40) | 3, ATTRS,
-                         NULL);
+    address_space_stq_le(&m.cpu_as, m.pt.root, (1ULL << 40) | 3, ATTRS, NULL);
     fault_drain();
     expect_fault(0x3000, false, MEMTX_DECODE_ERROR, SOFT_IOMMU_FAULT_PT_READ);
     /* A sync over it faults and maps nothing, rather than failing. */
@@ -314,7 +318,8 @@ START_TEST(test_registers)
     ck_assert_uint_eq(cap >> SOFT_IOMMU_CAP_DOMS_SHIFT, 256);
 
     ck_assert_int_eq(soft_iommu_pt_map(&m.pt, 0x7000, 0x900000, 0x1000,
-                                       IOMMU_RO), 0);
+                                       IOMMU_RO),
+                     0);
     reg_wr(SOFT_IOMMU_REG_DOM_SEL, 5);
     reg_wr(SOFT_IOMMU_REG_DOM_ROOT, m.pt.root | 4);
     ck_assert_uint_eq(reg_rd(SOFT_IOMMU_REG_STATUS), 0);
@@ -332,7 +337,7 @@ START_TEST(test_registers)
     ck_assert_uint_eq(reg_rd(SOFT_IOMMU_REG_FAULT_COUNT), 1);
     fault = reg_rd(SOFT_IOMMU_REG_FAULT_POP);
     ck_assert_uint_eq(fault & 0xff, SOFT_IOMMU_FAULT_PERM);
-    ck_assert(fault & (1 << 8));                    /* a write */
+    ck_assert(fault & (1 << 8)); /* a write */
     ck_assert_uint_eq((fault >> 16) & 0xffff, DEVID);
     ck_assert_uint_eq((fault >> 32) & 0xffff, 5);
     ck_assert_uint_eq(reg_rd(SOFT_IOMMU_REG_FAULT_ADDR), 0x7008);
@@ -388,19 +393,22 @@ START_TEST(test_nested_soft_iommus)
     dev2 = soft_iommu_device_new(inner, 0x20, "nested-dev", &err);
     ck_assert_msg(dev2, "%s", err ? err->message : "?");
     ck_assert_int_eq(soft_iommu_pt_init(&pt2, l1_as, 4ULL << 20, 1ULL << 20,
-                                        3), 0);
-    ck_assert_int_eq(soft_iommu_pt_map(&pt2, 0xa000, 0x5000, 0x1000,
-                                       IOMMU_RW), 0);
+                                        3),
+                     0);
+    ck_assert_int_eq(soft_iommu_pt_map(&pt2, 0xa000, 0x5000, 0x1000, IOMMU_RW),
+                     0);
     ck_assert_int_eq(soft_iommu_pt_map(&pt2, 0xb000, (8ULL << 20) + 0x1000,
-                                       0x1000, IOMMU_RW), 0);
+                                       0x1000, IOMMU_RW),
+                     0);
     ck_assert_int_eq(soft_iommu_set_domain(inner, 3, pt2.root, 3), 0);
     ck_assert_int_eq(soft_iommu_set_device(inner, 0x20, SOFT_IOMMU_TRANSLATE,
-                                           3), 0);
+                                           3),
+                     0);
     /* The inner tables really are in host memory at +16 MiB. */
     ck_assert(ldq_le_p(m.ram_ptr + (16ULL << 20) + pt2.root) != 0);
 
-    address_space_stl_le(soft_iommu_device_as(dev2), 0xa010, 0xcafef00d,
-                         ATTRS, &r);
+    address_space_stl_le(soft_iommu_device_as(dev2), 0xa010, 0xcafef00d, ATTRS,
+                         &r);
     ck_assert_uint_eq(r, MEMTX_OK);
     ck_assert_uint_eq(ldl_le_p(m.ram_ptr + (16ULL << 20) + 0x5010),
                       0xcafef00d);
@@ -409,7 +417,8 @@ START_TEST(test_nested_soft_iommus)
     ck_assert_uint_eq(r, MEMTX_ACCESS_ERROR);
     m.ram_ptr[(24ULL << 20) + 0x1000] = 0x3c;
     ck_assert_uint_eq(address_space_ldub(soft_iommu_device_as(dev2), 0xb000,
-                                         ATTRS, &r), 0x3c);
+                                         ATTRS, &r),
+                      0x3c);
 
     soft_iommu_device_free(dev2);
     soft_iommu_free(inner);

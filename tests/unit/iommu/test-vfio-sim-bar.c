@@ -14,16 +14,16 @@
 #include "hw/models/vfio-sim-bar.h"
 #include "tests/unit/unit-helpers.h"
 
-#define BAR_ADDR    0xe0000000ULL
-#define BAR_SIZE    0x10000ULL
-#define TABLE_OFF   0x2000ULL
-#define VECTORS     16
-#define TABLE_SIZE  (VECTORS * 16)
+#define BAR_ADDR 0xe0000000ULL
+#define BAR_SIZE 0x10000ULL
+#define TABLE_OFF 0x2000ULL
+#define VECTORS 16
+#define TABLE_SIZE (VECTORS * 16)
 
 static MemoryRegion sys;
 static AddressSpace as;
 static VFIOSimBar bar;
-static uint8_t *hw;         /* the device's own view of its BAR memory */
+static uint8_t *hw; /* the device's own view of its BAR memory */
 
 static void bar_setup(void)
 {
@@ -58,14 +58,14 @@ START_TEST(test_table_goes_to_emulation)
     uint64_t before;
 
     ck_assert(vfio_sim_bar_msix_entry(&bar, 1, &e));
-    ck_assert_uint_eq(e.ctrl, VFIO_SIM_MSIX_CTRL_MASKED);  /* reset state */
+    ck_assert_uint_eq(e.ctrl, VFIO_SIM_MSIX_CTRL_MASKED); /* reset state */
     before = vfio_sim_bar_table_accesses(&bar);
 
-    address_space_stq_le(&as, BAR_ADDR + TABLE_OFF + 16, 0xfee01000ULL |
-                         (0x12ULL << 32), ATTRS, &r);
+    address_space_stq_le(&as, BAR_ADDR + TABLE_OFF + 16,
+                         0xfee01000ULL | (0x12ULL << 32), ATTRS, &r);
     ck_assert_uint_eq(r, MEMTX_OK);
     wr32(TABLE_OFF + 16 + 8, 0x4041, &r);
-    wr32(TABLE_OFF + 16 + 12, 0xfffffffe, &r);       /* unmask; rsvd bits */
+    wr32(TABLE_OFF + 16 + 12, 0xfffffffe, &r); /* unmask; rsvd bits */
     ck_assert(vfio_sim_bar_msix_entry(&bar, 1, &e));
     ck_assert_uint_eq(e.addr, 0x12fee01000ULL);
     ck_assert_uint_eq(e.data, 0x4041);
@@ -79,8 +79,9 @@ START_TEST(test_table_goes_to_emulation)
               !memcmp(hw + TABLE_OFF, hw + TABLE_OFF + 1, TABLE_SIZE - 1));
 
     /* Only aligned DWORDs and QWORDs reach the table. */
-    ck_assert_uint_ne(address_space_write(&as, BAR_ADDR + TABLE_OFF + 2,
-                                          ATTRS, &w, 2), MEMTX_OK);
+    ck_assert_uint_ne(address_space_write(&as, BAR_ADDR + TABLE_OFF + 2, ATTRS,
+                                          &w, 2),
+                      MEMTX_OK);
     address_space_ldl_le(&as, BAR_ADDR + TABLE_OFF + 1, ATTRS, &r);
     ck_assert_uint_ne(r, MEMTX_OK);
     ck_assert(!vfio_sim_bar_msix_entry(&bar, VECTORS, &e));
@@ -96,7 +97,7 @@ START_TEST(test_rest_goes_to_bar_memory)
     wr32(0x10, 0xa5a5a5a5, &r);
     ck_assert_uint_eq(r, MEMTX_OK);
     ck_assert_uint_eq(hw[0x10], 0xa5);
-    hw[0x3000] = 0x77;                                  /* the device */
+    hw[0x3000] = 0x77; /* the device */
     ck_assert_uint_eq(rd32(0x3000, &r) & 0xff, 0x77);
     /* Right after the table, still in its page: BAR memory. */
     wr32(TABLE_OFF + TABLE_SIZE, 0x1234, &r);
@@ -122,16 +123,16 @@ END_TEST
 /* ---- against a BAR split by hand ----------------------------------------- */
 
 typedef struct SeenSection {
-    uint64_t off;               /* from the BAR's start */
+    uint64_t off; /* from the BAR's start */
     uint64_t size;
     bool ram_device;
-    uint64_t where;             /* RAM: offset in BAR memory; MMIO: in table */
+    uint64_t where; /* RAM: offset in BAR memory; MMIO: in table */
 } SeenSection;
 
 typedef struct Recorder {
     MemoryListener ml;
     GArray *seen;
-    uint8_t *mem;               /* the host mapping the BAR's RAM uses */
+    uint8_t *mem; /* the host mapping the BAR's RAM uses */
 } Recorder;
 
 static void rec_add(MemoryListener *ml, MemoryRegionSection *s)
@@ -249,14 +250,14 @@ START_TEST(test_overlay_off_and_on)
     unsigned round;
 
     memcpy(hw + TABLE_OFF, "\x11\x22\x33\x44", 4);
-    wr32(TABLE_OFF + 8, 0x99, &r);              /* vector 0 data */
+    wr32(TABLE_OFF + 8, 0x99, &r); /* vector 0 data */
     for (round = 0; round < 3; round++) {
         vfio_sim_bar_set_msix_overlay(&bar, false);
-        vfio_sim_bar_set_msix_overlay(&bar, false);     /* idempotent */
+        vfio_sim_bar_set_msix_overlay(&bar, false); /* idempotent */
         /* Without the overlay the table offset is plain BAR memory... */
         ck_assert_uint_eq(rd32(TABLE_OFF, &r), 0x44332211);
         vfio_sim_container_get_stats(c, &st);
-        ck_assert_uint_eq(st.entries, 1);               /* the whole BAR */
+        ck_assert_uint_eq(st.entries, 1); /* the whole BAR */
 
         vfio_sim_bar_set_msix_overlay(&bar, true);
         /* ...and with it, the emulation again, state kept. */

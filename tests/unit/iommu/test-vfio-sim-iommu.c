@@ -13,7 +13,7 @@
 #include "iommu-test.h"
 #include "fake-grants.h"
 
-#define WINDOW (4ULL << 20)     /* IOVAs probed: [0, 4 MiB) */
+#define WINDOW (4ULL << 20) /* IOVAs probed: [0, 4 MiB) */
 
 static VFIOSimContainer *c;
 static VFIOSimListener *l;
@@ -58,14 +58,15 @@ static void assert_same_view(const char *when)
         uint8_t dev[8], emu[8];
 
         ck_assert_msg(!!(prot & VFIO_SIM_PROT_READ) == emu_r &&
-                      !!(prot & VFIO_SIM_PROT_WRITE) == emu_w,
+                          !!(prot & VFIO_SIM_PROT_WRITE) == emu_w,
                       "%s: iova %#" PRIx64 ": host prot %u, vIOMMU r%d w%d",
                       when, iova, prot, emu_r, emu_w);
         ck_assert_int_eq(vfio_sim_device_dma(c, iova, dev, 8, false),
                          emu_r ? 0 : (prot ? -EACCES : -EFAULT));
         if (emu_r) {
             ck_assert_uint_eq(address_space_read(m.dev_as, iova, ATTRS, emu,
-                                                 8), MEMTX_OK);
+                                                 8),
+                              MEMTX_OK);
             ck_assert_mem_eq(dev, emu, 8);
         }
     }
@@ -116,10 +117,10 @@ START_TEST(test_random_invalidations)
     for (step = 0; step < 40; step++) {
         bool big = g_rand_int_range(rnd, 0, 5) == 0;
         uint64_t size = big ? 0x200000 : g_rand_int_range(rnd, 1, 9) * 0x1000;
-        hwaddr iova = big ? g_rand_int_range(rnd, 0, 2) * 0x200000ULL
-                          : g_rand_int_range(rnd, 0, 1000) * 0x1000ULL;
-        hwaddr pa = big ? g_rand_int_range(rnd, 0, 16) * 0x200000ULL
-                        : g_rand_int_range(rnd, 0, 8000) * 0x1000ULL;
+        hwaddr iova = big ? g_rand_int_range(rnd, 0, 2) * 0x200000ULL :
+                            g_rand_int_range(rnd, 0, 1000) * 0x1000ULL;
+        hwaddr pa = big ? g_rand_int_range(rnd, 0, 16) * 0x200000ULL :
+                          g_rand_int_range(rnd, 0, 8000) * 0x1000ULL;
 
         if (g_rand_int_range(rnd, 0, 3) == 0) {
             guest_unmap(iova, size);
@@ -155,12 +156,12 @@ START_TEST(test_passthrough_switch)
     machine_translate();
     vfio_sim_container_get_stats(c, &st);
     ck_assert_uint_eq(st.entries, 1);
-    ck_assert_int_eq(vfio_sim_device_dma(c, 0x3000000, b, 8, false),
-                     -EFAULT);
+    ck_assert_int_eq(vfio_sim_device_dma(c, 0x3000000, b, 8, false), -EFAULT);
     assert_same_view("translated");
 
     ck_assert_int_eq(soft_iommu_set_device(m.iommu, DEVID,
-                                           SOFT_IOMMU_PASSTHROUGH, 0), 0);
+                                           SOFT_IOMMU_PASSTHROUGH, 0),
+                     0);
     ck_assert_int_eq(vfio_sim_device_dma(c, 0x3000000, b, 8, false), 0);
     vfio_sim_container_get_stats(c, &st);
     ck_assert_uint_eq(st.entries, 1);
@@ -222,9 +223,9 @@ START_TEST(test_translations_hardware_cannot_reach)
     memory_region_add_subregion(&m.sys, 0x20000000, &secret);
     machine_translate();
     l = vfio_sim_listener_new(c, m.dev_as);
-    guest_map(0x1000, 0x10000000, 0x1000, IOMMU_RW);   /* into MMIO */
-    guest_map(0x2000, 0x20000000, 0x1000, IOMMU_RW);   /* into private */
-    guest_map(0x3000, 0x300000, 0x1000, IOMMU_RW);     /* fine */
+    guest_map(0x1000, 0x10000000, 0x1000, IOMMU_RW); /* into MMIO */
+    guest_map(0x2000, 0x20000000, 0x1000, IOMMU_RW); /* into private */
+    guest_map(0x3000, 0x300000, 0x1000, IOMMU_RW); /* fine */
     vfio_sim_container_get_stats(c, &st);
     ck_assert_uint_eq(st.entries, 1);
     ck_assert_uint_eq(st.map_errors, 2);
@@ -240,7 +241,7 @@ END_TEST
 
 START_TEST(test_translation_into_grants)
 {
-    const hwaddr base = 0x8000000000ULL;    /* page tables reach 2^52 */
+    const hwaddr base = 0x8000000000ULL; /* page tables reach 2^52 */
     static FakeGrants fg;
     uint8_t b[4];
 
@@ -252,7 +253,7 @@ START_TEST(test_translation_into_grants)
     machine_translate();
     l = vfio_sim_listener_new(c, m.dev_as);
     guest_map(0x4000, base + (10 << 12), 0x1000, IOMMU_RW);
-    ck_assert_int_eq(fg.live, 1);       /* pinned by the container */
+    ck_assert_int_eq(fg.live, 1); /* pinned by the container */
     ck_assert_int_eq(vfio_sim_device_dma(c, 0x4000, b, 4, false), 0);
     ck_assert_mem_eq(b, "gnt!", 4);
     guest_unmap(0x4000, 0x1000);

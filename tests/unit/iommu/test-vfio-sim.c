@@ -26,9 +26,11 @@ START_TEST(test_container_rules)
     ck_assert_int_eq(vfio_sim_dma_map(c, 0x10000, PG, mem, 0), -EINVAL);
     ck_assert_int_eq(vfio_sim_dma_map(c, 0x10800, PG, mem, 1), -EINVAL);
     ck_assert_int_eq(vfio_sim_dma_map(c, 0xfffffffffffff000ULL, 2 * PG, mem,
-                                      1), -EINVAL);
+                                      1),
+                     -EINVAL);
     ck_assert_int_eq(vfio_sim_dma_map(c, 0x10000, 2 * PG, mem,
-                                      VFIO_SIM_PROT_READ), 0);
+                                      VFIO_SIM_PROT_READ),
+                     0);
     ck_assert_int_eq(vfio_sim_dma_map(c, 0x11000, PG, mem, 3), -EEXIST);
     ck_assert_int_eq(vfio_sim_dma_map(c, 0x12000, PG, mem + 2 * PG, 3), 0);
     ck_assert_int_eq(vfio_sim_dma_map(c, 0x20000, PG, mem + 3 * PG, 3), 0);
@@ -112,8 +114,9 @@ static GArray *oracle(AddressSpace *as, uint64_t pg)
         m.vaddr = (uint8_t *)memory_region_get_ram_ptr(mr) +
                   s[i].offset_within_region + (uint64_t)(first - start);
         m.prot = VFIO_SIM_PROT_READ |
-                 ((s[i].readonly || memory_region_is_rom(mr) || rodev) ? 0
-                  : VFIO_SIM_PROT_WRITE);
+                 ((s[i].readonly || memory_region_is_rom(mr) || rodev) ?
+                      0 :
+                      VFIO_SIM_PROT_WRITE);
         g_array_append_val(want, m);
     }
     g_free(s);
@@ -133,11 +136,11 @@ static void assert_mirror(VFIOSimContainer *c, AddressSpace *as,
         VFIOSimMapping *w = &g_array_index(want, VFIOSimMapping, i);
 
         ck_assert_msg(got[i].iova == w->iova && got[i].size == w->size &&
-                      got[i].vaddr == w->vaddr && got[i].prot == w->prot,
+                          got[i].vaddr == w->vaddr && got[i].prot == w->prot,
                       "%s: mapping %zu is %#" PRIx64 "+%#" PRIx64 " %p %u, "
-                      "want %#" PRIx64 "+%#" PRIx64 " %p %u", when, i,
-                      got[i].iova, got[i].size, got[i].vaddr, got[i].prot,
-                      w->iova, w->size, w->vaddr, w->prot);
+                      "want %#" PRIx64 "+%#" PRIx64 " %p %u",
+                      when, i, got[i].iova, got[i].size, got[i].vaddr,
+                      got[i].prot, w->iova, w->size, w->vaddr, w->prot);
     }
     g_free(got);
     g_array_free(want, true);
@@ -174,17 +177,15 @@ static void machine(void)
     ck_assert(memory_region_init_rom_device(&romdev, NULL, &mmio_ops, NULL,
                                             "romdev", 0x10000, &err));
     memory_region_init_io(&mmio, NULL, &mmio_ops, NULL, "mmio", 0x10000);
-    memory_region_init_alias(&alias1, NULL, "alias1", &ram2, 0x10000,
-                             0x40000);
+    memory_region_init_alias(&alias1, NULL, "alias1", &ram2, 0x10000, 0x40000);
     memory_region_init_alias(&alias2, NULL, "alias2", &ram, 0x123800,
                              0x200000);
     memory_region_init(&sub, NULL, "sub", 0x100000);
     memory_region_add_subregion(&sub, 0x8000, &subram);
-    memory_region_init_io(&submmio, NULL, &mmio_ops, NULL, "sub-mmio",
-                          0x1000);
+    memory_region_init_io(&submmio, NULL, &mmio_ops, NULL, "sub-mmio", 0x1000);
     memory_region_add_subregion_overlap(&sub, 0xc000, &submmio, 1);
-    ck_assert(vfio_sim_bar_init(&bar, NULL, "bar0", 0x10000, 0x2000, 16,
-                                &err));
+    ck_assert(
+        vfio_sim_bar_init(&bar, NULL, "bar0", 0x10000, 0x2000, 16, &err));
     privs[0].mr = &priv;
     privs[1].mr = &ram2;
     privs[2].mr = &ram;
@@ -213,18 +214,13 @@ START_TEST(test_what_is_mapped)
     ck_assert_mem_eq((uint8_t *)memory_region_get_ram_ptr(&ram) + 0x1000, b,
                      4);
     ck_assert_int_eq(vfio_sim_device_dma(c, 0xfff00000, b, 4, false), 0);
-    ck_assert_int_eq(vfio_sim_device_dma(c, 0xfff00000, b, 4, true),
-                     -EACCES);
-    ck_assert_int_eq(vfio_sim_device_dma(c, 0x30000000, b, 4, true),
-                     -EACCES);
-    ck_assert_int_eq(vfio_sim_device_dma(c, 0x10000000, b, 4, false),
-                     -EFAULT);
-    ck_assert_int_eq(vfio_sim_device_dma(c, 0x20000000, b, 4, false),
-                     -EFAULT);
+    ck_assert_int_eq(vfio_sim_device_dma(c, 0xfff00000, b, 4, true), -EACCES);
+    ck_assert_int_eq(vfio_sim_device_dma(c, 0x30000000, b, 4, true), -EACCES);
+    ck_assert_int_eq(vfio_sim_device_dma(c, 0x10000000, b, 4, false), -EFAULT);
+    ck_assert_int_eq(vfio_sim_device_dma(c, 0x20000000, b, 4, false), -EFAULT);
     /* Peer-to-peer into another device's BAR, around its MSI-X table. */
     ck_assert_int_eq(vfio_sim_device_dma(c, 0x40000000, b, 4, true), 0);
-    ck_assert_int_eq(vfio_sim_device_dma(c, 0x40002000, b, 4, true),
-                     -EFAULT);
+    ck_assert_int_eq(vfio_sim_device_dma(c, 0x40002000, b, 4, true), -EFAULT);
 
     /* Pinned while mapped: the RAM is referenced by the listener. */
     set_private(&ram, true);
@@ -236,8 +232,7 @@ START_TEST(test_what_is_mapped)
     ck_assert_int_eq(vfio_sim_device_dma(c, 0x1000, b, 4, true), -EACCES);
     memory_region_rom_device_set_romd(&romdev, false);
     assert_mirror(c, &as, "romd off");
-    ck_assert_int_eq(vfio_sim_device_dma(c, 0x30000000, b, 4, false),
-                     -EFAULT);
+    ck_assert_int_eq(vfio_sim_device_dma(c, 0x30000000, b, 4, false), -EFAULT);
 
     vfio_sim_listener_free(l);
     ck_assert_int_eq(vfio_sim_device_dma(c, 0x1000, b, 4, false), -EFAULT);
@@ -253,8 +248,8 @@ END_TEST
 
 /* ---- random topology ----------------------------------------------------- */
 
-static MemoryRegion *pool[] = { &ram, &ram2, &rom, &romdev, &mmio, &priv,
-                                &alias1, &alias2, &sub, &bar.mem };
+static MemoryRegion *pool[] = { &ram,  &ram2,   &rom,    &romdev, &mmio,
+                                &priv, &alias1, &alias2, &sub,    &bar.mem };
 #define NPOOL G_N_ELEMENTS(pool)
 
 static void random_op(GRand *rnd)
@@ -294,9 +289,9 @@ static void random_op(GRand *rnd)
         vfio_sim_bar_set_msix_overlay(&bar, g_rand_boolean(rnd));
         break;
     default:
-        memory_region_set_alias_offset(&alias2, g_rand_int_range(rnd, 0,
-                                                                 0x400) *
-                                       0x800ULL);
+        memory_region_set_alias_offset(&alias2,
+                                       g_rand_int_range(rnd, 0, 0x400) *
+                                           0x800ULL);
         break;
     }
 }
@@ -312,11 +307,11 @@ static void probe_random_mapping(VFIOSimContainer *c, GRand *rnd)
         VFIOSimMapping *m = &got[g_rand_int_range(rnd, 0, n)];
         uint64_t off = g_rand_int_range(rnd, 0, m->size / 16) * 16;
 
-        ck_assert_int_eq(vfio_sim_device_dma(c, m->iova + off, dev, 16,
-                                             false), 0);
+        ck_assert_int_eq(vfio_sim_device_dma(c, m->iova + off, dev, 16, false),
+                         0);
         ck_assert_uint_eq(address_space_read(&as, m->iova + off,
-                                             MEMTXATTRS_UNSPECIFIED, cpu,
-                                             16), MEMTX_OK);
+                                             MEMTXATTRS_UNSPECIFIED, cpu, 16),
+                          MEMTX_OK);
         ck_assert_mem_eq(dev, cpu, 16);
     }
     g_free(got);
@@ -325,7 +320,7 @@ static void probe_random_mapping(VFIOSimContainer *c, GRand *rnd)
 START_TEST(test_random_topology)
 {
     GRand *rnd = g_rand_new_with_seed(0xf10 + _i);
-    uint64_t pg = _i & 1 ? 0x10000 : PG;   /* 64 KiB host pages too */
+    uint64_t pg = _i & 1 ? 0x10000 : PG; /* 64 KiB host pages too */
     VFIOSimContainer *c = vfio_sim_container_new(pg, 0);
     VFIOSimContainer *late_c = vfio_sim_container_new(pg, 0);
     VFIOSimListener *l = vfio_sim_listener_new(c, &as), *late = NULL;

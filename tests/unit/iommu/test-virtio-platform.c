@@ -11,9 +11,9 @@
 #include "vring-driver.h"
 #include "fake-grants.h"
 
-#define RING_GPA    0x100000ULL
-#define BUF_GPA     0x200000ULL
-#define IOVA        0x40000000ULL
+#define RING_GPA 0x100000ULL
+#define BUF_GPA 0x200000ULL
+#define IOVA 0x40000000ULL
 
 static VringDriver drv;
 
@@ -33,7 +33,8 @@ START_TEST(test_decision)
     static AddressSpace mem_as, dma_as;
     VirtIOPlatform plain = { .memory_as = &mem_as };
     VirtIOPlatform iommu = { .memory_as = &mem_as, .dma_as = &dma_as };
-    VirtIOPlatform cc = { .memory_as = &mem_as, .dma_as = &dma_as,
+    VirtIOPlatform cc = { .memory_as = &mem_as,
+                          .dma_as = &dma_as,
                           .require_access_platform = true };
     uint64_t v1 = VIRTIO_BIT(VIRTIO_F_VERSION_1);
     uint64_t ap = VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM);
@@ -48,12 +49,10 @@ START_TEST(test_decision)
     ck_assert_int_eq(virtio_platform_dma_as(&iommu, offered, v1, &as), 0);
     ck_assert_ptr_eq(as, &mem_as);
     /* Accepted: the platform's DMA space. */
-    ck_assert_int_eq(virtio_platform_dma_as(&iommu, offered, v1 | ap, &as),
-                     0);
+    ck_assert_int_eq(virtio_platform_dma_as(&iommu, offered, v1 | ap, &as), 0);
     ck_assert_ptr_eq(as, &dma_as);
     /* Accepted with nothing in front of memory: still memory. */
-    ck_assert_int_eq(virtio_platform_dma_as(&plain, v1 | ap, v1 | ap, &as),
-                     0);
+    ck_assert_int_eq(virtio_platform_dma_as(&plain, v1 | ap, v1 | ap, &as), 0);
     ck_assert_ptr_eq(as, &mem_as);
 
     /* Hostile or confused drivers. */
@@ -85,7 +84,8 @@ START_TEST(test_without_access_platform_bypasses_iommu)
     machine_translate();
     ck_assert_int_eq(virtio_platform_dma_as(&p, offered,
                                             VIRTIO_BIT(VIRTIO_F_VERSION_1),
-                                            &as), 0);
+                                            &as),
+                     0);
     vq = queue_on(as, 16, false);
     drv_init(&drv, &m.cpu_as, 16, RING_GPA);
     ck_assert_int_eq(virtqueue_set_rings(vq, drv.desc, drv.avail, drv.used),
@@ -224,7 +224,8 @@ static uint64_t grant(unsigned ref, hwaddr gpa, bool ro)
 
 START_TEST(test_grant_addresses)
 {
-    VirtIOPlatform p = { .memory_as = &m.cpu_as, .dma_as = &grant_as,
+    VirtIOPlatform p = { .memory_as = &m.cpu_as,
+                         .dma_as = &grant_as,
                          .require_access_platform = true };
     uint64_t v1ap = VIRTIO_BIT(VIRTIO_F_VERSION_1) |
                     VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM);
@@ -244,7 +245,8 @@ START_TEST(test_grant_addresses)
     out = grant(20, BUF_GPA, true);
     in = grant(21, BUF_GPA + 0x1000, false);
     ck_assert_int_eq(virtqueue_set_rings(vq, rings, rings + 16 * 16,
-                                         rings + (drv.used - RING_GPA)), 0);
+                                         rings + (drv.used - RING_GPA)),
+                     0);
     ring_maps = fg.live;
     ck_assert_int_gt(ring_maps, 0);
 
@@ -281,7 +283,8 @@ START_TEST(test_grant_readonly_and_ungranted)
     grant(9, RING_GPA + 0x1000, false);
     ro = grant(30, BUF_GPA, true);
     ck_assert_int_eq(virtqueue_set_rings(vq, rings, rings + 16 * 16,
-                                         rings + (drv.used - RING_GPA)), 0);
+                                         rings + (drv.used - RING_GPA)),
+                     0);
     /* Device-writable, but granted read-only; and a ref never granted. */
     drv_desc(&drv, 0, ro, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
     drv_desc(&drv, 1, GRANT_BASE | (40ULL << 12), 8, VIRTQ_DESC_F_WRITE, 0);
@@ -300,7 +303,7 @@ END_TEST
 
 /* ---- a confidential guest ------------------------------------------------ */
 
-#define SHARED_BASE 0x2000000ULL        /* [32 MiB, 64 MiB) is shared */
+#define SHARED_BASE 0x2000000ULL /* [32 MiB, 64 MiB) is shared */
 
 static MemoryRegion cc_sys, cc_private, cc_shared;
 static AddressSpace cc_as;
@@ -355,7 +358,8 @@ END_TEST
 
 START_TEST(test_confidential_virtqueue)
 {
-    VirtIOPlatform p = { .memory_as = &cc_as, .dma_as = &cc_as,
+    VirtIOPlatform p = { .memory_as = &cc_as,
+                         .dma_as = &cc_as,
                          .require_access_platform = true };
     uint64_t offered = virtio_platform_offer(&p, 0);
     hwaddr ring = SHARED_BASE + 0x100000, buf = SHARED_BASE + 0x200000;
@@ -368,7 +372,8 @@ START_TEST(test_confidential_virtqueue)
     /* An old driver that would hand out private addresses is refused. */
     ck_assert_int_eq(virtio_platform_dma_as(&p, offered,
                                             VIRTIO_BIT(VIRTIO_F_VERSION_1),
-                                            &as), -EPERM);
+                                            &as),
+                     -EPERM);
     ck_assert_int_eq(virtio_platform_dma_as(&p, offered, offered, &as), 0);
     vq = queue_on(as, 16, false);
 
@@ -383,7 +388,7 @@ START_TEST(test_confidential_virtqueue)
     memcpy(shared + 0x200000, "shared!", 8);
     memcpy(priv + 0x300000, "secret!", 8);
     drv_desc(&drv, 0, buf, 8, VIRTQ_DESC_F_NEXT, 1);
-    drv_desc(&drv, 1, 0x300000, 8, VIRTQ_DESC_F_NEXT, 2);  /* private */
+    drv_desc(&drv, 1, 0x300000, 8, VIRTQ_DESC_F_NEXT, 2); /* private */
     drv_desc(&drv, 2, buf + 0x100, 8, VIRTQ_DESC_F_WRITE, 0);
     drv_kick(&drv, 0);
     ck_assert_int_eq(virtqueue_pop(vq, &e), 1);

@@ -16,9 +16,9 @@
 
 #define GUEST_DOMID 7
 #define GUEST_PAGES 64
-#define RING_GFN    4           /* two pages */
-#define OUT_GFN     10
-#define IN_GFN      12          /* two pages */
+#define RING_GFN 4 /* two pages */
+#define OUT_GFN 10
+#define IN_GFN 12 /* two pages */
 
 static XenEmu *emu;
 static XenEmuDomain *dom;
@@ -80,7 +80,8 @@ static int64_t grant_rings(VirtQueue *vq)
     ref = grant_seq(RING_GFN, 2, false);
     ring = xen_grant_addr(ref, 0);
     ck_assert_int_eq(virtqueue_set_rings(vq, ring, ring + 16 * 16,
-                                         ring + XEN_PAGE_SIZE), 0);
+                                         ring + XEN_PAGE_SIZE),
+                     0);
     return ref;
 }
 
@@ -95,7 +96,8 @@ static void end_all(int64_t ref, unsigned n, int want)
 
 START_TEST(test_virtqueue_at_grant_addresses)
 {
-    VirtIOPlatform p = { .memory_as = &guest_as, .dma_as = &dma_as,
+    VirtIOPlatform p = { .memory_as = &guest_as,
+                         .dma_as = &dma_as,
                          .require_access_platform = true };
     uint64_t offered = virtio_platform_offer(&p, 0);
     VirtQueueConfig cfg = { .num = 16, .copy = _i };
@@ -114,11 +116,10 @@ START_TEST(test_virtqueue_at_grant_addresses)
     in_ref = grant_seq(IN_GFN, 2, false);
 
     memcpy(gram + OUT_GFN * XEN_PAGE_SIZE + 0x80, "through grants", 14);
-    drv_desc(&drv, 0, xen_grant_addr(out_ref, 0x80), 14, VIRTQ_DESC_F_NEXT,
-             1);
+    drv_desc(&drv, 0, xen_grant_addr(out_ref, 0x80), 14, VIRTQ_DESC_F_NEXT, 1);
     /* A writable buffer across two consecutive refs. */
-    drv_desc(&drv, 1, xen_grant_addr(in_ref, 0xff8), 14,
-             VIRTQ_DESC_F_WRITE, 0);
+    drv_desc(&drv, 1, xen_grant_addr(in_ref, 0xff8), 14, VIRTQ_DESC_F_WRITE,
+             0);
     drv_kick(&drv, 0);
     ck_assert_int_eq(echo_one(vq, &r), 1);
     ck_assert_uint_eq(r, MEMTX_OK);

@@ -9,20 +9,22 @@
 #include "iommu-test.h"
 #include "vring-driver.h"
 
-#define RING    0x100000ULL
-#define BUF     0x200000ULL
-#define TABLE   0x300000ULL
-#define NUM     8
+#define RING 0x100000ULL
+#define BUF 0x200000ULL
+#define TABLE 0x300000ULL
+#define NUM 8
 
 static VringDriver drv;
 static VirtQueue *vq;
 static AddressSpace *as;
-static int ring_holds;          /* RAM holds of the ring caches alone */
+static int ring_holds; /* RAM holds of the ring caches alone */
 
 static void make_queue(AddressSpace *dma_as, unsigned max_sg, bool copy)
 {
     VirtQueueConfig cfg = {
-        .num = NUM, .max_sg = max_sg, .copy = copy,
+        .num = NUM,
+        .max_sg = max_sg,
+        .copy = copy,
         .features = VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC),
     };
 
@@ -224,7 +226,8 @@ END_TEST
 
 START_TEST(test_indirect_bad_length)
 {
-    static const uint32_t lens[] = { 0, 17, 24, (VIRTQUEUE_MAX_SIZE + 1) * 16 };
+    static const uint32_t lens[] = { 0, 17, 24,
+                                     (VIRTQUEUE_MAX_SIZE + 1) * 16 };
 
     drv_desc_at(&drv, TABLE, 0, BUF, 16, 0, 0);
     kick_indirect(lens[_i], 0);
@@ -268,10 +271,10 @@ START_TEST(test_failure_releases_earlier_mappings)
 {
     /* Two buffers get mapped before the third descriptor loops back. */
     drv_desc(&drv, 0, BUF, 0x1000, VIRTQ_DESC_F_NEXT, 1);
-    drv_desc(&drv, 1, BUF + 0x1000, 0x1000, VIRTQ_DESC_F_WRITE |
-             VIRTQ_DESC_F_NEXT, 2);
-    drv_desc(&drv, 2, BUF + 0x2000, 0x1000, VIRTQ_DESC_F_WRITE |
-             VIRTQ_DESC_F_NEXT, 1);
+    drv_desc(&drv, 1, BUF + 0x1000, 0x1000,
+             VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 2);
+    drv_desc(&drv, 2, BUF + 0x2000, 0x1000,
+             VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
     drv_kick(&drv, 0);
     expect_broken(-ELOOP);
 }
@@ -318,12 +321,14 @@ START_TEST(test_random_garbage)
             junk[k] = g_rand_int(rnd);
         }
         for (k = 0; k < NUM; k++) {
-            uint64_t a = g_rand_boolean(rnd) ? BUF + g_rand_int_range(
-                                 rnd, 0, 0x10000) : g_rand_int(rnd);
+            uint64_t a = g_rand_boolean(rnd) ?
+                             BUF + g_rand_int_range(rnd, 0, 0x10000) :
+                             g_rand_int(rnd);
 
             drv_desc(&drv, k, g_rand_int_range(rnd, 0, 4) ? a : TABLE,
-                     g_rand_int_range(rnd, 0, 3) ? g_rand_int_range(
-                         rnd, 0, 0x3000) : g_rand_int(rnd),
+                     g_rand_int_range(rnd, 0, 3) ?
+                         g_rand_int_range(rnd, 0, 0x3000) :
+                         g_rand_int(rnd),
                      g_rand_int(rnd) & 7, g_rand_int_range(rnd, 0, NUM + 2));
         }
         drv_wr(&drv, TABLE, junk, sizeof(junk));
@@ -343,7 +348,8 @@ START_TEST(test_random_garbage)
             virtqueue_reset(vq);
             drv_init(&drv, &m.cpu_as, NUM, RING);
             ck_assert_int_eq(virtqueue_set_rings(vq, drv.desc, drv.avail,
-                                                 drv.used), 0);
+                                                 drv.used),
+                             0);
         }
         assert_no_mappings();
     }

@@ -8,8 +8,8 @@
 #include "iommu-test.h"
 #include "vring-driver.h"
 
-#define RING    0x100000ULL
-#define BUF     0x200000ULL
+#define RING 0x100000ULL
+#define BUF 0x200000ULL
 
 static MemoryRegion sys, ram_lo, ram_hi;
 static AddressSpace as;
@@ -144,7 +144,7 @@ START_TEST(test_batched_out_of_order)
     ck_assert_int_eq(virtqueue_pop(vq, &b), 1);
     /* Completed in the other order, published together. */
     virtqueue_fill(vq, b, 2, 0);
-    virtqueue_fill(vq, a, 100, 1);          /* clipped to 8 */
+    virtqueue_fill(vq, a, 100, 1); /* clipped to 8 */
     ck_assert(!drv_used(&drv, &id, &len));
     virtqueue_flush(vq, 2);
     ck_assert(drv_used(&drv, &id, &len));
@@ -267,7 +267,7 @@ START_TEST(test_ring_across_regions)
     ck_assert_int_eq(virtqueue_set_rings(vq, drv.desc, drv.avail, drv.used),
                      0);
     memcpy(gpa(BUF), "zz", 2);
-    drv_desc(&drv, 127, BUF, 2, VIRTQ_DESC_F_NEXT, 128);   /* below */
+    drv_desc(&drv, 127, BUF, 2, VIRTQ_DESC_F_NEXT, 128); /* below */
     drv_desc(&drv, 128, BUF + 4, 2, VIRTQ_DESC_F_WRITE, 0); /* above */
     drv_kick(&drv, 127);
     ck_assert_int_eq(echo_one(vq, NULL), 1);
@@ -286,16 +286,20 @@ START_TEST(test_set_rings_errors)
     GError *err = NULL;
 
     ck_assert_int_eq(virtqueue_set_rings(vq, RING + 8, RING + 0x1000,
-                                         RING + 0x2000), -EINVAL);
+                                         RING + 0x2000),
+                     -EINVAL);
     ck_assert_int_eq(virtqueue_set_rings(vq, RING, RING + 0x1001,
-                                         RING + 0x2000), -EINVAL);
+                                         RING + 0x2000),
+                     -EINVAL);
     ck_assert_int_eq(virtqueue_set_rings(vq, RING, RING + 0x1000,
-                                         RING + 0x2002), -EINVAL);
+                                         RING + 0x2002),
+                     -EINVAL);
     /* Past the end of RAM. */
-    ck_assert_int_eq(virtqueue_set_rings(vq, RING, RING + 0x1000,
-                                         0x3ffffcULL), -EFAULT);
+    ck_assert_int_eq(virtqueue_set_rings(vq, RING, RING + 0x1000, 0x3ffffcULL),
+                     -EFAULT);
     ck_assert_int_eq(virtqueue_set_rings(vq, 0xfffffffffffff000ULL, RING,
-                                         RING + 0x1000), -EFAULT);
+                                         RING + 0x1000),
+                     -EFAULT);
     /* No rings: a kick finds nothing. */
     ck_assert_int_eq(virtqueue_pop(vq, &e), 0);
     virtqueue_free(vq);
@@ -324,7 +328,8 @@ static void mmio_wr(void *opaque, hwaddr addr, uint64_t v, unsigned size)
 }
 
 static const MemoryRegionOps mmio_ops = {
-    .read = mmio_rd, .write = mmio_wr,
+    .read = mmio_rd,
+    .write = mmio_wr,
     .impl = { .min_access_size = 1, .max_access_size = 1 },
 };
 
@@ -348,13 +353,12 @@ START_TEST(test_mmio_buffer_bounce_then_copy)
     ck_assert_ptr_null(e->in_sg[1].iov_base);
     ck_assert_uint_eq(e->in_addr[1], 0x40001000);
     memset(data, 0x5e, 0x3000);
-    ck_assert_uint_eq(virtqueue_elem_from_buf(e, 0, data, 0x3000, &r),
-                      0x3000);
+    ck_assert_uint_eq(virtqueue_elem_from_buf(e, 0, data, 0x3000, &r), 0x3000);
     ck_assert_uint_eq(r, MEMTX_OK);
     ck_assert_uint_eq(mmio_mem[0x2fff], 0x5e);
-    ck_assert_uint_eq(mmio_mem[0x0fff], 0);     /* bounced: not yet */
+    ck_assert_uint_eq(mmio_mem[0x0fff], 0); /* bounced: not yet */
     virtqueue_push(vq, e, 0x3000);
-    ck_assert_uint_eq(mmio_mem[0x0fff], 0x5e);  /* written back at push */
+    ck_assert_uint_eq(mmio_mem[0x0fff], 0x5e); /* written back at push */
     assert_no_mappings();
     virtqueue_free(vq);
     memory_region_del_subregion(&sys, &mmio);

@@ -19,7 +19,7 @@
 typedef struct VringDriver {
     AddressSpace *as;
     unsigned num;
-    hwaddr desc, avail, used;   /* where the driver writes them */
+    hwaddr desc, avail, used; /* where the driver writes them */
     uint16_t avail_idx;
     uint16_t last_used;
 } VringDriver;
@@ -27,8 +27,8 @@ typedef struct VringDriver {
 static inline void drv_wr(VringDriver *d, hwaddr addr, const void *buf,
                           hwaddr len)
 {
-    ck_assert_uint_eq(address_space_write(d->as, addr,
-                                          MEMTXATTRS_UNSPECIFIED, buf, len),
+    ck_assert_uint_eq(address_space_write(d->as, addr, MEMTXATTRS_UNSPECIFIED,
+                                          buf, len),
                       MEMTX_OK);
 }
 
@@ -44,7 +44,8 @@ static inline uint16_t drv_lduw(VringDriver *d, hwaddr addr)
     uint16_t le = 0;
 
     ck_assert_uint_eq(address_space_read(d->as, addr, MEMTXATTRS_UNSPECIFIED,
-                                         &le, 2), MEMTX_OK);
+                                         &le, 2),
+                      MEMTX_OK);
     return GUINT16_FROM_LE(le);
 }
 
@@ -80,7 +81,9 @@ static inline void drv_desc_at(VringDriver *d, hwaddr table, unsigned i,
         uint32_t len;
         uint16_t flags, next;
     } raw = {
-        GUINT64_TO_LE(addr), GUINT32_TO_LE(len), GUINT16_TO_LE(flags),
+        GUINT64_TO_LE(addr),
+        GUINT32_TO_LE(len),
+        GUINT16_TO_LE(flags),
         GUINT16_TO_LE(next),
     };
 
@@ -113,8 +116,9 @@ static inline bool drv_used(VringDriver *d, uint32_t *id, uint32_t *len)
     }
     smp_mb_acquire();
     e = d->used + 4 + 8 * (d->last_used % d->num);
-    ck_assert_uint_eq(address_space_read(d->as, e, MEMTXATTRS_UNSPECIFIED,
-                                         raw, 8), MEMTX_OK);
+    ck_assert_uint_eq(address_space_read(d->as, e, MEMTXATTRS_UNSPECIFIED, raw,
+                                         8),
+                      MEMTX_OK);
     *id = GUINT32_FROM_LE(raw[0]);
     *len = GUINT32_FROM_LE(raw[1]);
     d->last_used++;

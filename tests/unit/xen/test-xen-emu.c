@@ -25,14 +25,14 @@ typedef struct MatrixRow {
 } MatrixRow;
 
 static const MatrixRow matrix[] = {
-    { "rw grant, map for read",   false, false, false, GNTST_okay },
-    { "rw grant, map for write",  false, false, true,  GNTST_okay },
-    { "rw grant, copy from it",   false, true,  false, GNTST_okay },
-    { "rw grant, copy into it",   false, true,  true,  GNTST_okay },
-    { "ro grant, map for read",   true,  false, false, GNTST_okay },
-    { "ro grant, map for write",  true,  false, true,  GNTST_general_error },
-    { "ro grant, copy from it",   true,  true,  false, GNTST_okay },
-    { "ro grant, copy into it",   true,  true,  true,  GNTST_general_error },
+    { "rw grant, map for read", false, false, false, GNTST_okay },
+    { "rw grant, map for write", false, false, true, GNTST_okay },
+    { "rw grant, copy from it", false, true, false, GNTST_okay },
+    { "rw grant, copy into it", false, true, true, GNTST_okay },
+    { "ro grant, map for read", true, false, false, GNTST_okay },
+    { "ro grant, map for write", true, false, true, GNTST_general_error },
+    { "ro grant, copy from it", true, true, false, GNTST_okay },
+    { "ro grant, copy into it", true, true, true, GNTST_general_error },
 };
 
 #define GFN 5
@@ -127,8 +127,8 @@ static int map1(uint16_t domid, uint32_t ref, bool write)
     uint16_t flags = ref < XEN_EMU_NR_GRANT_REFS ? entry_flags(ref) : 0;
     void *p;
 
-    ck_assert(xen_backend_grant_check(env.be, domid, 1, &ref, write,
-                                      &checked));
+    ck_assert(
+        xen_backend_grant_check(env.be, domid, 1, &ref, write, &checked));
     if (ref < XEN_EMU_NR_GRANT_REFS) {
         ck_assert_int_eq(entry_flags(ref), flags);
     }
@@ -142,8 +142,7 @@ static int map1(uint16_t domid, uint32_t ref, bool write)
     return st;
 }
 
-static int copy_from(uint16_t domid, uint32_t ref, uint16_t off,
-                     uint16_t len)
+static int copy_from(uint16_t domid, uint32_t ref, uint16_t off, uint16_t len)
 {
     static uint8_t buf[2 * XEN_PAGE_SIZE];
     XenGrantCopySegment seg = {
@@ -208,8 +207,8 @@ END_TEST
 
 START_TEST(test_frame_not_present)
 {
-    int64_t beyond = xen_emu_grant_access(env.dom, BACKEND_DOMID,
-                                          GUEST_PAGES, false);
+    int64_t beyond = xen_emu_grant_access(env.dom, BACKEND_DOMID, GUEST_PAGES,
+                                          false);
     int64_t gone = xen_emu_grant_access(env.dom, BACKEND_DOMID, 3, false);
 
     ck_assert_int_ge(beyond, 0);
@@ -230,7 +229,8 @@ START_TEST(test_copy_crossing_page)
 {
     int64_t ref = xen_emu_grant_access(env.dom, BACKEND_DOMID, GFN, false);
 
-    ck_assert_int_eq(copy_from(GUEST_DOMID, ref, 4000, 97), GNTST_bad_copy_arg);
+    ck_assert_int_eq(copy_from(GUEST_DOMID, ref, 4000, 97),
+                     GNTST_bad_copy_arg);
     ck_assert_int_eq(copy_from(GUEST_DOMID, ref, 4000, 96), GNTST_okay);
     ck_assert_int_eq(copy_from(GUEST_DOMID, ref, 0, XEN_PAGE_SIZE),
                      GNTST_okay);
@@ -289,8 +289,7 @@ START_TEST(test_double_unmap)
     uint32_t r = xen_emu_grant_access(env.dom, BACKEND_DOMID, GFN, false);
     XenEmuStats s;
     int16_t st;
-    uint8_t *p = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &r, false,
-                                       &st);
+    uint8_t *p = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &r, false, &st);
 
     ck_assert_ptr_nonnull(p);
     ck_assert_int_eq(xen_backend_grant_unmap(env.be, p, 2), -EINVAL);
@@ -315,8 +314,7 @@ START_TEST(test_batch_contiguous)
 
     for (int i = 0; i < 3; i++) {
         guest_fill(gfns[i], 0x10 + i);
-        refs[i] = xen_emu_grant_access(env.dom, BACKEND_DOMID, gfns[i],
-                                       false);
+        refs[i] = xen_emu_grant_access(env.dom, BACKEND_DOMID, gfns[i], false);
     }
     p = xen_backend_grant_map(env.be, GUEST_DOMID, 3, refs, true, st);
     ck_assert_ptr_nonnull(p);
@@ -342,8 +340,8 @@ START_TEST(test_batch_all_or_nothing)
     refs[0] = xen_emu_grant_access(env.dom, BACKEND_DOMID, 1, false);
     refs[1] = 40000;
     refs[2] = xen_emu_grant_access(env.dom, BACKEND_DOMID, 2, true);
-    ck_assert_ptr_null(xen_backend_grant_map(env.be, GUEST_DOMID, 3, refs,
-                                             true, st));
+    ck_assert_ptr_null(
+        xen_backend_grant_map(env.be, GUEST_DOMID, 3, refs, true, st));
     /* Exact per-ref codes, unlike libxengnttab's blanket EINVAL. */
     ck_assert_int_eq(st[0], GNTST_okay);
     ck_assert_int_eq(st[1], GNTST_bad_gntref);
@@ -370,18 +368,17 @@ START_TEST(test_check_pins_nothing)
     refs[0] = xen_emu_grant_access(env.dom, BACKEND_DOMID, 1, false);
     refs[1] = 40000;
     refs[2] = xen_emu_grant_access(env.dom, BACKEND_DOMID, 2, true);
-    ck_assert(xen_backend_grant_check(env.be, GUEST_DOMID, 3, refs, true,
-                                      st));
+    ck_assert(xen_backend_grant_check(env.be, GUEST_DOMID, 3, refs, true, st));
     ck_assert_int_eq(st[0], GNTST_okay);
     ck_assert_int_eq(st[1], GNTST_bad_gntref);
     ck_assert_int_eq(st[2], GNTST_general_error);
-    ck_assert(xen_backend_grant_check(env.be, GUEST_DOMID, 1, &refs[2], false,
-                                      st));
+    ck_assert(
+        xen_backend_grant_check(env.be, GUEST_DOMID, 1, &refs[2], false, st));
     ck_assert_int_eq(st[0], GNTST_okay);
     ck_assert_int_eq(entry_flags(refs[0]), GTF_permit_access);
     ck_assert_int_eq(xen_emu_end_access(env.dom, refs[0]), 0);
-    ck_assert(xen_backend_grant_check(env.be, GUEST_DOMID, 1, refs, false,
-                                      st));
+    ck_assert(
+        xen_backend_grant_check(env.be, GUEST_DOMID, 1, refs, false, st));
     ck_assert_int_eq(st[0], GNTST_general_error);
     ck_assert(xen_backend_grant_check(env.be, 42, 1, &refs[2], false, st));
     ck_assert_int_eq(st[0], GNTST_bad_domain);
@@ -413,8 +410,7 @@ START_TEST(test_ro_map_is_readonly)
 {
     uint32_t r = xen_emu_grant_access(env.dom, BACKEND_DOMID, GFN, false);
     int16_t st;
-    uint8_t *p = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &r, false,
-                                       &st);
+    uint8_t *p = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &r, false, &st);
 
     ck_assert_ptr_nonnull(p);
     guest_fill(GFN, 0x12);
@@ -472,8 +468,7 @@ static void *race_guest(void *arg)
             qatomic_fetch_add_relaxed(&race_ends, 1);
             /* The only ref in use comes back as the lowest free one. */
             g_assert(xen_emu_grant_access(env.dom, BACKEND_DOMID, GFN,
-                                          false) ==
-                     XEN_GRANT_FIRST_FREE_REF);
+                                          false) == XEN_GRANT_FIRST_FREE_REF);
             /* Leave the backend a chance to find the grant valid. */
             sched_yield();
         }
@@ -491,12 +486,12 @@ START_TEST(test_revoke_race)
     pthread_create(&guest, NULL, race_guest, NULL);
 
     /* Run until both sides won often, whatever the scheduler does. */
-    for (int i = 0; (race_maps < 500 ||
-                     qatomic_read(&race_ends) < 500) &&
-                    g_get_monotonic_time() < deadline; i++) {
+    for (int i = 0; (race_maps < 500 || qatomic_read(&race_ends) < 500) &&
+                    g_get_monotonic_time() < deadline;
+         i++) {
         int16_t st;
-        uint8_t *p = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &r,
-                                           i & 1, &st);
+        uint8_t *p = xen_backend_grant_map(env.be, GUEST_DOMID, 1, &r, i & 1,
+                                           &st);
 
         if (!p) {
             ck_assert_int_eq(st, GNTST_general_error);
@@ -576,8 +571,8 @@ START_TEST(test_foreign_map)
     ck_assert_int_eq(xen_backend_foreign_unmap(env.be, p, 3), -EINVAL);
 
     errno = 0;
-    ck_assert_ptr_null(xen_backend_foreign_map(env.be, 42, false, 1, gfns,
-                                               err));
+    ck_assert_ptr_null(
+        xen_backend_foreign_map(env.be, 42, false, 1, gfns, err));
     ck_assert_int_eq(errno, ESRCH);
 }
 END_TEST
@@ -590,8 +585,8 @@ START_TEST(test_foreign_map_needs_privilege)
 
     ck_assert_ptr_nonnull(driver);
     errno = 0;
-    ck_assert_ptr_null(xen_backend_foreign_map(driver, GUEST_DOMID, false,
-                                               1, &gfn, &err));
+    ck_assert_ptr_null(
+        xen_backend_foreign_map(driver, GUEST_DOMID, false, 1, &gfn, &err));
     ck_assert_int_eq(errno, EPERM);
     xen_backend_close(driver);
 }
@@ -611,8 +606,8 @@ START_TEST(test_foreign_map_restricted)
 
     ck_assert_int_eq(xen_backend_restrict(env.be, OTHER_DOMID), 0);
     errno = 0;
-    ck_assert_ptr_null(xen_backend_foreign_map(env.be, GUEST_DOMID, false,
-                                               1, &gfn, &err));
+    ck_assert_ptr_null(
+        xen_backend_foreign_map(env.be, GUEST_DOMID, false, 1, &gfn, &err));
     ck_assert_int_eq(errno, EPERM);
     /* Never widened: not to the guest, not back to everything. */
     ck_assert_int_eq(xen_backend_restrict(env.be, GUEST_DOMID), -EPERM);
@@ -635,8 +630,8 @@ START_TEST(test_foreign_map_restricted_to_guest)
     ck_assert_ptr_nonnull(p);
     ck_assert_int_eq(xen_backend_foreign_unmap(env.be, p, 1), 0);
     errno = 0;
-    ck_assert_ptr_null(xen_backend_foreign_map(env.be, BACKEND_DOMID, false,
-                                               1, &gfn, &err));
+    ck_assert_ptr_null(
+        xen_backend_foreign_map(env.be, BACKEND_DOMID, false, 1, &gfn, &err));
     ck_assert_int_eq(errno, EPERM);
 }
 END_TEST
@@ -652,8 +647,8 @@ START_TEST(test_driver_domain_grants)
 
     p = xen_backend_grant_map(driver, GUEST_DOMID, 1, &mine, true, &st);
     ck_assert_ptr_nonnull(p);
-    ck_assert_ptr_null(xen_backend_grant_map(driver, GUEST_DOMID, 1, &dom0s,
-                                             false, &st));
+    ck_assert_ptr_null(
+        xen_backend_grant_map(driver, GUEST_DOMID, 1, &dom0s, false, &st));
     ck_assert_int_eq(st, GNTST_general_error);
     /* Closing a backend releases what it still held, as gntdev does. */
     xen_backend_close(driver);
@@ -694,8 +689,8 @@ START_TEST(test_balloon_notifies)
     ck_assert_int_eq(err, -EINVAL);
     ck_assert_int_eq(xen_backend_foreign_unmap(env.be, p, 1), 0);
 
-    xen_emu_remove_invalidate_notifier(env.emu, GUEST_DOMID,
-                                       count_invalidate, GUINT_TO_POINTER(1));
+    xen_emu_remove_invalidate_notifier(env.emu, GUEST_DOMID, count_invalidate,
+                                       GUINT_TO_POINTER(1));
     ck_assert_int_eq(xen_emu_balloon_out(env.dom, gfn + 1), 0);
     ck_assert_int_eq(notified, 1);
 
@@ -705,8 +700,8 @@ START_TEST(test_balloon_notifies)
     ck_assert_int_eq(xen_emu_balloon_in(env.dom, gfn), -ENOENT);
     ck_assert_int_eq(xen_emu_balloon_in(env.dom, GUEST_PAGES), -EINVAL);
     ck_assert(guest_is(gfn, 0, XEN_PAGE_SIZE, 0));
-    ck_assert_int_eq(map1(GUEST_DOMID, xen_emu_grant_access(env.dom, 0, gfn,
-                                                            false), false),
+    ck_assert_int_eq(map1(GUEST_DOMID,
+                          xen_emu_grant_access(env.dom, 0, gfn, false), false),
                      GNTST_okay);
     ck_assert_int_eq(notified, 1);
 }
@@ -753,12 +748,12 @@ static int child_guest(int to_parent, int from_parent)
     CHILD_CHECK(seq >= XEN_GRANT_FIRST_FREE_REF && ro > 0);
     CHILD_CHECK(send_u64(to_parent, seq) && send_u64(to_parent, ro));
 
-    CHILD_CHECK(recv_u64(from_parent, &msg) && msg == 1);   /* mapped */
+    CHILD_CHECK(recv_u64(from_parent, &msg) && msg == 1); /* mapped */
     CHILD_CHECK(env.ram[21 * XEN_PAGE_SIZE + 5] == 0xd2);
     CHILD_CHECK(xen_emu_end_access(env.dom, seq) == -EBUSY);
     CHILD_CHECK(send_u64(to_parent, 2));
 
-    CHILD_CHECK(recv_u64(from_parent, &msg) && msg == 3);   /* unmapped */
+    CHILD_CHECK(recv_u64(from_parent, &msg) && msg == 3); /* unmapped */
     CHILD_CHECK(xen_emu_end_access(env.dom, seq) == 0);
     CHILD_CHECK(xen_emu_end_access(env.dom, seq + 1) == 0);
     CHILD_CHECK(env.ram[22 * XEN_PAGE_SIZE] == 0);
@@ -801,8 +796,8 @@ START_TEST(test_domain_errors)
     ck_assert_ptr_null(xen_emu_domain_new(env.emu, 0, XEN_PAGE_SIZE, &err));
     ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
     g_clear_error(&err);
-    ck_assert_ptr_null(xen_emu_domain_new(env.emu, GUEST_DOMID,
-                                          XEN_PAGE_SIZE, &err));
+    ck_assert_ptr_null(
+        xen_emu_domain_new(env.emu, GUEST_DOMID, XEN_PAGE_SIZE, &err));
     ck_assert(strstr(err->message, "already exists"));
     ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_BUSY));
     g_clear_error(&err);

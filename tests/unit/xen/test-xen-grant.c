@@ -15,7 +15,6 @@
 #include "xen-test.h"
 #include "tests/unit/unit-helpers.h"
 
-
 static MemoryRegion root;
 static MemoryRegion *grants;
 static AddressSpace as;
@@ -69,18 +68,18 @@ typedef struct Row {
     bool grant_ro;
     bool copy;
     bool write;
-    MemTxResult expect;     /* for maps: MEMTX_OK or not */
+    MemTxResult expect; /* for maps: MEMTX_OK or not */
 } Row;
 
 static const Row matrix[] = {
-    { "rw grant, map for read",  false, false, false, MEMTX_OK },
-    { "rw grant, map for write", false, false, true,  MEMTX_OK },
-    { "rw grant, read",          false, true,  false, MEMTX_OK },
-    { "rw grant, write",         false, true,  true,  MEMTX_OK },
-    { "ro grant, map for read",  true,  false, false, MEMTX_OK },
-    { "ro grant, map for write", true,  false, true,  MEMTX_ACCESS_ERROR },
-    { "ro grant, read",          true,  true,  false, MEMTX_OK },
-    { "ro grant, write",         true,  true,  true,  MEMTX_ACCESS_ERROR },
+    { "rw grant, map for read", false, false, false, MEMTX_OK },
+    { "rw grant, map for write", false, false, true, MEMTX_OK },
+    { "rw grant, read", false, true, false, MEMTX_OK },
+    { "rw grant, write", false, true, true, MEMTX_OK },
+    { "ro grant, map for read", true, false, false, MEMTX_OK },
+    { "ro grant, map for write", true, false, true, MEMTX_ACCESS_ERROR },
+    { "ro grant, read", true, true, false, MEMTX_OK },
+    { "ro grant, write", true, true, true, MEMTX_ACCESS_ERROR },
 };
 
 #define GFN 5
@@ -157,7 +156,7 @@ static MemTxResult read4(hwaddr addr)
     MemTxResult r = address_space_read(&as, addr, ATTRS, &v, sizeof(v));
 
     if (r != MEMTX_OK) {
-        ck_assert_int_eq(v, 0);     /* failed reads give zeroes */
+        ck_assert_int_eq(v, 0); /* failed reads give zeroes */
     }
     return r;
 }
@@ -194,7 +193,8 @@ START_TEST(test_ended_access)
     ck_assert_int_eq(read4(xen_grant_addr(ref, 0)), MEMTX_ACCESS_ERROR);
     guest_fill(GFN, 0);
     ck_assert_int_eq(address_space_write(&as, xen_grant_addr(ref, 0), ATTRS,
-                                         &v, 4), MEMTX_ACCESS_ERROR);
+                                         &v, 4),
+                     MEMTX_ACCESS_ERROR);
     ck_assert(guest_is(GFN, 0, XEN_PAGE_SIZE, 0));
 }
 END_TEST
@@ -217,7 +217,8 @@ START_TEST(test_bad_refs)
     /* An access running past 2^64 is refused, never wrapped. */
     memset(big, 0x5a, sizeof(big));
     ck_assert_int_ne(address_space_write(&as, UINT64_MAX - 31, ATTRS, big,
-                                         sizeof(big)), MEMTX_OK);
+                                         sizeof(big)),
+                     MEMTX_OK);
     ck_assert_int_ge(stats().failures[-GNTST_bad_gntref], 4);
     /* Reserved refs were never handed out. */
     ck_assert_int_eq(read4(xen_grant_addr(3, 0)), MEMTX_ACCESS_ERROR);
@@ -252,8 +253,8 @@ static void expect_everywhere(hwaddr addr, bool is_write, MemTxResult want)
     uint8_t buf[64] = { 0 };
     MemTxResult r = 0xff;
 
-    ck_assert_ptr_null(address_space_map_result(&as, addr, &len, is_write,
-                                                ATTRS, &r));
+    ck_assert_ptr_null(
+        address_space_map_result(&as, addr, &len, is_write, ATTRS, &r));
     ck_assert_msg(r == want, "map of %#" PRIx64 ": %#x, want %#x", addr, r,
                   want);
     ck_assert_int_eq(address_space_cache_init(&c, &as, addr, 64, is_write),
@@ -311,7 +312,7 @@ START_TEST(test_double_unmap_aborts)
 
     ck_assert_ptr_nonnull(p);
     address_space_unmap(&as, p, len, false, len);
-    address_space_unmap(&as, p, len, false, len);   /* misuse: aborts */
+    address_space_unmap(&as, p, len, false, len); /* misuse: aborts */
 }
 END_TEST
 
@@ -429,8 +430,8 @@ START_TEST(test_map_all_or_nothing)
     hwaddr len = 3 * XEN_PAGE_SIZE;
 
     ck_assert_int_eq(xen_emu_end_access(env.dom, ref + 1), 0);
-    ck_assert_ptr_null(address_space_map(&as, xen_grant_addr(ref, 0), &len,
-                                         false, ATTRS));
+    ck_assert_ptr_null(
+        address_space_map(&as, xen_grant_addr(ref, 0), &len, false, ATTRS));
     ck_assert_int_eq(len, 0);
     ck_assert_int_eq(xen_emu_end_access(env.dom, ref), 0);
     ck_assert_int_eq(xen_emu_end_access(env.dom, ref + 2), 0);
@@ -458,15 +459,18 @@ START_TEST(test_rw_ldst)
     address_space_stq_be(&as, xen_grant_addr(ref, 8), 0x0102030405060708ULL,
                          ATTRS, &r);
     ck_assert_int_eq(address_space_ldub(&as, xen_grant_addr(ref, 15), ATTRS,
-                                        &r), 0x08);
+                                        &r),
+                     0x08);
     ck_assert_int_eq(r, MEMTX_OK);
 
     memset(buf, 0x3c, sizeof(buf));
-    ck_assert_int_eq(address_space_write(&as, xen_grant_addr(ref, 3000),
-                                         ATTRS, buf, sizeof(buf)), MEMTX_OK);
+    ck_assert_int_eq(address_space_write(&as, xen_grant_addr(ref, 3000), ATTRS,
+                                         buf, sizeof(buf)),
+                     MEMTX_OK);
     memset(buf, 0, sizeof(buf));
-    ck_assert_int_eq(address_space_read(&as, xen_grant_addr(ref, 3000),
-                                        ATTRS, buf, sizeof(buf)), MEMTX_OK);
+    ck_assert_int_eq(address_space_read(&as, xen_grant_addr(ref, 3000), ATTRS,
+                                        buf, sizeof(buf)),
+                     MEMTX_OK);
     ck_assert(buf[0] == 0x3c && buf[sizeof(buf) - 1] == 0x3c);
     ck_assert(guest_is(21, 0, 3000 + sizeof(buf) - XEN_PAGE_SIZE, 0x3c));
 
@@ -521,10 +525,12 @@ START_TEST(test_large_copy)
         buf[i] = (i + 50) / XEN_PAGE_SIZE;
     }
     ck_assert_int_eq(address_space_write(&as, xen_grant_addr(ref, 50), ATTRS,
-                                         buf, len), MEMTX_OK);
+                                         buf, len),
+                     MEMTX_OK);
     memset(buf, 0, len);
     ck_assert_int_eq(address_space_read(&as, xen_grant_addr(ref, 50), ATTRS,
-                                        buf, len), MEMTX_OK);
+                                        buf, len),
+                     MEMTX_OK);
     /* The last refs' writes won for the frames they share. */
     ck_assert_int_eq(buf[len - 1], n - 1);
     ck_assert_int_eq(stats().copy_segments, 2 * (uint64_t)(n));
@@ -546,8 +552,8 @@ START_TEST(test_ring_cache)
         hwaddr off = (i * 4) % (2 * XEN_PAGE_SIZE);
 
         address_space_stl_le_cached(&cache, off, i, ATTRS, NULL);
-        ck_assert_int_eq(address_space_ldl_le_cached(&cache, off, ATTRS,
-                                                     NULL), i);
+        ck_assert_int_eq(address_space_ldl_le_cached(&cache, off, ATTRS, NULL),
+                         i);
     }
     /* One map for the cache's whole life, and the guest sees the ring. */
     ck_assert_int_eq(stats().maps, 1);
@@ -606,7 +612,8 @@ START_TEST(test_forked_guest)
 
     /* The child ended ref + 2: copies into it are refused now. */
     ck_assert_int_eq(address_space_ldub(&as, xen_grant_addr(ref + 2, 10),
-                                        ATTRS, &r), 0);
+                                        ATTRS, &r),
+                     0);
     ck_assert_int_eq(r, MEMTX_ACCESS_ERROR);
     address_space_unmap(&as, p, len, true, len);
     ck_assert(send_u64(c.wr, 3));

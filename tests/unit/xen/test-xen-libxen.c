@@ -39,7 +39,7 @@ START_TEST(test_open_without_xen)
                       "unexpected message: %s", err->message);
     } else {
         ck_assert_msg(g_str_has_prefix(err->message, "no Xen: memcore was "
-                                       "built without libxen"),
+                                                     "built without libxen"),
                       "unexpected message: %s", err->message);
     }
     /* Either way a caller can tell "no Xen here" from other failures. */

@@ -15,13 +15,13 @@
 #include "xen-test.h"
 #include "tests/unit/unit-helpers.h"
 
-#define SHIFT 14                        /* 16 KiB buckets: 4 pages */
+#define SHIFT 14 /* 16 KiB buckets: 4 pages */
 #define BUCKET (1U << SHIFT)
 
 static MemoryRegion root;
 static XenMapCache *mc;
 static AddressSpace as;
-static XenBackend *driver;      /* a second backend some tests open */
+static XenBackend *driver; /* a second backend some tests open */
 
 /* The cache over @ram_pages of the guest, added at guest-physical 0. */
 static void cache_setup(XenBackend *be, uint64_t ram_pages,
@@ -29,14 +29,14 @@ static void cache_setup(XenBackend *be, uint64_t ram_pages,
 {
     GError *err = NULL;
 
-    mc = xen_mapcache_new(be, GUEST_DOMID, ram_pages * XEN_PAGE_SIZE,
-                          SHIFT, max_buckets, &err);
+    mc = xen_mapcache_new(be, GUEST_DOMID, ram_pages * XEN_PAGE_SIZE, SHIFT,
+                          max_buckets, &err);
     ck_assert_msg(mc, "%s", err ? err->message : "?");
     memory_region_init(&root, NULL, "guest-phys", UINT64_MAX);
     memory_region_add_subregion(&root, 0, xen_mapcache_region(mc));
     address_space_init(&as, &root, "guest-phys");
-    xen_emu_add_invalidate_notifier(env.emu, GUEST_DOMID,
-                                    xen_mapcache_notify, mc);
+    xen_emu_add_invalidate_notifier(env.emu, GUEST_DOMID, xen_mapcache_notify,
+                                    mc);
 }
 
 static void setup(void)
@@ -89,7 +89,7 @@ START_TEST(test_buckets)
 
     guest_fill(0, 0x10);
     guest_fill(4, 0x14);
-    ck_assert_int_eq(foreign_pages(), 0);       /* nothing until used */
+    ck_assert_int_eq(foreign_pages(), 0); /* nothing until used */
     ck_assert_int_eq(address_space_read(&as, 8, ATTRS, buf, 8), MEMTX_OK);
     ck_assert_int_eq(buf[0], 0x10);
     ck_assert_int_eq(stats().misses, 1);
@@ -112,7 +112,7 @@ START_TEST(test_buckets)
     address_space_unmap(&as, p, len, true, 1);
     ck_assert_int_eq(env.ram[BUCKET - XEN_PAGE_SIZE], 0x77);
     ck_assert_int_eq(stats().locked, 0);
-    ck_assert_int_eq(stats().buckets, 2);       /* kept for next time */
+    ck_assert_int_eq(stats().buckets, 2); /* kept for next time */
 }
 END_TEST
 
@@ -124,8 +124,8 @@ START_TEST(test_short_last_bucket)
     ck_assert_int_eq(address_space_ldub(&as, 5 * XEN_PAGE_SIZE, ATTRS, NULL),
                      0x55);
     ck_assert_int_eq(foreign_pages(), 2);
-    ck_assert(!address_space_access_valid(&as, 6 * XEN_PAGE_SIZE, 1, false,
-                                          ATTRS));
+    ck_assert(
+        !address_space_access_valid(&as, 6 * XEN_PAGE_SIZE, 1, false, ATTRS));
     ck_assert_int_eq(stats().failures, 0);
 }
 END_TEST
@@ -158,8 +158,8 @@ START_TEST(test_invalidate_with_locked_entry)
     ck_assert_int_eq(env.ram[2 * XEN_PAGE_SIZE], 0x42);
 
     /* New accesses map the bucket afresh... */
-    ck_assert_int_eq(address_space_read(&as, 2 * XEN_PAGE_SIZE, ATTRS, buf,
-                                        4), MEMTX_OK);
+    ck_assert_int_eq(address_space_read(&as, 2 * XEN_PAGE_SIZE, ATTRS, buf, 4),
+                     MEMTX_OK);
     ck_assert_int_eq(buf[0], 0x42);
     ck_assert_int_eq(stats().misses, 3);
     /* ...and the ballooned page fails cleanly, in both directions. */
@@ -170,8 +170,8 @@ START_TEST(test_invalidate_with_locked_entry)
     ck_assert_int_ne(address_space_write(&as, XEN_PAGE_SIZE, ATTRS, buf, 4),
                      MEMTX_OK);
     len = XEN_PAGE_SIZE;
-    ck_assert_ptr_null(address_space_map(&as, XEN_PAGE_SIZE + 8, &len, false,
-                                         ATTRS));
+    ck_assert_ptr_null(
+        address_space_map(&as, XEN_PAGE_SIZE + 8, &len, false, ATTRS));
     ck_assert_int_ge(stats().failures, 3);
 
     /* The last holder lets go: the old bucket goes with it. */
@@ -199,11 +199,14 @@ START_TEST(test_missing_frame_is_a_decode_error)
                                                 false, ATTRS, &r));
     ck_assert_uint_eq(r, MEMTX_DECODE_ERROR);
     ck_assert_int_eq(address_space_cache_init(&c, &as, 3 * XEN_PAGE_SIZE, 16,
-                                              false), -EFAULT);
+                                              false),
+                     -EFAULT);
     ck_assert_uint_eq(address_space_read(&as, 3 * XEN_PAGE_SIZE, ATTRS, buf,
-                                         sizeof(buf)), MEMTX_DECODE_ERROR);
+                                         sizeof(buf)),
+                      MEMTX_DECODE_ERROR);
     ck_assert_uint_eq(address_space_write(&as, 3 * XEN_PAGE_SIZE + 8, ATTRS,
-                                          buf, 4), MEMTX_DECODE_ERROR);
+                                          buf, 4),
+                      MEMTX_DECODE_ERROR);
 }
 END_TEST
 
@@ -257,7 +260,8 @@ START_TEST(test_invalidate_from_child)
     ck_assert_int_eq(xen_emu_poll_invalidate(env.emu), 1);
     ck_assert_int_eq(stats().buckets, 0);
     ck_assert_int_ne(address_space_read(&as, 3 * XEN_PAGE_SIZE, ATTRS,
-                                        (uint8_t[1]){ 0 }, 1), MEMTX_OK);
+                                        (uint8_t[1]){ 0 }, 1),
+                     MEMTX_OK);
 }
 END_TEST
 
@@ -271,7 +275,8 @@ START_TEST(test_bucket_limit)
     ck_assert_ptr_nonnull(held);
     for (unsigned b = 1; b < 6; b++) {
         ck_assert_int_eq(address_space_read(&as, b * BUCKET, ATTRS,
-                                            (uint8_t[8]){ 0 }, 8), MEMTX_OK);
+                                            (uint8_t[8]){ 0 }, 8),
+                         MEMTX_OK);
     }
     /* The held bucket survived; the others made room for each other. */
     ck_assert_int_eq(stats().buckets, 2);
@@ -320,7 +325,8 @@ START_TEST(test_describe)
     address_space_ldub(&as, 0, ATTRS, NULL);
     mtree_format_tree(out, &as);
     ck_assert_msg(strstr(out->str, "dom7 mapcache via emu: 1 buckets of "
-                         "16 KiB"), "%s", out->str);
+                                   "16 KiB"),
+                  "%s", out->str);
 }
 END_TEST
 
@@ -406,14 +412,13 @@ START_TEST(test_region_api)
     GError *err = NULL;
     uint8_t b = 0;
 
-    ck_assert_ptr_null(xen_mapcache_region_new(env.be, GUEST_DOMID, 100,
-                                               SHIFT, 0, &err));
+    ck_assert_ptr_null(
+        xen_mapcache_region_new(env.be, GUEST_DOMID, 100, SHIFT, 0, &err));
     ck_assert(g_error_matches(err, MEMCORE_ERROR, MEMCORE_ERROR_INVALID));
     g_clear_error(&err);
 
     ram = xen_mapcache_region_new(env.be, GUEST_DOMID,
-                                  GUEST_PAGES * XEN_PAGE_SIZE, SHIFT, 0,
-                                  &err);
+                                  GUEST_PAGES * XEN_PAGE_SIZE, SHIFT, 0, &err);
     ck_assert_msg(ram, "%s", err ? err->message : "?");
     ck_assert(memory_region_is_map_on_demand(ram));
     memory_region_init(&top, NULL, "region-api", UINT64_MAX);
@@ -423,15 +428,15 @@ START_TEST(test_region_api)
                                     xen_mapcache_region_notify, ram);
 
     guest_fill(3, 0x33);
-    ck_assert_int_eq(address_space_read(&ras, 3 * XEN_PAGE_SIZE, ATTRS, &b,
-                                        1), MEMTX_OK);
+    ck_assert_int_eq(address_space_read(&ras, 3 * XEN_PAGE_SIZE, ATTRS, &b, 1),
+                     MEMTX_OK);
     ck_assert_int_eq(b, 0x33);
     xen_mapcache_region_get_stats(ram, &st);
     ck_assert_int_eq(st.misses, 1);
     ck_assert_int_eq(st.buckets, 1);
 
     xen_mapcache_region_invalidate(ram);
-    ck_assert_int_eq(xen_emu_balloon_out(env.dom, 5), 0);   /* notifier */
+    ck_assert_int_eq(xen_emu_balloon_out(env.dom, 5), 0); /* notifier */
     xen_mapcache_region_get_stats(ram, &st);
     ck_assert_int_eq(st.invalidations, 2);
     ck_assert_int_eq(st.buckets, 0);

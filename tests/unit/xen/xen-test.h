@@ -19,10 +19,10 @@
 #include "hw/xen/xen-emu.h"
 #include "tests/unit/unit-helpers.h"
 
-#define GUEST_DOMID     7
-#define OTHER_DOMID     9
-#define BACKEND_DOMID   0
-#define GUEST_PAGES     64
+#define GUEST_DOMID 7
+#define OTHER_DOMID 9
+#define BACKEND_DOMID 0
+#define GUEST_PAGES 64
 
 typedef struct XenTestEnv {
     XenEmu *emu;
@@ -62,8 +62,7 @@ static inline void guest_fill(uint64_t gfn, uint8_t byte)
 }
 
 /* True if every byte of [gfn*4K + off, +len) is @byte. */
-static inline bool guest_is(uint64_t gfn, size_t off, size_t len,
-                            uint8_t byte)
+static inline bool guest_is(uint64_t gfn, size_t off, size_t len, uint8_t byte)
 {
     const uint8_t *p = env.ram + gfn * XEN_PAGE_SIZE + off;
 
@@ -116,8 +115,8 @@ typedef int GuestFn(int to_parent, int from_parent);
 
 typedef struct GuestChild {
     pid_t pid;
-    int rd;         /* parent reads what the child sends */
-    int wr;         /* parent writes to the child */
+    int rd; /* parent reads what the child sends */
+    int wr; /* parent writes to the child */
 } GuestChild;
 
 static inline GuestChild guest_fork(GuestFn *fn)
@@ -173,12 +172,13 @@ static inline uint64_t expect_u64(int fd)
 }
 
 /* In the child, Check's asserts cannot be used: say what failed, exit 1. */
-#define CHILD_CHECK(cond) do {                                          \
-        if (!(cond)) {                                                  \
-            fprintf(stderr, "guest child: %s:%d: check failed: %s\n",   \
-                    __FILE__, __LINE__, #cond);                         \
-            return 1;                                                   \
-        }                                                               \
+#define CHILD_CHECK(cond)                                             \
+    do {                                                              \
+        if (!(cond)) {                                                \
+            fprintf(stderr, "guest child: %s:%d: check failed: %s\n", \
+                    __FILE__, __LINE__, #cond);                       \
+            return 1;                                                 \
+        }                                                             \
     } while (0)
 
 #endif /* TESTS_UNIT_XEN_XEN_TEST_H */
