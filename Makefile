@@ -14,6 +14,7 @@ MESON_TEST_ARGS ?=
 CONFIGURE_FLAGS ?=
 
 .PHONY: all deps check demo bench bench-compare install clean stress fuzz \
+	format-check \
 	check-xen-real check-libqtest qemu-check
 
 all: $(BUILD)/build.ninja
@@ -61,6 +62,13 @@ NEW ?= $(BUILD)/bench/results.json
 bench-compare:
 	@test -n "$(BASE)" || { echo "make bench-compare: set BASE=old/results.json" >&2; exit 2; }
 	python3 tests/bench/compare-bench.py $(BASE) $(NEW)
+
+# Every C file against .clang-format (Debian's clang-format); CI runs it.
+# scripts/format-check.sh --fix reformats.
+format-check:
+	@scripts/install-deps.sh --check clang-format || \
+		scripts/install-deps.sh clang-format
+	scripts/format-check.sh
 
 clean:
 	rm -rf $(BUILD)
