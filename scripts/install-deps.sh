@@ -10,7 +10,8 @@
 
 set -e
 packages="build-essential meson ninja-build pkg-config libglib2.0-dev
-liburcu-dev check libxen-dev systemtap-sdt-dev libjson-glib-dev"
+liburcu-dev check libxen-dev systemtap-sdt-dev libjson-glib-dev
+python3-docutils"
 mode=install
 case "$1" in
 --check) mode=check; shift ;;
