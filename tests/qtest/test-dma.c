@@ -547,6 +547,34 @@ static const XenBackendOps blind_ops = {
     .foreign_unmap = blind_foreign_unmap,
 };
 
+/*
+ * A backend that vouches for every ref, to drive the grant region's range
+ * check to its bound: however long the range a guest names, at most
+ * XEN_GRANT_CHECK_MAX_REFS refs are asked about.
+ */
+static uint64_t trusting_refs_asked;
+
+static void trusting_check(XenBackend *be, uint16_t domid, uint32_t count,
+                           const uint32_t *refs, bool writable,
+                           int16_t *status)
+{
+    trusting_refs_asked += count;
+    for (uint32_t i = 0; i < count; i++) {
+        status[i] = GNTST_okay;
+    }
+}
+
+static const XenBackendOps trusting_ops = {
+    .name = "trusting",
+    .close = blind_close,
+    .grant_map = blind_map,
+    .grant_unmap = blind_unmap,
+    .grant_check = trusting_check,
+    .grant_copy = blind_copy,
+    .foreign_map = blind_foreign_map,
+    .foreign_unmap = blind_foreign_unmap,
+};
+
 #define IP_GUEST 7
 #define IP_RAM 0x100000ULL
 #define IP_DEV 0x10000000ULL
@@ -642,6 +670,33 @@ static uint8_t *ip_host(uint64_t addr)
     return (uint8_t *)memory_region_get_ram_ptr(&ip_ram) + addr;
 }
 
+/* A guest-chosen range of 2^32 refs is checked in bounded work. */
+START_TEST(test_grant_range_check_is_bounded)
+{
+    const uint64_t max = XEN_GRANT_CHECK_MAX_REFS;
+
+    ip_be.be.ops = &trusting_ops;
+    trusting_refs_asked = 0;
+    /* Exactly the bound: every ref vouched for, so the range is good. */
+    ck_assert_int_eq(address_space_access_check(&ip_as, XEN_GRANT_ADDR_OFF,
+                                                max * XEN_PAGE_SIZE, false,
+                                                MEMTXATTRS_UNSPECIFIED),
+                     MEMTX_OK);
+    ck_assert_uint_eq(trusting_refs_asked, max);
+    /* Every 32-bit ref: refused as too long to vouch for, not walked. */
+    trusting_refs_asked = 0;
+    ck_assert_int_eq(address_space_access_check(&ip_as, XEN_GRANT_ADDR_OFF,
+                                                1ULL << 44, true,
+                                                MEMTXATTRS_UNSPECIFIED),
+                     MEMTX_ERROR);
+    ck_assert_uint_eq(trusting_refs_asked, max);
+    ck_assert(!address_space_access_valid(&ip_as, XEN_GRANT_ADDR_OFF,
+                                          1ULL << 44, true,
+                                          MEMTXATTRS_UNSPECIFIED));
+    ip_be.be.ops = &blind_ops;
+}
+END_TEST
+
 START_TEST(test_done_counts_what_moved)
 {
     const uint64_t offs[] = { 0, 0x800 };
@@ -726,6 +781,7 @@ static Suite *dma_suite(void)
 
     tcase_add_checked_fixture(inproc, ip_setup, ip_teardown);
     tcase_add_test(inproc, test_done_counts_what_moved);
+    tcase_add_test(inproc, test_grant_range_check_is_bounded);
     suite_add_tcase(s, inproc);
     return s;
 }
